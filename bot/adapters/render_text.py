@@ -1,0 +1,137 @@
+"""Reply -> terminal text (pure). Colour only when asked; wraps to the given width."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.model import CheckResult, Finding, Reply, Section
+
+_ICONS = {"fail": "✖", "warn": "▲", "ok": "✔", "info": "•", "error": "?"}
+_COLORS = {"fail": "31", "warn": "33", "ok": "32", "info": "36", "error": "35"}
+
+
+class _Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def paint(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def bold(self, text: str) -> str:
+        return self.paint(text, "1")
+
+    def dim(self, text: str) -> str:
+        return self.paint(text, "2")
+
+    def status(self, status: str, text: str | None = None) -> str:
+        return self.paint(text or _ICONS.get(status, "•"), _COLORS.get(status, "0"))
+
+
+def render_text(reply: Reply, *, color: bool = False, width: int = 88) -> str:
+    style = _Style(color)
+    width = max(40, min(width, 120))
+    out: list[str] = []
+    out.append(
+        style.status(reply.severity, f"{_ICONS.get(reply.severity, '•')} ")
+        + style.bold(reply.title)
+    )
+    if reply.text:
+        out.extend(_wrap(reply.text, width, "  "))
+    for index, finding in enumerate(reply.findings):
+        if len(reply.findings) > 1:
+            out.append("")
+            out.append(style.bold(f"── Recipient {index + 1} of {len(reply.findings)} ──"))
+        out.extend(_finding(finding, style, width, show_title=len(reply.findings) > 1))
+    for section in reply.sections:
+        out.extend(_section(section, style, width))
+    if reply.checks:
+        out.append("")
+        out.append(style.bold("DNS evidence"))
+        out.extend(_checks(reply.checks, style, width))
+    for note in reply.notes:
+        out.append("")
+        out.extend(_wrap(f"Note: {note}", width, "  "))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _finding(finding: Finding, style: _Style, width: int, *, show_title: bool) -> list[str]:
+    out: list[str] = []
+    if show_title:
+        out.append(
+            style.status(finding.severity, f"{_ICONS[finding.severity]} ")
+            + style.bold(finding.title)
+        )
+    facts = []
+    if finding.recipient:
+        facts.append(("Recipient", finding.recipient))
+    code = " ".join(c for c in (finding.reply_code, finding.status) if c)
+    if code:
+        facts.append(("Code", code))
+    reason = finding.reason
+    if finding.temporary is not None:
+        reason += (
+            " (temporary: the sending server retries)" if finding.temporary else " (permanent)"
+        )
+    facts.append(("Reason", reason))
+    facts.append(("Who fixes it", finding.who_fixes))
+    if not finding.certain:
+        facts.append(("Confidence", f"{finding.confidence:.0%}: not sure, see the closest matches"))
+    out.append("")
+    for label, value in facts:
+        out.extend(_wrap(value, width, "  " + style.dim(f"{label + ':':<14}"), indent_len=16))
+    if finding.quote:
+        out.append("")
+        out.append("  " + style.dim("Server said:"))
+        out.extend(_wrap(f"“{finding.quote}”", width, "    "))
+    out.append("")
+    out.append("  " + style.bold("What happened"))
+    out.extend(_wrap(finding.summary, width, "    "))
+    for section in finding.steps:
+        out.append("")
+        out.append("  " + style.bold(section.title[:1].upper() + section.title[1:]))
+        for number, line in enumerate(section.lines, 1):
+            out.extend(_wrap(line, width, f"    {number}. ", indent_len=7))
+    if finding.alternatives:
+        out.append("")
+        out.append("  " + style.bold("Closest matches"))
+        out.extend(f"    - {title}" for title in finding.alternatives)
+    for link in finding.links:
+        out.append("")
+        out.append(f"  {style.dim('More:')} {link.title}: {link.url}")
+    return out
+
+
+def _section(section: Section, style: _Style, width: int) -> list[str]:
+    out = ["", style.bold(section.title)]
+    for line in section.lines:
+        out.extend(_wrap(line, width, "  - ", indent_len=4))
+    return out
+
+
+def _checks(checks: tuple[CheckResult, ...], style: _Style, width: int) -> list[str]:
+    out = []
+    name_width = max(len(c.name) for c in checks)
+    for check in checks:
+        target = f" [{check.target}]" if check.target else ""
+        head = f"  {style.status(check.status)} {check.name:<{name_width}}  "
+        out.extend(_wrap(f"{check.summary}{target}", width, head, indent_len=name_width + 6))
+        for detail in check.details[:6]:
+            out.extend(
+                _wrap(
+                    detail,
+                    width,
+                    " " * (name_width + 6) + style.dim("· "),
+                    indent_len=name_width + 8,
+                )
+            )
+    return out
+
+
+def _wrap(text: str, width: int, prefix: str, *, indent_len: int | None = None) -> list[str]:
+    indent = " " * (indent_len if indent_len is not None else len(prefix))
+    lines = textwrap.wrap(
+        text, width=width - len(indent), break_long_words=True, break_on_hyphens=False
+    )
+    if not lines:
+        return [prefix.rstrip()]
+    return [prefix + lines[0], *(indent + line for line in lines[1:])]

@@ -1,0 +1,80 @@
+"""What kind of message is this: a bounce, an automatic reply, a complaint report, a success notice?"""
+
+from __future__ import annotations
+
+import re
+
+from bot.parsed import ParsedMessage
+
+# Subjects and opening lines that bounce generators use, in the languages users paste.
+BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered mail|returned mail|mail delivery (?:failed|failure|subsystem)|"
+    r"delivery status notification \((?:failure|delay)\)|delivery failure|failure notice|"
+    r"non[- ]?delivery|delivery has failed|could not be delivered|couldn't be delivered|"
+    r"message not delivered|delivery incomplete|nicht zustellbar|unzustellbar|non remis|"
+    r"échec de (?:la )?remise|no se puede entregar|no entregado|non recapitabile|mancato recapito|"
+    r"não (?:foi possível )?entreg|配信(?:不能|エラー|失敗)|未送達|не доставлено|недоставлен|"
+    r"退信|投递失败|未能送达|系统退信",
+    re.IGNORECASE,
+)
+VACATION = re.compile(
+    r"^(?:automatic reply|auto(?:matische)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
+    r"abwesenheit|réponse automatique|absence|respuesta automática|fuera de la oficina|"
+    r"risposta automatica|fuori sede|resposta automática|ausente|自動応答|自動返信|不在|"
+    r"автоответ|автоматический ответ|自动回复)",
+    re.IGNORECASE,
+)
+VACATION_BODY = re.compile(
+    r"\b(?:i am|i'm|i will be) (?:currently )?(?:out of (?:the )?office|on (?:annual )?leave|"
+    r"away from (?:the|my) office|on vacation|on holiday)|\bwith limited access to (?:e-?mail|my email)|"
+    r"ich bin (?:bis|vom|derzeit|zurzeit) .{0,40}(?:abwesend|nicht im büro|im urlaub)|"
+    r"je suis (?:absent|absente)|estoy fuera de la oficina|sono fuori (?:ufficio|sede)",
+    re.IGNORECASE,
+)
+FEEDBACK = re.compile(
+    r"^feedback-type:\s*\w+|this is an? (?:e-?mail )?abuse report|\barf report\b|"
+    r"^report domain:.{1,200}submitter:|<feedback>\s*<report_metadata>|dmarc (?:forensic|failure) report",
+    re.IGNORECASE | re.MULTILINE,
+)
+DELIVERED = re.compile(
+    r"delivery status notification \(success\)|^delivered:|^relayed:|successful mail delivery report|"
+    r"your message (?:has been|was) (?:successfully )?delivered|"
+    r"delivery to (?:these|the following) recipients or groups is complete|"
+    r"message was delivered to the following recipient|^read:|"
+    r"delivery to the following recipients? (?:was|has been) completed",
+    re.IGNORECASE | re.MULTILINE,
+)
+SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
+
+
+def classify(parsed: ParsedMessage) -> str:
+    """One of: bounce, vacation, feedback, delivered, other (failures decide 'bounce' later)."""
+    head = parsed.text[:3000]
+    if parsed.report_type == "feedback-report" or FEEDBACK.search(head):
+        return "feedback"
+    failed = [f for f in parsed.failures if f.action not in SUCCESS_ACTIONS]
+    if parsed.failures and not failed and all((f.status or "2")[0] == "2" for f in parsed.failures):
+        return "delivered"
+    if parsed.report_type == "disposition-notification":
+        return "delivered"
+    subject = parsed.subject
+    if BOUNCE_SUBJECT.search(subject):
+        return "bounce"
+    if parsed.auto_submitted.startswith("auto-replied") or parsed.autoreply_header:
+        return "vacation"
+    if VACATION.search(subject) or (not parsed.failures and VACATION.search(head.lstrip()[:200])):
+        return "vacation"
+    if not _has_failure_code(parsed) and VACATION_BODY.search(head):
+        return "vacation"
+    if DELIVERED.search(subject) or (not _has_failure_code(parsed) and DELIVERED.search(head)):
+        return "delivered"
+    if BOUNCE_SUBJECT.search(head[:600]):
+        return "bounce"
+    return "other"
+
+
+def _has_failure_code(parsed: ParsedMessage) -> bool:
+    return any(
+        (f.status and f.status[0] in "45") or (f.reply_code and f.reply_code[0] in "45")
+        for f in parsed.failures
+    )

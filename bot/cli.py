@@ -1,0 +1,277 @@
+"""`ndrbot` command line: bounce, explain, checkmx, shell, serve, kb (contract: design notes §5)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot import __version__
+from bot.adapters.render_text import render_text
+from bot.app import build_deps, build_registry
+from bot.config import ConfigError, Settings, check_dnsbls, check_nameservers, load_settings
+from bot.explain import explain_full
+from bot.intent import Deps
+from bot.knowledge import KnowledgeError
+from bot.model import Reply
+
+MAX_FILE_BYTES = 50_000_000
+
+
+class UsageError(Exception):
+    """Bad input or configuration: exit code 2 with a one-line message."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ndrbot",
+        description="Explain bounced email (NDRs / DSNs) and check the DNS behind them.",
+        epilog="Run with no command to chat with ndrbot in the terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"ndrbot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def dns_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--nameserver",
+            action="append",
+            default=[],
+            metavar="IP[:PORT]",
+            help="DNS server to ask (repeatable; default: the system's; env NDRBOT_NAMESERVERS)",
+        )
+        p.add_argument("--no-dns", action="store_true", help="skip the live DNS checks")
+
+    p = sub.add_parser("bounce", help="explain a status code or a pasted bounce")
+    p.add_argument(
+        "text",
+        nargs="+",
+        metavar="CODE_OR_TEXT",
+        help="a code (5.7.1), bounce text, or - for stdin",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    dns_options(p)
+
+    p = sub.add_parser("explain", help="explain bounce files (.eml) or text from stdin")
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="files to explain; - or nothing for stdin"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="machine-readable output (JSON Lines for several files)"
+    )
+    dns_options(p)
+
+    p = sub.add_parser("checkmx", help="check a domain's mail DNS (MX, SPF, DMARC, DKIM ...)")
+    p.add_argument("domain", metavar="DOMAIN")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--selector", action="append", default=[], help="DKIM selector to check (repeatable)"
+    )
+    p.add_argument(
+        "--ip", action="append", default=[], help="sending IP to check PTR and blocklists for"
+    )
+    p.add_argument(
+        "--dnsbl", action="append", default=[], metavar="ZONE", help="blocklist zone (repeatable)"
+    )
+    p.add_argument(
+        "--nameserver", action="append", default=[], metavar="IP[:PORT]", help="DNS server to ask"
+    )
+
+    p = sub.add_parser("shell", help="chat with ndrbot in the terminal, as in a channel")
+    dns_options(p)
+
+    p = sub.add_parser("serve", help="run the bot on a chat platform")
+    p.add_argument("platform", choices=("slack", "discord"))
+    p.add_argument("--http", action="store_true", help="Slack: serve HTTP instead of Socket Mode")
+    p.add_argument("--host", default="127.0.0.1", help="Slack HTTP: address to bind")
+    p.add_argument("--port", type=int, default=3000, help="Slack HTTP: port")
+
+    p = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = p.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
+    kb_sub.add_parser("check", help="load and validate knowledge.yaml")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings()
+    changes: dict[str, Any] = {}
+    if getattr(args, "nameserver", None):
+        changes["nameservers"] = check_nameservers(args.nameserver)
+    if getattr(args, "dnsbl", None):
+        changes["dnsbls"] = check_dnsbls(args.dnsbl)
+    if getattr(args, "no_dns", False):
+        changes["dns_enabled"] = False
+    return settings.with_overrides(**changes) if changes else settings
+
+
+def _color(stream: Any) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _print_reply(reply: Reply) -> None:
+    width = shutil.get_terminal_size((88, 24)).columns
+    sys.stdout.write(render_text(reply, color=_color(sys.stdout), width=width))
+
+
+def _read_stdin() -> bytes:
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("nothing to explain: give a file, or pipe a bounce into stdin")
+    return sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+
+
+def _read_file(name: str) -> bytes:
+    if name == "-":
+        return _read_stdin()
+    path = Path(name)
+    try:
+        if path.is_dir():
+            raise UsageError(f"{name}: is a directory")
+        with path.open("rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise UsageError(f"{name}: no such file") from None
+    except PermissionError:
+        raise UsageError(f"{name}: permission denied") from None
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot read ({exc.strerror or exc})") from None
+
+
+async def _explain_checked(data: bytes | str, deps: Deps, name: str = "input") -> Reply:
+    """Explain, refusing input that cannot be a bounce (empty, binary) with a usage error."""
+    analysis, reply = await explain_full(data, deps)
+    if analysis.kind in ("empty", "binary"):
+        message = analysis.notes[-1] if analysis.notes else "not a bounce"
+        raise UsageError(f"{name}: {message[:1].lower()}{message[1:]}")
+    return reply
+
+
+def _public_json(reply: Reply) -> dict[str, Any]:
+    return dict(reply.data or {"is_bounce": False, "diagnoses": [], "checks": []})
+
+
+def cmd_bounce(args: argparse.Namespace) -> int:
+    text = " ".join(args.text)
+    data: bytes | str = _read_stdin() if text == "-" else text
+    deps = build_deps(_settings(args))
+    reply = asyncio.run(_explain_checked(data, deps))
+    if args.json:
+        print(json.dumps(_public_json(reply), ensure_ascii=False))
+    else:
+        _print_reply(reply)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    files = args.files or ["-"]
+    deps = build_deps(_settings(args))
+    many = len(files) > 1
+    failed = 0
+    for name in files:
+        try:
+            reply = asyncio.run(_explain_checked(_read_file(name), deps, name))
+        except UsageError as exc:
+            if not many:
+                raise
+            failed += 1
+            if args.json:
+                print(json.dumps({"file": name, "error": str(exc)}, ensure_ascii=False))
+            else:
+                print(f"ndrbot: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            out = _public_json(reply)
+            print(json.dumps({"file": name, **out} if many else out, ensure_ascii=False))
+        else:
+            if many:
+                print(f"=== {name}")
+            _print_reply(reply)
+    return 2 if failed else 0
+
+
+def cmd_checkmx(args: argparse.Namespace) -> int:
+    from bot.dnscheck import DnsChecker
+    from bot.dnscheck.target import validate_target
+
+    settings = _settings(args)
+    try:
+        validate_target(args.domain)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    checker = DnsChecker(
+        settings.nameservers, dnsbls=settings.dnsbls, deadline=settings.dns_deadline
+    )
+    report = asyncio.run(
+        checker.checkmx(
+            args.domain, selectors=tuple(args.selector), ips=tuple(args.ip), dnsbls=settings.dnsbls
+        )
+    )
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+        return 0
+    from intents.checkmx import reply_for_report
+
+    _print_reply(reply_for_report(report))
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    from bot.adapters.console import ConsoleChat
+
+    deps = build_deps(_settings(args))
+    chat = ConsoleChat(build_registry(), deps, color=_color(sys.stdout))
+    return chat.run(sys.stdin, sys.stdout)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.platform == "slack":
+        from bot.adapters.slack_app import serve_slack
+
+        return serve_slack(settings, http=args.http, host=args.host, port=args.port)
+    from bot.adapters.discord_app import serve_discord
+
+    return serve_discord(settings)
+
+
+def cmd_kb(args: argparse.Namespace) -> int:
+    from bot.knowledge import load_knowledge
+
+    kb = load_knowledge(load_settings().knowledge_path)
+    print(f"{kb.source}: {len(kb)} entries, valid")
+    return 0
+
+
+COMMANDS = {
+    "bounce": cmd_bounce,
+    "explain": cmd_explain,
+    "checkmx": cmd_checkmx,
+    "shell": cmd_shell,
+    "serve": cmd_serve,
+    "kb": cmd_kb,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="ndrbot: %(levelname)s: %(message)s")
+    if args.command is None:
+        args = _parser().parse_args(["shell"] if sys.stdin.isatty() else ["explain", "-"])
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, ConfigError, KnowledgeError) as exc:
+        print(f"ndrbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Settings: the only place that reads the environment. Validated once, frozen, clear errors."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+_ZONE = re.compile(
+    r"^(?=.{1,253}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$"
+)
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    nameservers: tuple[str, ...] = ()
+    dnsbls: tuple[str, ...] | None = None
+    """None means the built-in default blocklists."""
+    knowledge_path: str | None = None
+    dns_enabled: bool = True
+    dns_deadline: float = 5.0
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = ""
+    discord_token: str = ""
+    discord_channels: tuple[str, ...] = ()
+    auto_reply: bool = True
+    log_level: str = "INFO"
+    log_format: str = "text"
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a yes/no value (use true or false)")
+
+
+def check_nameservers(values: Sequence[str], origin: str = "--nameserver") -> tuple[str, ...]:
+    from bot.dnscheck.resolver import parse_nameserver
+
+    for value in values:
+        try:
+            parse_nameserver(value)
+        except ValueError as exc:
+            raise ConfigError(f"{origin}: {exc}") from None
+    return tuple(values)
+
+
+def check_dnsbls(values: Sequence[str], origin: str = "--dnsbl") -> tuple[str, ...]:
+    for value in values:
+        if not _ZONE.match(value):
+            raise ConfigError(f"{origin}: {value!r} is not a DNS zone name (e.g. zen.spamhaus.org)")
+    return tuple(v.rstrip(".").lower() for v in values)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read NDRBOT_*, SLACK_* and DISCORD_* variables; raise ConfigError on bad values."""
+    env = os.environ if env is None else env
+    log_format = env.get("NDRBOT_LOG_FORMAT", "text").strip().lower() or "text"
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"NDRBOT_LOG_FORMAT={log_format!r}: use text or json")
+    log_level = env.get("NDRBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"NDRBOT_LOG_LEVEL={log_level!r}: use DEBUG, INFO, WARNING or ERROR")
+    deadline_raw = env.get("NDRBOT_DNS_DEADLINE", "5")
+    try:
+        deadline = float(deadline_raw)
+    except ValueError:
+        raise ConfigError(
+            f"NDRBOT_DNS_DEADLINE={deadline_raw!r} is not a number of seconds"
+        ) from None
+    if not 0.1 <= deadline <= 60:
+        raise ConfigError("NDRBOT_DNS_DEADLINE must be between 0.1 and 60 seconds")
+    dnsbls_raw = env.get("NDRBOT_DNSBLS")
+    secrets = tuple(
+        v
+        for v in (
+            env.get("SLACK_BOT_TOKEN"),
+            env.get("SLACK_SIGNING_SECRET"),
+            env.get("SLACK_APP_TOKEN"),
+            env.get("DISCORD_TOKEN"),
+        )
+        if v
+    )
+    return Settings(
+        nameservers=check_nameservers(_list(env.get("NDRBOT_NAMESERVERS")), "NDRBOT_NAMESERVERS"),
+        dnsbls=None if dnsbls_raw is None else check_dnsbls(_list(dnsbls_raw), "NDRBOT_DNSBLS"),
+        knowledge_path=env.get("NDRBOT_KNOWLEDGE") or None,
+        dns_enabled=_bool(env, "NDRBOT_DNS", True),
+        dns_deadline=deadline,
+        slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+        slack_app_token=env.get("SLACK_APP_TOKEN", ""),
+        slack_api_url=env.get("SLACK_API_URL", ""),
+        discord_token=env.get("DISCORD_TOKEN", ""),
+        discord_channels=_list(env.get("NDRBOT_DISCORD_CHANNELS")),
+        auto_reply=_bool(env, "NDRBOT_AUTO_REPLY", True),
+        log_level=log_level,
+        log_format=log_format,
+        secrets=secrets,
+    )

@@ -1,0 +1,31 @@
+"""The one pipeline every entry point uses: text or file -> analysis -> DNS evidence -> Reply."""
+
+from __future__ import annotations
+
+from bot.diagnose import Analysis, analyze
+from bot.evidence import gather_evidence
+from bot.intent import Deps
+from bot.knowledge import KnowledgeStore
+from bot.matcher import Matcher
+from bot.model import Reply
+from bot.present import reply_for_analysis
+
+
+def matcher_for(store: KnowledgeStore) -> Matcher:
+    """The matcher of the knowledge base in use (rebuilt after a reload)."""
+    return store.derived("matcher", Matcher)
+
+
+def analyze_with(data: str | bytes, deps: Deps) -> Analysis:
+    return analyze(data, matcher_for(deps.knowledge))
+
+
+async def explain_full(data: str | bytes, deps: Deps) -> tuple[Analysis, Reply]:
+    """The analysis (for callers that need its kind) and the Reply with DNS evidence."""
+    analysis = analyze_with(data, deps)
+    checks = await gather_evidence(analysis, deps)
+    return analysis, reply_for_analysis(analysis, checks)
+
+
+async def explain(data: str | bytes, deps: Deps) -> Reply:
+    return (await explain_full(data, deps))[1]

@@ -1,0 +1,55 @@
+"""What an intent is, and what it may use (Deps). Intents never import platform SDKs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from bot.model import Incoming, Reply
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.knowledge import KnowledgeStore
+
+
+class DnsChecker(Protocol):
+    """Runs DNS checks for domains and IPs; implemented in bot.dnscheck."""
+
+    async def check_domain(
+        self,
+        domain: str,
+        *,
+        selectors: tuple[str, ...] = (),
+        ips: tuple[str, ...] = (),
+        only: tuple[str, ...] | None = None,
+    ) -> object: ...
+
+
+@dataclass
+class Deps:
+    """Shared services handed to every intent handler."""
+
+    knowledge: KnowledgeStore
+    settings: Settings
+    dns: DnsChecker | None = None
+
+
+Handler = Callable[[Incoming, Deps], Awaitable[Reply | None]]
+Detector = Callable[[Incoming, Deps], bool]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One thing the bot can do. Each module in `intents/` exposes one as `INTENT`."""
+
+    name: str
+    handle: Handler
+    commands: tuple[str, ...] = ()
+    """Command words that route here (`/bounce`, `ndrbot shell`'s `bounce ...`)."""
+    detect: Detector | None = None
+    """For plain messages: does this intent want to answer? Must be cheap."""
+    priority: int = 100
+    """Lower runs first among detectors."""
+    summary: str = ""
+    usage: tuple[str, ...] = ()

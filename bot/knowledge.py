@@ -1,0 +1,337 @@
+"""Load and validate knowledge.yaml into a KnowledgeBase; errors name the file, line and entry.
+
+Schema (one mapping `entries:`, each entry a mapping):
+
+  id          required  lower-case slug, unique
+  title       required  one line: what happened
+  reason      required  a name from the reason taxonomy (bot.reasons.REASONS)
+  explain     required  plain words: what it means
+  who_fixes   required  sender | senders_admin | recipient | recipients_admin | either_admin | nobody
+  fix         required  {audience: [steps]} (audiences as in who_fixes, minus nobody)
+  codes       optional  reply codes ("550"), enhanced codes ("5.7.26"), class-free codes ("X.7.26")
+  markers     optional  exact, case-insensitive tokens that identify the entry ("RESOLVER.ADR.RecipNotFound")
+  patterns    optional  the server's text, with {domain} {ip} {email} {n} {text} placeholders
+  examples    optional  whole bounce lines as servers emit them; each must be diagnosed as this entry
+  providers   optional  who emits it (google, microsoft, postfix ...)
+  languages   optional  ISO 639-1 codes of the patterns' languages (default [en])
+  temporary   optional  true / false; omitted means "from the status code's class"
+  checks      optional  DNS checks worth running (mx, spf, dmarc, dkim, ptr, dnsbl, mta-sts, ...)
+  links       optional  [{title, url}]
+  fallback    optional  true for the generic entry of a code: it answers a bare code
+
+An entry needs at least one of codes, markers or patterns.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.model import Link
+from bot.reasons import AUDIENCES, CHECK_NAMES, REASONS
+from bot.textnorm import normalize_pattern
+
+log = logging.getLogger(__name__)
+
+try:  # the C loader is much faster; fall back where libyaml is missing
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+_CODE = re.compile(r"^(?:[245X]\.\d{1,3}\.\d{1,3}|[2345]\d\d)$")
+_LANG = re.compile(r"^[a-z]{2}$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_KNOWN_PLACEHOLDERS = {"domain", "ip", "email", "n", "text"}
+MIN_PATTERN_CHARS = 12
+
+_FIELDS = {
+    "id": str,
+    "title": str,
+    "reason": str,
+    "explain": str,
+    "who_fixes": str,
+    "fix": dict,
+    "codes": list,
+    "markers": list,
+    "patterns": list,
+    "examples": list,
+    "providers": list,
+    "languages": list,
+    "temporary": bool,
+    "checks": list,
+    "links": list,
+    "fallback": bool,
+}
+_REQUIRED = ("id", "title", "reason", "explain", "who_fixes", "fix")
+
+
+class KnowledgeError(ValueError):
+    """knowledge.yaml could not be used; the message names file, line and entry."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    reason: str
+    explain: str
+    who_fixes: str
+    fix: tuple[tuple[str, tuple[str, ...]], ...]
+    codes: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("en",)
+    temporary: bool | None = None
+    checks: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+    fallback: bool = False
+    line: int = 0
+    normalized_patterns: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: tuple[Entry, ...]
+    source: str
+    by_id: dict[str, Entry] = field(compare=False, repr=False, default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self.by_id.get(entry_id)
+
+
+def _fail(source: str, line: int, entry_id: str | None, message: str) -> KnowledgeError:
+    where = f"{source}:{line}" if line else source
+    who = f" (entry {entry_id!r})" if entry_id else ""
+    return KnowledgeError(f"{where}{who}: {message}")
+
+
+def _strings(value: list[Any], what: str) -> tuple[str, ...]:
+    if not all(isinstance(item, str) and item.strip() for item in value):
+        raise ValueError(f"every item of {what!r} must be a non-empty string")
+    return tuple(item.strip() for item in value)
+
+
+def _field_lines(node: yaml.MappingNode) -> dict[str, int]:
+    return {key.value: key.start_mark.line + 1 for key, _ in node.value if hasattr(key, "value")}
+
+
+def _check_pattern(pattern: str) -> None:
+    for name in _PLACEHOLDER.findall(pattern):
+        if name not in _KNOWN_PLACEHOLDERS:
+            raise ValueError(f"pattern {pattern!r} uses unknown placeholder {{{name}}}")
+    bare = _PLACEHOLDER.sub("", pattern).strip()
+    if len(bare) < MIN_PATTERN_CHARS:
+        raise ValueError(f"pattern {pattern!r} is too short to match reliably")
+    if not normalize_pattern(pattern):
+        raise ValueError(f"pattern {pattern!r} has no words left to match")
+
+
+def _build_entry(raw: dict[str, Any], lines: dict[str, int], line: int) -> Entry:
+    unknown = sorted(set(raw) - set(_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown field {unknown[0]!r} (line {lines.get(unknown[0], line)})")
+    missing = [name for name in _REQUIRED if name not in raw]
+    if missing:
+        raise ValueError(f"missing field {missing[0]!r}")
+    for name, kind in _FIELDS.items():
+        if name in raw and not isinstance(raw[name], kind):
+            raise ValueError(
+                f"field {name!r} must be a {kind.__name__} (line {lines.get(name, line)})"
+            )
+    for name in ("title", "explain"):
+        if not raw[name].strip():
+            raise ValueError(f"field {name!r} is empty")
+    if not _ID.match(raw["id"]):
+        raise ValueError("id must be a lower-case slug (a-z, 0-9, '.', '_', '-')")
+    if raw["reason"] not in REASONS:
+        raise ValueError(f"unknown reason {raw['reason']!r} (see the reason taxonomy)")
+    if raw["who_fixes"] not in AUDIENCES:
+        raise ValueError(f"who_fixes must be one of {', '.join(AUDIENCES)}")
+    fix: list[tuple[str, tuple[str, ...]]] = []
+    for audience, steps in raw["fix"].items():
+        if audience not in AUDIENCES or audience == "nobody":
+            raise ValueError(f"fix has unknown audience {audience!r}")
+        if not isinstance(steps, list) or not steps:
+            raise ValueError(f"fix.{audience} must be a non-empty list of steps")
+        fix.append((audience, _strings(steps, f"fix.{audience}")))
+    codes = _strings(raw.get("codes", []), "codes")
+    for code in codes:
+        if not _CODE.match(code):
+            raise ValueError(
+                f"code {code!r} is neither a reply code (550) nor an enhanced code (5.7.1)"
+            )
+    patterns = _strings(raw.get("patterns", []), "patterns")
+    for pattern in patterns:
+        _check_pattern(pattern)
+    markers = _strings(raw.get("markers", []), "markers")
+    if not (codes or patterns or markers):
+        raise ValueError("an entry needs at least one of codes, markers or patterns")
+    checks = _strings(raw.get("checks", []), "checks")
+    for check in checks:
+        if check not in CHECK_NAMES:
+            raise ValueError(f"unknown check {check!r} (one of {', '.join(CHECK_NAMES)})")
+    languages = _strings(raw.get("languages", ["en"]), "languages")
+    for lang in languages:
+        if not _LANG.match(lang):
+            raise ValueError(f"language {lang!r} is not a two-letter code")
+    links: list[Link] = []
+    for item in raw.get("links", []):
+        if not isinstance(item, dict) or set(item) != {"title", "url"}:
+            raise ValueError("each link needs exactly a title and a url")
+        if not _URL.match(str(item["url"])):
+            raise ValueError(f"link {item['url']!r} is not an http(s) URL")
+        links.append(Link(str(item["title"]), str(item["url"])))
+    return Entry(
+        id=raw["id"],
+        title=raw["title"].strip(),
+        reason=raw["reason"],
+        explain=" ".join(raw["explain"].split()),
+        who_fixes=raw["who_fixes"],
+        fix=tuple(fix),
+        codes=codes,
+        markers=markers,
+        patterns=patterns,
+        examples=_strings(raw.get("examples", []), "examples"),
+        providers=_strings(raw.get("providers", []), "providers"),
+        languages=languages,
+        temporary=raw.get("temporary"),
+        checks=checks,
+        links=tuple(links),
+        fallback=bool(raw.get("fallback", False)),
+        line=line,
+        normalized_patterns=tuple(normalize_pattern(p) for p in patterns),
+    )
+
+
+def parse_knowledge(text: str, source: str = "knowledge.yaml") -> KnowledgeBase:
+    """Parse and validate knowledge text. Raises KnowledgeError naming file, line and entry."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise _fail(source, line, None, f"invalid YAML: {problem}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise _fail(source, 1, None, "expected a mapping with a list under 'entries'")
+    entries_node = next(v for k, v in root.value if k.value == "entries")
+    entries: list[Entry] = []
+    seen: dict[str, int] = {}
+    pattern_owner: dict[str, str] = {}
+    for raw, node in zip(data["entries"], entries_node.value, strict=True):
+        line = node.start_mark.line + 1
+        entry_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(raw, dict) or not isinstance(node, yaml.MappingNode):
+            raise _fail(source, line, None, "each entry must be a mapping")
+        try:
+            entry = _build_entry(raw, _field_lines(node), line)
+        except ValueError as exc:
+            raise _fail(
+                source, line, entry_id if isinstance(entry_id, str) else None, str(exc)
+            ) from None
+        if entry.id in seen:
+            raise _fail(
+                source, line, entry.id, f"duplicate id (first defined on line {seen[entry.id]})"
+            )
+        seen[entry.id] = line
+        for norm in entry.normalized_patterns:
+            owner = pattern_owner.setdefault(norm, entry.id)
+            if owner != entry.id:
+                raise _fail(source, line, entry.id, f"a pattern repeats one of entry {owner!r}")
+        entries.append(entry)
+    if not entries:
+        raise _fail(source, 1, None, "the knowledge base has no entries")
+    return KnowledgeBase(entries=tuple(entries), source=source, by_id={e.id: e for e in entries})
+
+
+def default_path() -> Path:
+    """knowledge.yaml beside the source tree when run from a checkout, else the packaged copy."""
+    override = os.environ.get("NDRBOT_KNOWLEDGE")
+    if override:
+        return Path(override)
+    checkout = Path(__file__).resolve().parent.parent / "knowledge.yaml"
+    if checkout.is_file():
+        return checkout
+    return Path(str(resources.files("bot") / "data" / "knowledge.yaml"))
+
+
+def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
+    path = Path(path) if path is not None else default_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KnowledgeError(f"{path}: knowledge file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(f"{path}: cannot read knowledge file ({exc})") from None
+    return parse_knowledge(text, source=str(path))
+
+
+class KnowledgeStore:
+    """The knowledge base in use. A broken edit keeps the last good one and records why."""
+
+    def __init__(
+        self, path: Path | str | None = None, *, base: KnowledgeBase | None = None
+    ) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self._lock = threading.Lock()
+        self._mtime = self._stat()
+        self.last_error: str | None = None
+        self._kb = base if base is not None else load_knowledge(self.path)
+        self._derived: dict[str, Any] = {}
+
+    def _stat(self) -> float | None:
+        try:
+            return self.path.stat().st_mtime
+        except OSError:
+            return None
+
+    @property
+    def current(self) -> KnowledgeBase:
+        return self._kb
+
+    def derived(self, key: str, build: Any) -> Any:
+        """A value computed from the current knowledge base (an index), rebuilt after a reload."""
+        cached = self._derived.get(key)
+        if cached is None or cached[0] is not self._kb:
+            cached = (self._kb, build(self._kb))
+            self._derived[key] = cached
+        return cached[1]
+
+    def reload(self) -> bool:
+        """Load the file again. Returns True when the new knowledge is in use."""
+        with self._lock:
+            self._mtime = self._stat()
+            try:
+                kb = load_knowledge(self.path)
+            except KnowledgeError as exc:
+                self.last_error = str(exc)
+                log.error("knowledge reload failed, keeping the previous knowledge: %s", exc)
+                return False
+            self._kb = kb
+            self.last_error = None
+            return True
+
+    def reload_if_changed(self) -> bool:
+        """Reload when the file's modification time changed (cheap: one stat)."""
+        if self._stat() == self._mtime:
+            return False
+        return self.reload()

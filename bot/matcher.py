@@ -1,0 +1,283 @@
+"""Rank knowledge entries for one failure: exact markers, then fuzzy text (rapidfuzz), then codes."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from bot.knowledge import Entry, KnowledgeBase
+from bot.textnorm import normalize, tokens
+
+TEXT_MIN = 0.62
+"""A fuzzy text score below this is not evidence at all."""
+CERTAIN = 0.6
+"""Below this the answer is 'closest matches', not a diagnosis."""
+MARGIN = 0.03
+"""The best must beat the best entry of another reason by this much to be certain."""
+MAX_QUERY_CHARS = 3000
+MAX_FUZZY_CANDIDATES = 8
+
+# Markers that tell which provider or MTA wrote the text; entries naming it get a small bonus.
+PROVIDER_MARKERS: dict[str, tuple[str, ...]] = {
+    "google": ("gsmtp", "google.com", "googlemail.com", "gmail"),
+    "microsoft": (
+        "protection.outlook.com",
+        "outlook.com",
+        "prod.outlook",
+        "exchangelabs",
+        "resolver.",
+        "storedrv.",
+        "hotmail.com",
+        "office 365",
+    ),
+    "yahoo": ("yahoo", "aol.com", "yahoodns"),
+    "apple": ("icloud.com", "me.com", "mac.com"),
+    "proofpoint": ("pphosted", "proofpoint"),
+    "mimecast": ("mimecast",),
+    "barracuda": ("barracuda",),
+    "postfix": (
+        "(in reply to rcpt to command)",
+        "(in reply to end of data command)",
+        "this is the mail system at host",
+    ),
+    "exim": ("smtp error from remote mail server", "mail delivery software"),
+    "qmail": ("qmail-send", "does not like recipient"),
+    "sendmail": ("----- transcript of session follows -----", "... user unknown"),
+}
+
+_WORD = re.compile(r"[a-z0-9_]+")
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    rank: float
+    """Text score plus code and provider bonuses; may exceed 1."""
+    via: str
+    """How it was found: "marker", "text" or "code"."""
+
+    @property
+    def score(self) -> float:
+        """Confidence in 0..1."""
+        return round(min(1.0, max(0.0, self.rank)), 3)
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    ranked: tuple[Match, ...]
+    certain: bool
+
+    @property
+    def best(self) -> Match | None:
+        return self.ranked[0] if self.ranked else None
+
+
+def detect_providers(text: str) -> frozenset[str]:
+    lowered = text.lower()
+    return frozenset(
+        name for name, marks in PROVIDER_MARKERS.items() if any(m in lowered for m in marks)
+    )
+
+
+def x_form(status: str) -> str:
+    return "X" + status[1:]
+
+
+class Matcher:
+    """Indexes of one knowledge base; `match` is pure and cached."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self._pattern_text: list[str] = []
+        self._pattern_entry: list[Entry] = []
+        pattern_tokens: list[set[str]] = []
+        for entry in kb.entries:
+            for norm in entry.normalized_patterns:
+                self._pattern_text.append(norm)
+                self._pattern_entry.append(entry)
+                pattern_tokens.append(tokens(norm))
+        count = max(1, len(self._pattern_text))
+        df: dict[str, int] = defaultdict(int)
+        for toks in pattern_tokens:
+            for tok in toks:
+                df[tok] += 1
+        too_common = max(25, count // 8)
+        self._idf = {tok: math.log(1 + count / n) for tok, n in df.items() if n <= too_common}
+        postings: dict[str, list[int]] = defaultdict(list)
+        self._weight: list[float] = []
+        for index, toks in enumerate(pattern_tokens):
+            useful = [t for t in toks if t in self._idf]
+            for tok in useful:
+                postings[tok].append(index)
+            self._weight.append(sum(self._idf[t] for t in useful) or 1.0)
+        self._postings = dict(postings)
+        self._codes: dict[str, list[Entry]] = defaultdict(list)
+        for entry in kb.entries:
+            for code in entry.codes:
+                self._codes[code].append(entry)
+        self._markers: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
+        for entry in kb.entries:
+            for marker in entry.markers:
+                lowered = marker.lower()
+                words = _WORD.findall(lowered) or [lowered]
+                self._markers[max(words, key=len)].append((lowered, entry))
+        self._cached_match = lru_cache(maxsize=4096)(self._match)
+
+    # -- public -----------------------------------------------------------------------------
+    def match(
+        self,
+        text: str,
+        status: str | None = None,
+        reply_code: str | None = None,
+        providers: frozenset[str] = frozenset(),
+    ) -> MatchResult:
+        """Ranked entries for one failure's diagnostic text and codes (cached)."""
+        return self._cached_match(text[:MAX_QUERY_CHARS], status, reply_code, providers)
+
+    def entries_for_code(self, code: str) -> list[Entry]:
+        return list(self._codes.get(code, ()))
+
+    def text_candidates(self, text: str) -> list[tuple[Entry, float]]:
+        """Entries whose patterns resemble the text, best first (score 0..1)."""
+        best: dict[str, tuple[Entry, float]] = {}
+        norm = normalize(text[:MAX_QUERY_CHARS])
+        if not norm:
+            return []
+        for index, score in self._fuzzy(norm):
+            entry = self._pattern_entry[index]
+            if score > best.get(entry.id, (entry, 0.0))[1]:
+                best[entry.id] = (entry, score)
+        return sorted(best.values(), key=lambda item: -item[1])
+
+    # -- internals --------------------------------------------------------------------------
+    def _fuzzy(self, norm: str) -> list[tuple[int, float]]:
+        acc: dict[int, float] = defaultdict(float)
+        for tok in tokens(norm):
+            weight = self._idf.get(tok)
+            if weight is None:
+                continue
+            for index in self._postings[tok]:
+                acc[index] += weight
+        shortlist = sorted(
+            ((total / self._weight[i], i) for i, total in acc.items()), reverse=True
+        )[:MAX_FUZZY_CANDIDATES]
+        scored = []
+        for coverage, index in shortlist:
+            if coverage < 0.3:
+                break
+            pattern = self._pattern_text[index]
+            score = fuzz.partial_ratio(pattern, norm) / 100.0
+            if len(norm) < len(pattern):  # a fragment of the pattern is weaker evidence
+                score *= 0.6 + 0.4 * len(norm) / len(pattern)
+            scored.append((index, score))
+        return scored
+
+    def _marker_hits(self, text: str) -> list[Entry]:
+        if not self._markers:
+            return []
+        lowered = text.lower()
+        hits = []
+        for word in set(_WORD.findall(lowered)) & self._markers.keys():
+            for marker, entry in self._markers[word]:
+                if marker in lowered:
+                    hits.append(entry)
+        return hits
+
+    def _match(
+        self,
+        text: str,
+        status: str | None = None,
+        reply_code: str | None = None,
+        providers: frozenset[str] = frozenset(),
+    ) -> MatchResult:
+        scores: dict[str, Match] = {}
+
+        def offer(entry: Entry, score: float, via: str) -> None:
+            current = scores.get(entry.id)
+            if current is None or score > current.rank:
+                scores[entry.id] = Match(entry, score, via)
+
+        if text:
+            for entry in self._marker_hits(text):
+                offer(entry, 0.95 + self._code_bonus(entry, status, reply_code, 1.0), "marker")
+            for entry, text_score in self.text_candidates(text):
+                if text_score < TEXT_MIN:
+                    continue
+                bonus = self._code_bonus(entry, status, reply_code, text_score)
+                bonus += self._provider_bonus(entry, providers)
+                offer(entry, text_score + bonus, "text")
+        for entry, score in self._code_candidates(status, reply_code):
+            offer(entry, score + self._provider_bonus(entry, providers) / 2, "code")
+        ranked = tuple(
+            sorted(scores.values(), key=lambda m: (-m.rank, m.entry.fallback, m.entry.id))
+        )
+        return MatchResult(ranked=ranked, certain=self._is_certain(ranked))
+
+    @staticmethod
+    def _is_certain(ranked: tuple[Match, ...]) -> bool:
+        if not ranked or ranked[0].rank < CERTAIN:
+            return False
+        best = ranked[0]
+        for other in ranked[1:]:
+            if other.entry.reason != best.entry.reason:
+                return best.rank - other.rank >= MARGIN
+        return True
+
+    @staticmethod
+    def _code_bonus(
+        entry: Entry, status: str | None, reply_code: str | None, text_score: float
+    ) -> float:
+        if not entry.codes:
+            return 0.0
+        bonus = 0.0
+        if status:
+            enhanced = [c for c in entry.codes if "." in c]
+            if status in entry.codes:
+                bonus += 0.1
+            elif x_form(status) in entry.codes:
+                bonus += 0.08
+            elif enhanced:
+                # Providers reuse codes loosely; strong text outweighs a code that disagrees.
+                bonus -= 0.03 if text_score >= 0.9 else 0.1
+        if reply_code and reply_code in entry.codes:
+            bonus += 0.03
+        return bonus
+
+    @staticmethod
+    def _provider_bonus(entry: Entry, providers: frozenset[str]) -> float:
+        if not entry.providers or not providers:
+            return 0.0
+        return 0.05 if providers.intersection(entry.providers) else -0.03
+
+    def _code_candidates(
+        self, status: str | None, reply_code: str | None
+    ) -> list[tuple[Entry, float]]:
+        out: list[tuple[Entry, float]] = []
+        if status:
+            exact = self._codes.get(status, [])
+            general = self._codes.get(x_form(status), [])
+            specific = [e for e in exact if not e.fallback]
+            has_generic = any(e.fallback for e in exact + general)
+            for entry in exact + general:
+                if entry.fallback:
+                    out.append((entry, 0.62))
+                elif entry in specific and len(specific) == 1 and not has_generic:
+                    out.append((entry, 0.6))
+                else:
+                    out.append((entry, 0.5 if entry in exact else 0.45))
+            if not has_generic:
+                subject = status.split(".")[1]
+                for entry in self._codes.get(f"X.{subject}.0", []):
+                    out.append((entry, 0.52 if not specific else 0.4))
+        if reply_code:
+            for entry in self._codes.get(reply_code, []):
+                if entry.fallback:
+                    out.append((entry, 0.3 if status else 0.55))
+                elif not status:
+                    out.append((entry, 0.4))
+        return out

@@ -1,0 +1,272 @@
+"""MIME side of bounce parsing: RFC 3464 delivery-status fields, text parts, the original's headers."""
+
+from __future__ import annotations
+
+import email
+import email.message
+import html
+import re
+from email.header import decode_header, make_header
+
+from bot.parsed import Failure, ParsedMessage
+from bot.smtpcodes import find_codes
+from bot.textparse import (
+    clean_text,
+    decode_text,
+    failures_from_text,
+    join_continuations,
+    split_original,
+)
+
+MAX_PARTS = 200
+MAX_DEPTH = 8
+MAX_PART_TEXT = 200_000
+
+_TAGS = re.compile(r"<[^>]{0,2000}>")
+_BLOCK_TAGS = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d)\b[^>]{0,200}>", re.IGNORECASE)
+_SCRIPTS = re.compile(
+    r"<(script|style)\b[^>]{0,500}>.{0,100000}?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_DKIM_TAG = re.compile(r"(?:^|;)\s*([ds])\s*=\s*([^;\s]+)")
+_ADDRESS = re.compile(r"<?([^<>\s\"]+@[^<>\s\"]+?)>?\s*$")
+
+
+def header_text(value: object) -> str:
+    """A header as readable text, decoding RFC 2047 words; never raises."""
+    if value is None:
+        return ""
+    try:
+        return " ".join(str(make_header(decode_header(str(value)))).split())
+    except Exception:  # broken encoded words: show them as they are
+        return " ".join(str(value).split())
+
+
+def parse_mime(raw: bytes) -> ParsedMessage | None:
+    """Parse a whole message; None if it has no headers at all."""
+    try:
+        msg = email.message_from_bytes(raw)
+    except Exception:
+        return None
+    if not msg.keys():
+        return None
+    parsed = ParsedMessage(text="", is_mime=True)
+    parsed.subject = header_text(msg.get("Subject"))
+    parsed.sender = header_text(msg.get("From"))
+    parsed.auto_submitted = str(msg.get("Auto-Submitted") or "").strip().lower()
+    parsed.autoreply_header = bool(
+        msg.get("X-Autoreply")
+        or msg.get("X-Autorespond")
+        or str(msg.get("Precedence") or "").strip().lower() == "auto_reply"
+    )
+    if msg.get_content_type() == "multipart/report":
+        parsed.report_type = str(msg.get_param("report-type") or "").lower()
+    walker = _Walker(parsed)
+    walker.visit(msg, 0)
+    text = "\n".join(walker.texts)
+    body, original = split_original(clean_text(text))
+    if original and not parsed.original_from:
+        read_original_headers(original, parsed)
+    parsed.text = body
+    if walker.dsn:
+        text_failures = {f.recipient: f for f in failures_from_text(body) if f.recipient}
+        for failure in walker.dsn:
+            if not failure.diagnostic and failure.recipient in text_failures:
+                failure.diagnostic = text_failures[failure.recipient].diagnostic
+            _fill_codes(failure)
+        parsed.failures = walker.dsn
+    else:
+        parsed.failures = failures_from_text(body)
+    if walker.truncated:
+        parsed.notes.append(
+            f"The message has more than {MAX_PARTS} MIME parts; the rest were skipped."
+        )
+    return parsed
+
+
+class _Walker:
+    """Visits MIME parts once, collecting text, DSN fields and the original message's headers."""
+
+    def __init__(self, parsed: ParsedMessage) -> None:
+        self.parsed = parsed
+        self.texts: list[str] = []
+        self.dsn: list[Failure] = []
+        self.parts = 0
+        self.truncated = False
+
+    def visit(self, part: email.message.Message, depth: int) -> None:
+        self.parts += 1
+        if self.parts > MAX_PARTS or depth > MAX_DEPTH:
+            self.truncated = True
+            return
+        ctype = part.get_content_type()
+        if ctype in (
+            "message/rfc822",
+            "message/global",
+            "text/rfc822-headers",
+            "message/rfc822-headers",
+        ):
+            self._original(part)
+        elif ctype in ("message/delivery-status", "message/global-delivery-status"):
+            self._delivery_status(part)
+        elif ctype == "message/feedback-report":
+            self.parsed.report_type = self.parsed.report_type or "feedback-report"
+            self.texts.append(_part_text(part))
+        elif ctype == "message/disposition-notification":
+            self.parsed.report_type = self.parsed.report_type or "disposition-notification"
+        elif part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                plain_seen = any(p.get_content_type() == "text/plain" for p in payload)
+                for sub in payload:
+                    if (
+                        ctype == "multipart/alternative"
+                        and plain_seen
+                        and sub.get_content_type() == "text/html"
+                    ):
+                        continue
+                    self.visit(sub, depth + 1)
+        elif ctype.startswith("text/") or (ctype == "application/octet-stream" and depth == 0):
+            text = _part_text(part)
+            if ctype == "text/html":
+                text = html_to_text(text)
+            self.texts.append(text)
+
+    def _original(self, part: email.message.Message) -> None:
+        payload = part.get_payload()
+        if isinstance(payload, list) and payload:
+            inner = payload[0]
+            headers = "\n".join(f"{k}: {v}" for k, v in inner.items())
+        else:
+            headers = _part_text(part)
+        read_original_headers(headers, self.parsed)
+
+    def _delivery_status(self, part: email.message.Message) -> None:
+        for fields in _dsn_blocks(part):
+            recipient = _address(fields.get("final-recipient") or fields.get("original-recipient"))
+            action = (fields.get("action") or "").strip().lower() or None
+            if recipient is None and action is None and "status" not in fields:
+                continue  # the per-message block (Reporting-MTA, Arrival-Date)
+            diag = fields.get("diagnostic-code", "")
+            if ";" in diag[:20]:
+                diag = diag.split(";", 1)[1]
+            diag = fold_inline_continuations(" ".join(join_continuations(diag.split("\n"))))
+            status = (fields.get("status") or "").strip().split(" ")[0] or None
+            remote = fields.get("remote-mta", "")
+            remote = remote.split(";", 1)[1].strip() if ";" in remote else remote.strip()
+            self.dsn.append(
+                Failure(
+                    recipient=recipient,
+                    diagnostic=" ".join(diag.split()),
+                    status=status,
+                    action=action,
+                    remote_mta=remote.rstrip(".") or None,
+                )
+            )
+
+
+def _fill_codes(failure: Failure) -> None:
+    """Codes from the server's words win over the MTA's generic Status (5.0.0 says little)."""
+    codes = find_codes(failure.diagnostic)
+    failure.reply_code = codes.reply_code
+    field_status = (
+        failure.status
+        if failure.status and re.fullmatch(r"[245]\.\d{1,3}\.\d{1,3}", failure.status)
+        else None
+    )
+    if codes.status and (
+        field_status is None or field_status.endswith(".0.0") or field_status[0] == codes.status[0]
+    ):
+        failure.status = codes.status
+    else:
+        failure.status = field_status
+
+
+def _dsn_blocks(part: email.message.Message) -> list[dict[str, str]]:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        blocks = [
+            {k.lower(): " ".join(str(v).split()) for k, v in block.items()} for block in payload
+        ]
+        if any(blocks):
+            return blocks
+        text = ""
+    else:
+        text = _part_text(part)
+    blocks = []
+    for chunk in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n")):
+        fields: dict[str, str] = {}
+        key = None
+        for line in chunk.split("\n"):
+            if line[:1] in (" ", "\t") and key:
+                fields[key] += "\n" + line.strip()
+            elif ":" in line:
+                name, _, value = line.partition(":")
+                key = name.strip().lower()
+                fields[key] = value.strip()
+        if fields:
+            blocks.append(fields)
+    return blocks
+
+
+def _address(value: str | None) -> str | None:
+    if not value:
+        return None
+    if ";" in value:
+        value = value.split(";", 1)[1]
+    match = _ADDRESS.search(value.strip())
+    return match.group(1).lower() if match else None
+
+
+def _part_text(part: email.message.Message) -> str:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if data is None:
+        payload = part.get_payload()
+        return payload[:MAX_PART_TEXT] if isinstance(payload, str) else ""
+    data = data[:MAX_PART_TEXT]
+    charset = part.get_content_charset() or ""
+    if charset:
+        try:
+            return data.decode(charset, errors="replace")
+        except (LookupError, ValueError):
+            pass
+    return decode_text(data)
+
+
+def html_to_text(markup: str) -> str:
+    markup = _SCRIPTS.sub(" ", markup)
+    markup = _BLOCK_TAGS.sub("\n", markup)
+    return html.unescape(_TAGS.sub(" ", markup))
+
+
+_PAIR_ANYWHERE = re.compile(r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+def fold_inline_continuations(text: str) -> str:
+    """Drop the repeated `550-5.7.26` prefixes a multi-line reply leaves inside one folded line."""
+    first = _PAIR_ANYWHERE.search(text)
+    if not first:
+        return text
+    code, status = first.groups()
+    repeat = re.compile(rf"\s{code}[ -]{re.escape(status)}\b")
+    head, tail = text[: first.end()], text[first.end() :]
+    return head + repeat.sub(" ", tail)
+
+
+def read_original_headers(headers: str, parsed: ParsedMessage) -> None:
+    """Pick the original sender and its DKIM domain/selector out of the returned headers."""
+    try:
+        msg = email.message_from_string(headers.lstrip()[:100_000])
+    except Exception:
+        return
+    sender = _address(header_text(msg.get("From"))) or _address(str(msg.get("Return-Path") or ""))
+    if sender and not parsed.original_from:
+        parsed.original_from = sender
+    for signature in msg.get_all("DKIM-Signature") or []:
+        tags = dict((k, v) for k, v in _DKIM_TAG.findall(" ".join(str(signature).split())))
+        if tags.get("d") and tags["d"].lower() not in parsed.dkim_domains:
+            parsed.dkim_domains.append(tags["d"].lower())
+            if tags.get("s"):
+                parsed.dkim_selectors.append(tags["s"])

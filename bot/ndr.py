@@ -1,0 +1,102 @@
+"""Turn whatever a user pasted or uploaded into a ParsedMessage: per-recipient failures and context.
+
+Handles whole RFC 3464 reports (multipart/report with message/delivery-status), plain-text bounces
+(Postfix, Exim, Sendmail, qmail, Exchange, Gmail), single lines copied from a chat, text quoted with
+"> ", CRLF or CR-only line ends, and legacy charsets. Never raises on bad input.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot import mimeparse
+from bot.parsed import Failure, ParsedMessage
+from bot.smtpcodes import find_ips
+from bot.textparse import clean_text, decode_text, failures_from_text, split_original
+
+MAX_INPUT_BYTES = 1_000_000
+MAX_RECIPIENTS = 100
+
+_HEADER_LINE = re.compile(rb"^(?:From |[A-Za-z][A-Za-z0-9-]{0,76}:[ \t]?)")
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for data that is not text (images, archives, executables)."""
+    sample = data[:4096]
+    if not sample:
+        return False
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > len(sample) * 0.05
+
+
+def parse(data: bytes | str) -> ParsedMessage:
+    """Parse a paste or a file. Never raises; unusual input gives notes and maybe no failures."""
+    notes: list[str] = []
+    raw = data.encode("utf-8", errors="surrogateescape") if isinstance(data, str) else data
+    if len(raw) > MAX_INPUT_BYTES:
+        notes.append(
+            f"Only the first {MAX_INPUT_BYTES // 1000:,} kB of {len(raw) // 1000:,} kB were read."
+        )
+        raw = raw[:MAX_INPUT_BYTES]
+    if looks_binary(raw):
+        return ParsedMessage(
+            text="", notes=[*notes, "This is binary data, not a bounce message."], binary=True
+        )
+    stripped = raw.lstrip()
+    if _HEADER_LINE.match(stripped) and (b"\n\n" in stripped or b"\r\n\r\n" in stripped):
+        parsed = mimeparse.parse_mime(stripped)
+        if parsed is not None:
+            parsed.notes[:0] = notes
+            _finish(parsed)
+            return parsed
+    text = data if isinstance(data, str) and len(raw) == len(data) else decode_text(raw)
+    parsed = parse_text(text)
+    parsed.notes[:0] = notes
+    return parsed
+
+
+def parse_text(text: str) -> ParsedMessage:
+    """Parse a plain-text bounce or a fragment of one."""
+    body, original = split_original(clean_text(text))
+    parsed = ParsedMessage(text=body)
+    if original:
+        mimeparse.read_original_headers(original, parsed)
+    parsed.failures = failures_from_text(body)
+    _finish(parsed)
+    return parsed
+
+
+def _finish(parsed: ParsedMessage) -> None:
+    """Collect addresses and IPs once the failures are known."""
+    diag_text = "\n".join(f.diagnostic for f in parsed.failures) or parsed.text[:20_000]
+    remote = set(parsed.remote_hosts)
+    remote.update(ip for _, ip in _RECEIVING_HOST.findall(diag_text))
+    for ip in find_ips(diag_text):
+        if ip not in remote and ip not in parsed.sending_ips:
+            parsed.sending_ips.append(ip)
+    seen = set(parsed.mentioned_domains)
+    for domain in _DOMAIN_IN_TEXT.findall(diag_text):
+        domain = domain.lower().rstrip(".")
+        if domain not in seen and not _NOT_A_DOMAIN.search(domain):
+            seen.add(domain)
+            parsed.mentioned_domains.append(domain)
+    if len(parsed.failures) > MAX_RECIPIENTS:
+        parsed.notes.append(
+            f"The report names {len(parsed.failures)} recipients; the first {MAX_RECIPIENTS} are shown."
+        )
+        del parsed.failures[MAX_RECIPIENTS:]
+
+
+# "host mx.example.net[198.51.100.4] said:" names the receiving server, not the sender.
+_RECEIVING_HOST = re.compile(r"\bhost\s+([\w.-]+)\s*\[([0-9A-Fa-f.:]+)\]", re.IGNORECASE)
+_DOMAIN_IN_TEXT = re.compile(
+    r"(?<![\w@.-])((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w-])"
+)
+_NOT_A_DOMAIN = re.compile(
+    r"\.(?:html?|php|aspx?|txt|eml|pdf|png|jpg)$|^(?:resolver|storedrv|smtpsend)\.", re.I
+)
+
+
+__all__ = ["Failure", "ParsedMessage", "looks_binary", "parse", "parse_text"]

@@ -1,0 +1,118 @@
+"""Turn an Analysis (and DNS evidence) into a platform-neutral Reply."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.diagnose import Analysis, Diagnosis
+from bot.model import CheckResult, Finding, Reply, Section, Severity
+from bot.reasons import AUDIENCES, NOT_FAILURES, REASONS
+
+QUOTE_CHARS = 400
+
+_NOT_FAILURE_TEXT = {
+    "vacation": "This is an automatic reply (out of office or similar). The message was delivered; "
+    "nothing bounced.",
+    "feedback": "This is a complaint or abuse report (feedback loop or DMARC report), not a bounce. "
+    "A recipient or their provider flagged a message; review what was sent and to whom.",
+    "delivered": "This is a delivery notice: the message reached the recipient's server. Nothing "
+    "needs fixing.",
+}
+_NOT_A_BOUNCE = {
+    "empty": "There is nothing to explain: the input is empty.",
+    "binary": "This looks like binary data (an image or archive), not a bounce message.",
+    "other": "This does not look like a bounce. Paste the whole non-delivery report, or give a code "
+    "like 5.7.1.",
+}
+
+
+def finding_for(diagnosis: Diagnosis) -> Finding:
+    entry = diagnosis.entry
+    reason = diagnosis.reason
+    if reason in NOT_FAILURES:
+        severity: Severity = "ok" if reason == "delivered" else "info"
+    else:
+        severity = "warn" if diagnosis.temporary else "fail"
+    steps: list[Section] = []
+    if entry is not None:
+        for audience, lines in entry.fix:
+            steps.append(Section(f"For {AUDIENCES[audience]}", lines))
+        summary = entry.explain
+    elif reason in NOT_FAILURES:
+        summary = _NOT_FAILURE_TEXT[reason]
+    else:
+        summary = (
+            "This is a bounce, but its wording matches nothing ndrbot knows. The server's own "
+            "words are quoted below; the status code, if any, tells the general area."
+        )
+    quote = diagnosis.diagnostic
+    if len(quote) > QUOTE_CHARS:
+        quote = quote[: QUOTE_CHARS - 1].rstrip() + "…"
+    return Finding(
+        title=diagnosis.title,
+        reason=reason,
+        severity=severity,
+        summary=summary,
+        who_fixes=AUDIENCES.get(diagnosis.who_fixes, diagnosis.who_fixes),
+        temporary=diagnosis.temporary,
+        recipient=diagnosis.recipient,
+        status=diagnosis.status,
+        reply_code=diagnosis.reply_code,
+        confidence=diagnosis.confidence,
+        quote=quote,
+        steps=tuple(steps),
+        links=entry.links if entry else (),
+        alternatives=tuple(alt.title for alt in diagnosis.alternatives),
+        certain=diagnosis.certain,
+    )
+
+
+def reply_for_analysis(analysis: Analysis, checks: Sequence[CheckResult] = ()) -> Reply:
+    data = analysis.to_json([c.to_json() for c in checks])
+    notes = analysis.notes
+    if not analysis.diagnoses:
+        text = _NOT_A_BOUNCE.get(analysis.kind, _NOT_A_BOUNCE["other"])
+        if analysis.kind == "other" and notes:
+            text = notes[0]
+            notes = notes[1:]
+        return Reply(title="Not a bounce", text=text, notes=notes, data=data, quiet=True)
+    findings = tuple(finding_for(d) for d in analysis.diagnoses)
+    if not analysis.is_bounce:
+        first = findings[0]
+        return Reply(
+            title=first.title,
+            text=first.summary,
+            notes=notes,
+            data=data,
+            quiet=True,
+            severity=first.severity,
+        )
+    failures = [f for f in findings if f.reason not in NOT_FAILURES]
+    reasons = {f.reason for f in failures}
+    if len(failures) == 1:
+        title = failures[0].title
+        lead = _lead(failures[0])
+    else:
+        title = f"{len(failures)} recipients failed"
+        lead = "; ".join(sorted(REASONS.get(r, r) for r in reasons))
+    severity: Severity = "fail" if any(f.severity == "fail" for f in failures) else "warn"
+    return Reply(
+        title=title,
+        text=lead,
+        findings=findings,
+        checks=tuple(checks),
+        notes=notes,
+        severity=severity,
+        data=data,
+    )
+
+
+def _lead(finding: Finding) -> str:
+    code = " ".join(c for c in (finding.reply_code, finding.status) if c)
+    when = "temporary: the sending server will retry" if finding.temporary else "permanent"
+    if finding.temporary is None:
+        when = "temporary or permanent depending on the code"
+    parts = [REASONS.get(finding.reason, finding.reason), when]
+    if code:
+        parts.insert(0, code)
+    return " · ".join(parts)

@@ -1,0 +1,89 @@
+"""Finds the intents in `intents/`, routes each Incoming to one, and never lets an error escape."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import Iterable
+
+from rapidfuzz import process
+
+from bot.intent import Deps, Intent
+from bot.model import Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+
+def discover(package: str = "intents") -> list[Intent]:
+    """Import every module of the package and collect its INTENT."""
+    module = importlib.import_module(package)
+    found = []
+    for info in sorted(pkgutil.iter_modules(module.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        intent = getattr(importlib.import_module(f"{package}.{info.name}"), "INTENT", None)
+        if isinstance(intent, Intent):
+            found.append(intent)
+    return found
+
+
+class Registry:
+    """Order of routing: an explicit command, then detectors (by priority), else nothing."""
+
+    def __init__(self, intents: Iterable[Intent]) -> None:
+        self.intents = list(intents)
+        self.commands: dict[str, Intent] = {}
+        for intent in self.intents:
+            for command in intent.commands:
+                if command in self.commands:
+                    raise ValueError(f"command {command!r} is claimed by two intents")
+                self.commands[command] = intent
+        self.detectors = sorted((i for i in self.intents if i.detect), key=lambda i: i.priority)
+
+    @classmethod
+    def default(cls) -> Registry:
+        return cls(discover())
+
+    def route(self, incoming: Incoming, deps: Deps) -> Intent | None:
+        if incoming.command is not None:
+            return self.commands.get(incoming.command.lower().lstrip("/"))
+        for intent in self.detectors:
+            assert intent.detect is not None
+            if intent.detect(incoming, deps):
+                return intent
+        return None
+
+    def suggest(self, command: str) -> str | None:
+        """The closest known command to a mistyped one."""
+        best = process.extractOne(command.lower(), list(self.commands), score_cutoff=60)
+        return best[0] if best else None
+
+    async def handle(self, incoming: Incoming, deps: Deps) -> Reply | None:
+        """Answer an Incoming: a Reply, or None when the bot should stay quiet."""
+        try:
+            intent = self.route(incoming, deps)
+        except Exception:
+            log.exception("routing failed")
+            return _internal_error()
+        if intent is None:
+            if incoming.command is None:
+                return None
+            hint = self.suggest(incoming.command)
+            text = f"Unknown command {incoming.command!r}."
+            if hint:
+                text += f" Did you mean {hint!r}?"
+            return Reply(title="Unknown command", text=text + " Try 'help'.")
+        try:
+            return await intent.handle(incoming, deps)
+        except Exception:
+            log.exception("intent %s failed", intent.name)
+            return _internal_error()
+
+
+def _internal_error() -> Reply:
+    return Reply(
+        title="Something went wrong",
+        text="ndrbot hit an internal error while answering; it has been logged. Please try again.",
+        severity="warn",
+    )

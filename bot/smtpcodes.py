@@ -1,0 +1,84 @@
+"""Find SMTP reply codes, enhanced status codes, addresses and IPs in bounce text."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+# "550-5.7.26", "550 5.1.1", "421 4.7.0" (a reply code with its enhanced code)
+_PAIR = re.compile(r"(?<![\w.#-])([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
+# a bare enhanced code: "5.7.1", "(#5.1.1)"
+_STATUS = re.compile(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
+# a reply code where servers put one: line start, after "said:", "returned '", "smtp;", "error:" ...
+_REPLY = re.compile(
+    r"(?:^|said:|returned\s'|smtp;|error:|reply:|response:|answer:|was:|<<<|\()\s*"
+    r"([45]\d\d)(?=[ -]|$)",
+    re.MULTILINE | re.IGNORECASE,
+)
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")
+IPV4 = re.compile(
+    r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.]*\d)"
+)
+IPV6 = re.compile(
+    r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?:[0-9A-Fa-f:]*)(?![\w:])"
+)
+
+
+@dataclass(frozen=True)
+class Codes:
+    reply_code: str | None
+    status: str | None
+
+
+def find_codes(text: str) -> Codes:
+    """The first reply code and enhanced status code a server put in this text."""
+    pair = _PAIR.search(text)
+    if pair:
+        return Codes(pair.group(1), pair.group(2))
+    status_match = _STATUS.search(text)
+    reply_match = _REPLY.search(text)
+    status = status_match.group(1) if status_match else None
+    reply = reply_match.group(1) if reply_match else None
+    return Codes(reply, status)
+
+
+def status_of(code: str | None) -> str | None:
+    """Validate an enhanced status code typed by a user ("5.7.1"), or None."""
+    if code and _STATUS.fullmatch(code):
+        return code.lstrip("#")
+    return None
+
+
+def find_ips(text: str) -> list[str]:
+    """Public-looking IP addresses in order of appearance, without duplicates."""
+    seen: dict[str, None] = {}
+    for match in IPV4.finditer(text):
+        seen.setdefault(match.group(0), None)
+    if text.count(":") >= 2:
+        for match in IPV6.finditer(text):
+            candidate = match.group(0)
+            try:
+                seen.setdefault(str(ipaddress.IPv6Address(candidate)), None)
+            except ValueError:
+                continue
+    return [ip for ip in seen if _is_useful_ip(ip)]
+
+
+def _is_useful_ip(ip: str) -> bool:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return not (addr.is_loopback or addr.is_unspecified or addr.is_multicast)
+
+
+def find_emails(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for match in EMAIL.finditer(text):
+        seen.setdefault(match.group(0).strip(".").lower(), None)
+    return list(seen)
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower().rstrip(".")

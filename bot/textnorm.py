@@ -1,0 +1,77 @@
+"""Text normalisation shared by knowledge patterns and bounce text, so both sides compare alike."""
+
+from __future__ import annotations
+
+import re
+
+# Placeholders that knowledge patterns may use; bounce text is rewritten to the same tokens.
+PLACEHOLDERS = ("{domain}", "{ip}", "{email}", "{n}", "{text}")
+
+_COMMON_TLDS = (
+    "com|net|org|edu|gov|mil|int|info|biz|name|pro|mobi|asia|xyz|online|site|top|club|shop|"
+    "app|dev|cloud|email|mail|tech|store|blog|live|life|world|group|agency|services|company|"
+    "systems|network|digital|media|news|global|local|lan|internal|arpa|example|invalid|test|"
+    "localhost|onmicrosoft|[a-z]{2}"
+)
+_EMAIL = re.compile(r"[\w.+'=-]+@(?:[\w-]+\.)+[\w-]+")
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\w)")
+_IPV6 = re.compile(
+    r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:"
+    r"(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?|::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}))(?![\w:])"
+)
+_DOMAIN = re.compile(
+    rf"(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_COMMON_TLDS})(?![\w-])"
+)
+_URL = re.compile(r"\b(?:https?|ftp)://\S+")
+# The seed (and provider docs) write placeholders as plain words.
+_DOC_PLACEHOLDERS = re.compile(r"\b(?:domain-name|ip-address|email-address)\b")
+_DOC_MAP = {"domain-name": "{domain}", "ip-address": "{ip}", "email-address": "{email}"}
+_DIGITS = re.compile(r"\d+")
+_PUNCT = re.compile(r"[^\w{}\s]+")
+_SPACE = re.compile(r"\s+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+
+STOPWORDS = frozenset(
+    "a an the to of in on at for from by with and or is are was were be been has have had this that "
+    "these those it its your you our we us please not no do does did as if into than then there "
+    "their they them he she his her may can could would will should about more information go "
+    "see for".split()
+)
+
+
+def normalize(text: str) -> str:
+    """Lower-case, mask addresses, drop numbers and punctuation, fold white space."""
+    text = text.lower()
+    text = _URL.sub(" ", text)
+    text = _EMAIL.sub(" {email} ", text)
+    text = _IPV4.sub(" {ip} ", text)
+    if "::" in text or text.count(":") >= 3:
+        text = _IPV6.sub(" {ip} ", text)
+    text = _DOMAIN.sub(" {domain} ", text)
+    if "-" in text:
+        text = _DOC_PLACEHOLDERS.sub(lambda m: _DOC_MAP[m.group(0)], text)
+    text = _DIGITS.sub(" ", text)
+    text = _PUNCT.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalize_pattern(pattern: str) -> str:
+    """Normalise a knowledge pattern: placeholders become the tokens bounce text is rewritten to."""
+    text = normalize(pattern).replace("{n}", " ").replace("{text}", " ")
+    return _SPACE.sub(" ", text).strip()
+
+
+def tokens(normalized: str) -> set[str]:
+    """Content words of normalised text; runs of CJK characters become character pairs."""
+    out: set[str] = set()
+    for word in normalized.split():
+        if _CJK.search(word):
+            for run in _CJK.findall(word):
+                if len(run) == 1:
+                    out.add(run)
+                out.update(run[i : i + 2] for i in range(len(run) - 1))
+            continue
+        if len(word) < 3 or word in STOPWORDS or word.startswith("{"):
+            continue
+        out.add(word)
+    return out

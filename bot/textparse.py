@@ -1,0 +1,232 @@
+"""Plain-text side of bounce parsing: clean-up, SMTP continuation lines, per-recipient blocks."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from bot.parsed import Failure
+from bot.smtpcodes import find_codes
+
+MAX_LINE_CHARS = 4_000
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes to text: UTF-8 if it is, else the legacy charsets bounces come in."""
+    for encoding in ("utf-8", "iso-2022-jp"):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if encoding == "utf-8" or b"\x1b$" in data:
+            return text
+    return data.decode("cp1252", errors="replace")
+
+
+# ---------------------------------------------------------------- text clean-up
+
+_QUOTE = re.compile(r"^[ \t]*>(?!>>)[ \t]?", re.MULTILINE)
+_SLACK_LINK = re.compile(r"<(?:mailto:)?([^<>|\s]+)\|([^<>]+)>")
+_CONTINUATION = re.compile(r"^[ \t]*([245]\d\d)-(.*)$")
+
+
+def clean_text(text: str) -> str:
+    """Normalise line ends, remove e-mail quoting and chat escaping, join multi-line SMTP replies."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text and ";" in text:
+        text = html.unescape(text)
+    if "|" in text and "<" in text:
+        text = _SLACK_LINK.sub(r"\2", text)
+    lines = text.split("\n")
+    quoted = sum(
+        1 for line in lines if line.lstrip().startswith(">") and not line.lstrip().startswith(">>>")
+    )
+    if quoted and quoted * 2 >= sum(1 for line in lines if line.strip()):
+        for _ in range(4):  # "> > >" nesting
+            text = _QUOTE.sub("", text)
+        lines = text.split("\n")
+    return "\n".join(join_continuations([line[:MAX_LINE_CHARS] for line in lines]))
+
+
+def join_continuations(lines: list[str]) -> list[str]:
+    """`550-5.7.26 a` / `550-5.7.26 b` / `550 5.7.26 c` become `550 5.7.26 a b c`."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        match = _CONTINUATION.match(lines[i])
+        if not match:
+            out.append(lines[i])
+            i += 1
+            continue
+        code = match.group(1)
+        first_rest = match.group(2).strip()
+        status_match = re.match(r"#?([245]\.\d{1,3}\.\d{1,3})\s*", first_rest)
+        status = status_match.group(1) if status_match else None
+        parts = [first_rest]
+        j = i + 1
+        while j < len(lines):
+            line = lines[j].strip()
+            if line.startswith(code + "-") or line.startswith(code + " ") or line == code:
+                rest = line[len(code) + 1 :].strip()
+                if status and rest.startswith(status):
+                    rest = rest[len(status) :].strip()
+                parts.append(rest)
+                j += 1
+                if not line.startswith(code + "-"):
+                    break
+            else:
+                break
+        prefix = " ".join(p for p in parts if p)
+        out.append(f"{code} {prefix}")
+        i = j
+    return out
+
+
+_ORIGINAL_MARKERS = re.compile(
+    r"^[ \t]*(?:-{2,}\s*)?(?:original message headers:?|-+ ?original message ?-+|"
+    r"------ This is a copy of the message|----- Original message -----|"
+    r"-+ ?The header of the original message is following\.? ?-+|"
+    r"Original-Envelope-Id:|[- ]*Below this line is a copy of the message\.?|"
+    r"-+ Returned message -+|--- Below this line is a copy of the message\.|"
+    r"Text of returned message follows|Original message follows\.?|"
+    r"-+ ?Forwarded message ?-+|Kopfzeilen der ursprünglichen Nachricht:|"
+    r"En-têtes du message d'origine :)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def split_original(text: str) -> tuple[str, str]:
+    """Cut the copy of the original message off a bounce; returns (report, original)."""
+    match = _ORIGINAL_MARKERS.search(text)
+    if not match or match.start() < 20:
+        return text, ""
+    return text[: match.start()], text[match.end() :]
+
+
+# ---------------------------------------------------------------- failures in text
+
+# Lines that open a recipient's block in common MTA formats.
+_POSTFIX_RCPT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:?\s*(.*)$")  # "<bob@x>: host ... said: ..."
+_BARE_RCPT = re.compile(
+    r"^[ \t]*<?([^<>\s@]+@[^<>\s]+?)>?:?\s*$"
+)  # "  bob@x" (Exim, Exchange, qmail)
+_SENDMAIL_RCPT = re.compile(r"^[ \t]*<([^<>\s]+@[^<>\s]+)>\.{3}\s*(.*)$")
+_NAMED_RCPT = re.compile(
+    r"(?:Final-Recipient|Original-Recipient|X-Failed-Recipients):\s*(?:rfc822;\s*)?<?([^<>\s;]+@[^<>\s;]+)>?",
+    re.IGNORECASE,
+)
+_SENTENCE_RCPT = re.compile(
+    r"(?:your message to|wasn't delivered to|couldn't be delivered to|could not be delivered to|"
+    r"delivery to the following recipient failed permanently:|delivery to|failed for)\s*<?"
+    r"([A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
+    re.IGNORECASE,
+)
+_HOST_SAID = re.compile(r"host\s+(\S+?)\s*\[([0-9a-fA-F.:]+)\]\s*(?:said:)?", re.IGNORECASE)
+_REMOTE_HOST = re.compile(
+    r"(?:Remote-MTA|Remote server|Generating server|host):?\s*(?:dns;\s*)?([\w.-]+\.[A-Za-z]{2,})",
+    re.IGNORECASE,
+)
+_CODE_LINE = re.compile(r"(?<![\w.])(?:[245]\.\d{1,3}\.\d{1,3}|[45]\d\d[ -])")
+
+
+def failures_from_text(body: str) -> list[Failure]:
+    """Split a plain-text report into one Failure per recipient it names."""
+    blocks: dict[str, list[str]] = {}
+    order: list[str | None] = []
+    current: str | None = None
+    preamble: list[str] = []
+    for line in body.split("\n"):
+        rcpt, rest = _recipient_header(line)
+        if rcpt is not None:
+            current = rcpt
+            if rcpt not in blocks:
+                blocks[rcpt] = []
+                order.append(rcpt)
+            if rest:
+                blocks[rcpt].append(rest)
+            continue
+        if current is None:
+            preamble.append(line)
+        else:
+            blocks[current].append(line)
+    with_codes = [r for r in order if r is not None and _CODE_LINE.search("\n".join(blocks[r]))]
+    if not with_codes:
+        # No per-recipient blocks carry a server answer: the whole text is one failure.
+        recipient = _sentence_recipient(body) or (order[0] if len(order) == 1 else None)
+        diagnostic = diagnostic_lines(body)
+        if not diagnostic:
+            return []
+        codes = find_codes(diagnostic)
+        return [
+            Failure(recipient, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(body))
+        ]
+    failures = []
+    for rcpt in with_codes:
+        block = "\n".join(blocks[rcpt])
+        diagnostic = diagnostic_lines(block) or " ".join(block.split())
+        codes = find_codes(diagnostic)
+        failures.append(
+            Failure(rcpt, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(block))
+        )
+    return failures
+
+
+def _recipient_header(line: str) -> tuple[str | None, str]:
+    if "@" not in line or len(line) > 400:
+        return None, ""
+    for pattern in (_POSTFIX_RCPT, _SENDMAIL_RCPT):
+        match = pattern.match(line)
+        if match:
+            return match.group(1).lower(), match.group(2).strip()
+    match = _BARE_RCPT.match(line)
+    if match:
+        return match.group(1).lower().strip("<>"), ""
+    match = _NAMED_RCPT.search(line)
+    if match and line.lstrip().lower().startswith(("final-recipient", "x-failed-recipients")):
+        return match.group(1).lower(), ""
+    return None, ""
+
+
+def _sentence_recipient(body: str) -> str | None:
+    match = _SENTENCE_RCPT.search(body) or _NAMED_RCPT.search(body)
+    if match:
+        return match.group(1).lower().rstrip(".")
+    return None
+
+
+def _remote(text: str) -> str | None:
+    match = _HOST_SAID.search(text) or _REMOTE_HOST.search(text)
+    return match.group(1).rstrip(".") if match else None
+
+
+_BOILERPLATE = re.compile(
+    r"^(?:this is the mail system at host|i'm sorry to have to inform you|for further assistance|"
+    r"if you do so, please include|you can delete your own text|the mail system$|"
+    r"this message was created automatically|a message that you sent could not be delivered|"
+    r"the following address\(es\) failed|hi\. this is the qmail-send program|"
+    r"i'm afraid i wasn't able to deliver|this is a permanent error; i've given up|"
+    r"sorry it didn't work out|reporting-mta:|arrival-date:|received-from-mta:|x-postfix-|"
+    r"content-(?:type|transfer-encoding|description):|mime-version:|--[=_\w.-]{10,}$)",
+    re.IGNORECASE,
+)
+_NOISE_LINE = re.compile(r"^[\s*=_-]*$")
+
+
+def diagnostic_lines(text: str, limit: int = 1500) -> str:
+    """The server's words from a block: drop boilerplate and blank lines, fold into one string."""
+    kept: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped or _NOISE_LINE.match(stripped) or _BOILERPLATE.match(stripped):
+            continue
+        if stripped.lower().startswith("diagnostic-code:"):
+            stripped = stripped.split(":", 1)[1].strip()
+            if stripped.lower().startswith(("smtp;", "x-postfix;", "x-unix;", "x-local;")):
+                stripped = stripped.split(";", 1)[1].strip()
+        kept.append(stripped)
+        size += len(stripped) + 1
+        if size >= limit:
+            break
+    return " ".join(kept)[:limit]

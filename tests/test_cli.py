@@ -1,0 +1,190 @@
+"""The `ndrbot` console contract: commands, --json shapes, exit codes, bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.bounce_factory import Rcpt, make_dsn
+from tests.conftest import DATA
+
+DIAGNOSIS_KEYS = {
+    "id",
+    "reason",
+    "status",
+    "reply_code",
+    "confidence",
+    "title",
+    "who_fixes",
+    "temporary",
+    "recipient",
+}
+
+
+@pytest.fixture(autouse=True)
+def mini_knowledge(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NDRBOT_KNOWLEDGE", str(DATA / "mini_knowledge.yaml"))
+    monkeypatch.setenv("NDRBOT_DNS", "off")
+    monkeypatch.delenv("NDRBOT_NAMESERVERS", raising=False)
+
+
+def run(
+    capsys: pytest.CaptureFixture[str], *args: str, stdin: bytes | None = None
+) -> tuple[int, str, str]:
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin))
+    try:
+        code = main(list(args))
+    finally:
+        sys.stdin = sys.__stdin__
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_bounce_code_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "bounce", "5.7.1", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"is_bounce", "diagnoses", "checks"}
+    assert data["is_bounce"] is True
+    assert set(data["diagnoses"][0]) == DIAGNOSIS_KEYS
+    assert data["diagnoses"][0]["status"] == "5.7.1"
+    assert 0 <= data["diagnoses"][0]["confidence"] <= 1
+
+
+def test_bounce_text_human(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "bounce",
+        "550",
+        "5.1.1",
+        "The",
+        "email",
+        "account",
+        "that",
+        "you",
+        "tried",
+        "to",
+        "reach",
+        "does",
+        "not",
+        "exist.",
+    )
+    assert code == 0
+    assert "The Gmail account does not exist" in out
+    assert "Who fixes it" in out and "the sender" in out
+
+
+def test_explain_stdin_and_ordinary_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "explain", "--json", stdin=b"lunch at noon?")
+    assert code == 0
+    assert json.loads(out) == {"is_bounce": False, "diagnoses": [], "checks": []}
+
+
+def test_explain_many_files_gives_json_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = tmp_path / "one.eml"
+    one.write_bytes(make_dsn([Rcpt("bob@example.net", "5.1.1", "550 5.1.1 user unknown")]))
+    two = tmp_path / "two.eml"
+    two.write_bytes(
+        make_dsn(
+            [
+                Rcpt("a@example.net", "5.2.2", "552 5.2.2 mailbox full"),
+                Rcpt("b@example.net", "5.1.1", "550 5.1.1 user unknown"),
+            ]
+        )
+    )
+    code, out, _ = run(capsys, "explain", str(one), str(two), "--json")
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["file"] for line in lines] == [str(one), str(two)]
+    assert len(lines[1]["diagnoses"]) == 2
+    assert {d["recipient"] for d in lines[1]["diagnoses"]} == {"a@example.net", "b@example.net"}
+
+
+def test_vacation_is_not_a_bounce(capsys: pytest.CaptureFixture[str]) -> None:
+    message = b"From: bob@example.net\nSubject: Automatic reply: report\nAuto-Submitted: auto-replied\n\nI am out of the office until Monday.\n"
+    code, out, _ = run(capsys, "explain", "--json", stdin=message)
+    data = json.loads(out)
+    assert code == 0
+    assert data["is_bounce"] is False
+    assert [d["reason"] for d in data["diagnoses"]] == ["vacation"]
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [(b"", "empty"), (b"   \n\n", "empty"), (b"\x00\x01\x02PK\x03\x04" * 100, "binary")],
+)
+def test_bad_input_exits_2_with_one_line(
+    stdin: bytes, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "explain", stdin=stdin)
+    assert code == 2
+    assert out == ""
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "explain", str(tmp_path / "missing.eml"))
+    assert code == 2 and "no such file" in err
+
+
+def test_huge_paste_is_answered_with_a_note(capsys: pytest.CaptureFixture[str]) -> None:
+    paste = b"550 5.1.1 <bob@example.net>: user unknown\n" + b"x" * 20_000_000
+    code, out, _ = run(capsys, "explain", stdin=paste)
+    assert code == 0
+    assert "were read" in out
+
+
+def test_broken_mime_is_answered(capsys: pytest.CaptureFixture[str]) -> None:
+    broken = b'Content-Type: multipart/report; boundary="b"\nSubject: Undeliverable: x\n\n--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; bob@example.net\nStatus: 5.1.1\n--b'
+    code, out, _ = run(capsys, "explain", "--json", stdin=broken)
+    assert code == 0
+    assert json.loads(out)["diagnoses"][0]["recipient"] == "bob@example.net"
+
+
+def test_invalid_knowledge_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "knowledge.yaml"
+    bad.write_text("entries:\n  - id: [oops\n")
+    monkeypatch.setenv("NDRBOT_KNOWLEDGE", str(bad))
+    code, _, err = run(capsys, "bounce", "5.7.1")
+    assert code == 2
+    assert err.startswith(f"ndrbot: {bad}:") and "invalid YAML" in err
+    assert err.count("\n") == 1
+
+
+def test_bad_nameserver_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "bounce", "5.7.1", "--nameserver", "not-an-ip")
+    assert code == 2 and "--nameserver" in err
+
+
+def test_unknown_code_is_still_answered(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "bounce", "5.9.9", "--json")
+    assert code == 0
+    assert json.loads(out)["is_bounce"] in (True, False)
+
+
+def test_shell_answers_like_a_channel(capsys: pytest.CaptureFixture[str]) -> None:
+    script = (
+        "hello there, anyone around?\n"
+        "/bounce 5.1.1\n"
+        "550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown in virtual mailbox table\n"
+        "/nosuchcommand\n"
+        "/quit\n"
+    )
+    code, out, _ = run(capsys, "shell", stdin=script.encode())
+    assert code == 0
+    answers = out.split("ndrbot")
+    assert "stays quiet" in out
+    assert "Bad destination mailbox address" in out
+    assert "No such user (Postfix virtual mailbox table)" in out
+    assert "Unknown command" in out
+    assert len(answers) >= 4

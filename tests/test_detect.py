@@ -1,0 +1,71 @@
+"""'Is this a pasted bounce?' — positives in many formats, and talk about email that is not one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.detect import looks_like_bounce
+from bot.matcher import Matcher
+from tests.test_parse import EXCHANGE, EXIM, GMAIL_MULTILINE, POSTFIX, QMAIL, SENDMAIL
+
+CORPUS = Path(__file__).parent / "data" / "corpus"
+
+PASTES = [
+    GMAIL_MULTILINE,
+    POSTFIX,
+    EXIM,
+    SENDMAIL,
+    QMAIL,
+    EXCHANGE,
+    "550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown in virtual mailbox table",
+    "Remote Server returned '554 5.7.1 Message rejected'",
+    "Diagnostic-Code: smtp; 550 5.7.1 Blocked",
+    "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.1.1",
+    "Sorry, no mailbox here by that name. (#5.1.1)",
+    "Undeliverable: quarterly report",
+    "host mx.example.net[198.51.100.4] said: 554 5.7.1 rejected (in reply to RCPT TO command)",
+]
+
+CHAT = [
+    "did my mail to bob bounce?",
+    "the 5.7.1 meeting moved to 3pm",
+    "can someone check SPF for example.com",
+    "550 people signed up for the webinar",
+    "our DMARC is p=none, should we go to reject?",
+    "mailbox full again for the sales shared inbox lol",
+    "version 4.2.1 of the agent is out",
+    "I got a bounce from gmail saying unauthenticated, any idea why?",
+    "ok",
+    "",
+    "Please send the report to alice@example.com by Friday",
+    "we moved MX to Exchange Online last week, all good so far",
+]
+
+
+@pytest.mark.parametrize("text", PASTES)
+def test_pasted_bounces_are_detected(text: str, matcher: Matcher) -> None:
+    assert looks_like_bounce(text, matcher)
+
+
+@pytest.mark.parametrize("text", CHAT)
+def test_talk_about_email_is_not_a_bounce(text: str, matcher: Matcher) -> None:
+    assert not looks_like_bounce(text, matcher)
+
+
+def test_known_bounce_sentence_without_any_code(matcher: Matcher) -> None:
+    sentence = (
+        "The email account that you tried to reach does not exist. Please try double-checking "
+        "the recipient's email address for typos or unnecessary spaces."
+    )
+    assert looks_like_bounce(sentence, matcher)
+
+
+def test_false_positive_rate_on_ordinary_chat(matcher: Matcher) -> None:
+    lines_file = CORPUS / "chat_lines.txt"
+    if not lines_file.exists():
+        pytest.skip("chat corpus not present")
+    lines = [line for line in lines_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    hits = [line for line in lines if looks_like_bounce(line, matcher)]
+    assert len(hits) <= len(lines) * 0.01, hits[:20]
