@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = p.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     kb_sub.add_parser("check", help="load and validate knowledge.yaml")
+    p = kb_sub.add_parser("lint", help="check examples, pattern collisions, markers and links")
+    p.add_argument("--warnings", action="store_true", help="also list warnings")
+    kb_sub.add_parser("stats", help="entries per provider, reason and language")
     return parser
 
 
@@ -243,8 +246,30 @@ def cmd_kb(args: argparse.Namespace) -> int:
     from bot.knowledge import load_knowledge
 
     kb = load_knowledge(load_settings().knowledge_path)
-    print(f"{kb.source}: {len(kb)} entries, valid")
-    return 0
+    if args.kb_command == "check":
+        print(f"{kb.source}: {len(kb)} entries, valid")
+        return 0
+    if args.kb_command == "stats":
+        from collections import Counter
+
+        for label, counter in (
+            ("providers", Counter(p for e in kb.entries for p in e.providers or ("(generic)",))),
+            ("reasons", Counter(e.reason for e in kb.entries)),
+            ("languages", Counter(lang for e in kb.entries for lang in e.languages)),
+        ):
+            print(f"{label}: " + ", ".join(f"{k} {v}" for k, v in counter.most_common()))
+        print(f"entries: {len(kb)}")
+        return 0
+    from bot.kblint import lint
+
+    findings = lint(kb)
+    errors = [f for f in findings if f.level == "error"]
+    for finding in findings:
+        if finding.level == "error" or args.warnings:
+            print(finding)
+    warnings = len(findings) - len(errors)
+    print(f"{kb.source}: {len(kb)} entries, {len(errors)} errors, {warnings} warnings")
+    return 1 if errors else 0
 
 
 COMMANDS = {

@@ -156,15 +156,18 @@ def _diagnosis(failure: Failure, result: MatchResult) -> Diagnosis | None:
         status, reply_code = _entry_codes(entry)
         inferred = bool(status or reply_code)
     reason = entry.reason
-    code_class = (status or reply_code or "")[:1]
+    code_class = (reply_code or status or "")[:1]
     if entry.fallback and code_class == "2":
         reason = "delivered"
-    if entry.temporary is not None:
-        temporary: bool | None = entry.temporary
-    elif code_class in "45" and code_class:
+    temporary: bool | None
+    if code_class in ("4", "5") and not inferred:
+        # What the server sent decides whether the sending server retries (a 4xx reply is
+        # retried even when its enhanced code says 5.x.x).
         temporary = code_class == "4"
+    elif entry.temporary is not None:
+        temporary = entry.temporary
     else:
-        temporary = None
+        temporary = code_class == "4" if code_class in ("4", "5") else None
     alternatives = () if result.certain else tuple(m.entry for m in result.ranked[1:4])
     return Diagnosis(
         entry=entry,

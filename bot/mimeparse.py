@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import email
-import email.message
 import html
 import re
 from email.header import decode_header, make_header
 
+from bot.mimelite import MAX_PARTS, Budget, Part, parse_message, split_headers
 from bot.parsed import Failure, ParsedMessage
 from bot.smtpcodes import find_codes
 from bot.textparse import (
@@ -18,8 +17,6 @@ from bot.textparse import (
     split_original,
 )
 
-MAX_PARTS = 200
-MAX_DEPTH = 8
 MAX_PART_TEXT = 200_000
 
 _TAGS = re.compile(r"<[^>]{0,2000}>")
@@ -43,27 +40,26 @@ def header_text(value: object) -> str:
 
 def parse_mime(raw: bytes) -> ParsedMessage | None:
     """Parse a whole message; None if it has no headers at all."""
-    try:
-        msg = email.message_from_bytes(raw)
-    except Exception:
-        return None
-    if not msg.keys():
+    if b"\r" in raw:
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    budget = Budget()
+    msg = parse_message(raw, budget)
+    if not msg.headers:
         return None
     parsed = ParsedMessage(text="", is_mime=True)
-    parsed.subject = header_text(msg.get("Subject"))
-    parsed.sender = header_text(msg.get("From"))
-    parsed.auto_submitted = str(msg.get("Auto-Submitted") or "").strip().lower()
+    parsed.subject = header_text(msg.get("subject"))
+    parsed.sender = header_text(msg.get("from"))
+    parsed.auto_submitted = msg.get("auto-submitted").strip().lower()
     parsed.autoreply_header = bool(
-        msg.get("X-Autoreply")
-        or msg.get("X-Autorespond")
-        or str(msg.get("Precedence") or "").strip().lower() == "auto_reply"
+        msg.get("x-autoreply")
+        or msg.get("x-autorespond")
+        or msg.get("precedence").strip().lower() == "auto_reply"
     )
-    if msg.get_content_type() == "multipart/report":
-        parsed.report_type = str(msg.get_param("report-type") or "").lower()
+    if msg.content_type == "multipart/report":
+        parsed.report_type = msg.params.get("report-type", "").lower()
     walker = _Walker(parsed)
-    walker.visit(msg, 0)
-    text = "\n".join(walker.texts)
-    body, original = split_original(clean_text(text))
+    walker.visit(msg)
+    body, original = split_original(clean_text("\n".join(walker.texts)))
     if original and not parsed.original_from:
         read_original_headers(original, parsed)
     parsed.text = body
@@ -76,10 +72,8 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
         parsed.failures = walker.dsn
     else:
         parsed.failures = failures_from_text(body)
-    if walker.truncated:
-        parsed.notes.append(
-            f"The message has more than {MAX_PARTS} MIME parts; the rest were skipped."
-        )
+    if budget.exhausted:
+        parsed.notes.append(f"The message has more than {MAX_PARTS} MIME parts; the rest were skipped.")
     return parsed
 
 
@@ -90,58 +84,33 @@ class _Walker:
         self.parsed = parsed
         self.texts: list[str] = []
         self.dsn: list[Failure] = []
-        self.parts = 0
-        self.truncated = False
 
-    def visit(self, part: email.message.Message, depth: int) -> None:
-        self.parts += 1
-        if self.parts > MAX_PARTS or depth > MAX_DEPTH:
-            self.truncated = True
-            return
-        ctype = part.get_content_type()
-        if ctype in (
-            "message/rfc822",
-            "message/global",
-            "text/rfc822-headers",
-            "message/rfc822-headers",
-        ):
-            self._original(part)
+    def visit(self, part: Part) -> None:
+        ctype = part.content_type
+        if ctype in ("message/rfc822", "message/global"):
+            if part.children:
+                _read_headers(part.children[0].headers, self.parsed)
+        elif ctype in ("text/rfc822-headers", "message/rfc822-headers"):
+            read_original_headers(_text(part), self.parsed)
         elif ctype in ("message/delivery-status", "message/global-delivery-status"):
-            self._delivery_status(part)
+            self._delivery_status(_text(part))
         elif ctype == "message/feedback-report":
             self.parsed.report_type = self.parsed.report_type or "feedback-report"
-            self.texts.append(_part_text(part))
+            self.texts.append(_text(part))
         elif ctype == "message/disposition-notification":
             self.parsed.report_type = self.parsed.report_type or "disposition-notification"
-        elif part.is_multipart():
-            payload = part.get_payload()
-            if isinstance(payload, list):
-                plain_seen = any(p.get_content_type() == "text/plain" for p in payload)
-                for sub in payload:
-                    if (
-                        ctype == "multipart/alternative"
-                        and plain_seen
-                        and sub.get_content_type() == "text/html"
-                    ):
-                        continue
-                    self.visit(sub, depth + 1)
-        elif ctype.startswith("text/") or (ctype == "application/octet-stream" and depth == 0):
-            text = _part_text(part)
-            if ctype == "text/html":
-                text = html_to_text(text)
-            self.texts.append(text)
+        elif part.children:
+            plain_seen = any(c.content_type == "text/plain" for c in part.children)
+            for child in part.children:
+                if ctype == "multipart/alternative" and plain_seen and child.content_type == "text/html":
+                    continue
+                self.visit(child)
+        elif ctype.startswith("text/"):
+            text = _text(part)
+            self.texts.append(html_to_text(text) if ctype == "text/html" else text)
 
-    def _original(self, part: email.message.Message) -> None:
-        payload = part.get_payload()
-        if isinstance(payload, list) and payload:
-            inner = payload[0]
-            headers = "\n".join(f"{k}: {v}" for k, v in inner.items())
-        else:
-            headers = _part_text(part)
-        read_original_headers(headers, self.parsed)
-
-    def _delivery_status(self, part: email.message.Message) -> None:
-        for fields in _dsn_blocks(part):
+    def _delivery_status(self, text: str) -> None:
+        for fields in _dsn_blocks(text):
             recipient = _address(fields.get("final-recipient") or fields.get("original-recipient"))
             action = (fields.get("action") or "").strip().lower() or None
             if recipient is None and action is None and "status" not in fields:
@@ -181,17 +150,8 @@ def _fill_codes(failure: Failure) -> None:
         failure.status = field_status
 
 
-def _dsn_blocks(part: email.message.Message) -> list[dict[str, str]]:
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        blocks = [
-            {k.lower(): " ".join(str(v).split()) for k, v in block.items()} for block in payload
-        ]
-        if any(blocks):
-            return blocks
-        text = ""
-    else:
-        text = _part_text(part)
+def _dsn_blocks(text: str) -> list[dict[str, str]]:
+    """The field blocks of a delivery-status body (blank-line separated, folded lines joined)."""
     blocks = []
     for chunk in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n")):
         fields: dict[str, str] = {}
@@ -217,17 +177,10 @@ def _address(value: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _part_text(part: email.message.Message) -> str:
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:
-        data = None
-    if data is None:
-        payload = part.get_payload()
-        return payload[:MAX_PART_TEXT] if isinstance(payload, str) else ""
-    data = data[:MAX_PART_TEXT]
-    charset = part.get_content_charset() or ""
-    if charset:
+def _text(part: Part) -> str:
+    data = part.decoded()[:MAX_PART_TEXT]
+    charset = part.charset
+    if charset and charset not in ("us-ascii", "ascii", "utf-8", "utf8"):
         try:
             return data.decode(charset, errors="replace")
         except (LookupError, ValueError):
@@ -249,23 +202,26 @@ def fold_inline_continuations(text: str) -> str:
     first = _PAIR_ANYWHERE.search(text)
     if not first:
         return text
-    code, status = first.groups()
-    repeat = re.compile(rf"\s{code}[ -]{re.escape(status)}\b")
     head, tail = text[: first.end()], text[first.end() :]
-    return head + repeat.sub(" ", tail)
+    code, status = first.groups()
+    for joiner in ("-", " "):
+        tail = tail.replace(f" {code}{joiner}{status} ", " ").replace(f" {code}{joiner}{status}", " ")
+    return head + tail
 
 
 def read_original_headers(headers: str, parsed: ParsedMessage) -> None:
-    """Pick the original sender and its DKIM domain/selector out of the returned headers."""
-    try:
-        msg = email.message_from_string(headers.lstrip()[:100_000])
-    except Exception:
-        return
-    sender = _address(header_text(msg.get("From"))) or _address(str(msg.get("Return-Path") or ""))
+    """Pick the original sender and its DKIM domain/selector out of returned headers (text)."""
+    raw = headers.lstrip()[:100_000].encode("utf-8", "replace")
+    _read_headers(split_headers(raw.replace(b"\r\n", b"\n"))[0], parsed)
+
+
+def _read_headers(headers: dict[str, list[str]], parsed: ParsedMessage) -> None:
+    from_values = headers.get("from") or headers.get("return-path") or []
+    sender = _address(header_text(from_values[0])) if from_values else None
     if sender and not parsed.original_from:
         parsed.original_from = sender
-    for signature in msg.get_all("DKIM-Signature") or []:
-        tags = dict((k, v) for k, v in _DKIM_TAG.findall(" ".join(str(signature).split())))
+    for signature in headers.get("dkim-signature", []):
+        tags = dict(_DKIM_TAG.findall(" ".join(signature.split())))
         if tags.get("d") and tags["d"].lower() not in parsed.dkim_domains:
             parsed.dkim_domains.append(tags["d"].lower())
             if tags.get("s"):

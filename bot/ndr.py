@@ -17,6 +17,7 @@ from bot.textparse import clean_text, decode_text, failures_from_text, split_ori
 MAX_INPUT_BYTES = 1_000_000
 MAX_RECIPIENTS = 100
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 _HEADER_LINE = re.compile(rb"^(?:From |[A-Za-z][A-Za-z0-9-]{0,76}:[ \t]?)")
 
 
@@ -27,7 +28,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > len(sample) * 0.05
 
 

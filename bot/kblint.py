@@ -1,0 +1,113 @@
+"""`ndrbot kb lint`: keep the knowledge base healthy (examples reach their entry, no fights, links)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot.diagnose import analyze
+from bot.knowledge import Entry, KnowledgeBase
+from bot.matcher import Matcher
+
+COLLISION = 0.99
+"""Another entry scoring this high on an entry's own pattern cannot be told apart from it."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error" or "warning"
+    entry: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.entry}: {self.message}"
+
+
+def lint(kb: KnowledgeBase, matcher: Matcher | None = None) -> list[Finding]:
+    matcher = matcher or Matcher(kb)
+    findings: list[Finding] = []
+    findings += _examples(kb, matcher)
+    findings += _collisions(kb, matcher)
+    findings += _markers(kb)
+    findings += _links(kb)
+    return findings
+
+
+def _examples(kb: KnowledgeBase, matcher: Matcher) -> list[Finding]:
+    out = []
+    for entry in kb.entries:
+        if not entry.examples:
+            if entry.fallback:
+                out += _fallback_reached(entry, matcher)
+            elif entry.patterns or entry.markers:
+                out.append(Finding("warning", entry.id, "has no example bounce text"))
+            continue
+        for number, example in enumerate(entry.examples, 1):
+            analysis = analyze(example, matcher)
+            top = analysis.diagnoses[0] if analysis.diagnoses else None
+            if top is None or top.id != entry.id:
+                got = f"{top.id} ({top.reason})" if top else "nothing"
+                out.append(Finding("error", entry.id, f"example {number} is diagnosed as {got}"))
+    return out
+
+
+def _fallback_reached(entry: Entry, matcher: Matcher) -> list[Finding]:
+    for code in entry.codes:
+        concrete = code.replace("X", "5", 1)
+        analysis = analyze(concrete, matcher)
+        if analysis.diagnoses and analysis.diagnoses[0].id == entry.id:
+            return []
+        concrete = code.replace("X", "4", 1)
+        analysis = analyze(concrete, matcher)
+        if analysis.diagnoses and analysis.diagnoses[0].id == entry.id:
+            return []
+    return [Finding("warning", entry.id, "fallback entry is not the answer to any of its own codes")]
+
+
+def _collisions(kb: KnowledgeBase, matcher: Matcher) -> list[Finding]:
+    out = []
+    reported: set[tuple[str, str]] = set()
+    for entry in kb.entries:
+        for pattern in entry.patterns:
+            for other, score in matcher.text_candidates(pattern):
+                if other.id == entry.id or score < COLLISION:
+                    continue
+                pair = tuple(sorted((entry.id, other.id)))
+                if pair in reported:
+                    continue
+                reported.add(pair)  # type: ignore[arg-type]
+                out.append(
+                    Finding(
+                        "error",
+                        entry.id,
+                        f"pattern {pattern[:60]!r} is matched as strongly by entry {other.id!r} ({score:.2f})",
+                    )
+                )
+    return out
+
+
+def _markers(kb: KnowledgeBase) -> list[Finding]:
+    owners: dict[str, list[str]] = defaultdict(list)
+    for entry in kb.entries:
+        for marker in entry.markers:
+            owners[marker.lower()].append(entry.id)
+    return [
+        Finding("error", ids[0], f"marker {marker!r} is also claimed by {', '.join(ids[1:])}")
+        for marker, ids in owners.items()
+        if len(ids) > 1
+    ]
+
+
+def _links(kb: KnowledgeBase) -> list[Finding]:
+    out = []
+    for entry in kb.entries:
+        for link in entry.links:
+            parts = urlsplit(link.url)
+            if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in link.url:
+                out.append(Finding("error", entry.id, f"link {link.url!r} is not a valid web address"))
+            elif not link.title.strip():
+                out.append(Finding("error", entry.id, f"link {link.url!r} has no title"))
+        if not entry.links and not entry.fallback:
+            out.append(Finding("warning", entry.id, "has no link to the provider's page"))
+    return out
