@@ -8,18 +8,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 DIAGNOSTICS = [
-    ("5.1.1", "550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table"),
-    ("5.1.1", "550-5.1.1 The email account that you tried to reach does not exist. Please try\n"
-     "550-5.1.1 double-checking the recipient's email address for typos or\n"
-     "550 5.1.1 unnecessary spaces. https://support.google.com/mail/?p=NoSuchUser a1si - gsmtp"),
-    ("5.7.26", "550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's\n"
-     "550-5.7.26 DMARC policy. Please contact the administrator of example.com domain if\n"
-     "550 5.7.26 this was a legitimate mail. - gsmtp"),
+    (
+        "5.1.1",
+        "550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table",
+    ),
+    (
+        "5.1.1",
+        "550-5.1.1 The email account that you tried to reach does not exist. Please try\n"
+        "550-5.1.1 double-checking the recipient's email address for typos or\n"
+        "550 5.1.1 unnecessary spaces. https://support.google.com/mail/?p=NoSuchUser a1si - gsmtp",
+    ),
+    (
+        "5.7.26",
+        "550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's\n"
+        "550-5.7.26 DMARC policy. Please contact the administrator of example.com domain if\n"
+        "550 5.7.26 this was a legitimate mail. - gsmtp",
+    ),
     ("5.2.2", "552 5.2.2 <{rcpt}>: Mailbox full"),
-    ("4.7.28", "421-4.7.28 Gmail has detected an unusual rate of unsolicited mail originating from\n"
-     "421 4.7.28 your IP address 203.0.113.{n}. - gsmtp"),
-    ("5.7.1", "554 5.7.1 Service unavailable; Client host [203.0.113.{n}] blocked using zen.spamhaus.org"),
-    ("5.1.10", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup"),
+    (
+        "4.7.28",
+        "421-4.7.28 Gmail has detected an unusual rate of unsolicited mail originating from\n"
+        "421 4.7.28 your IP address 203.0.113.{n}. - gsmtp",
+    ),
+    (
+        "5.7.1",
+        "554 5.7.1 Service unavailable; Client host [203.0.113.{n}] blocked using zen.spamhaus.org",
+    ),
+    (
+        "5.1.10",
+        "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+    ),
     ("5.7.1", "550 5.7.1 Relaying denied"),
     ("5.4.7", "retry timeout exceeded"),
     ("5.3.4", "552 5.3.4 Message size exceeds fixed maximum message size"),
@@ -141,7 +159,9 @@ def chat_lines(count: int = 50_000, seed: int = 11) -> list[str]:
     lines: list[str] = []
     corpus = ROOT / "tests" / "data" / "corpus" / "chat_lines.txt"
     if corpus.exists():
-        lines.extend(line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip())
+        lines.extend(
+            line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()
+        )
     names = ["bob", "alice", "carol", "dave", "erin"]
     domains = ["example.com", "example.net", "example.org"]
     while len(lines) < count:

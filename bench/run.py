@@ -31,13 +31,18 @@ def rate(label: str, items: list, work: Callable[[object], object], unit: str) -
     for item in items:
         work(item)
     elapsed = time.perf_counter() - start
-    return {"bench": label, "n": len(items), "seconds": round(elapsed, 3), "rate": f"{len(items) / elapsed:,.0f} {unit}/s"}
+    return {
+        "bench": label,
+        "n": len(items),
+        "seconds": round(elapsed, 3),
+        "rate": f"{len(items) / elapsed:,.0f} {unit}/s",
+    }
 
 
 def memory_mb() -> float:
     """Peak RSS of a fresh process that loads the knowledge base and explains one bounce."""
     code = (
-        "import resource, sys; sys.path.insert(0, %r)\n"
+        "import resource, sys; sys.path.insert(0, sys.argv[1])\n"
         "from bot.knowledge import KnowledgeStore\nfrom bot.explain import matcher_for\n"
         "from bot.diagnose import analyze\nm = matcher_for(KnowledgeStore())\n"
         "analyze('550 5.1.1 <bob@example.net>: user unknown', m)\n"
@@ -46,9 +51,11 @@ def memory_mb() -> float:
         "except OSError:\n"
         "    hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "print(hwm)\n"
-    ) % str(ROOT)
+    )
     # VmHWM, not ru_maxrss: the latter counts the forked parent's pages from before exec().
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=True
+    )
     return int(out.stdout.strip()) / 1024
 
 
@@ -67,7 +74,12 @@ def main() -> None:
     emls = eml_corpus(int(2000 * scale))
     lines = chat_lines(int(200_000 * scale))
     results = [
-        {"bench": "load knowledge + build index", "n": len(store.current), "seconds": round(load_ms / 1000, 3), "rate": f"{len(store.current)} entries"},
+        {
+            "bench": "load knowledge + build index",
+            "n": len(store.current),
+            "seconds": round(load_ms / 1000, 3),
+            "rate": f"{len(store.current)} entries",
+        },
     ]
 
     def explain_cold(data: object) -> object:
@@ -75,18 +87,50 @@ def main() -> None:
         return reply_for_analysis(analyze(data, matcher))  # type: ignore[arg-type]
 
     results.append(rate("explain .eml (match cache cold)", emls, explain_cold, "msg"))
-    results.append(rate("explain .eml (match cache warm)", emls, lambda d: reply_for_analysis(analyze(d, matcher)), "msg"))  # type: ignore[arg-type]
-    results.append(rate("is-it-a-bounce on chat lines", lines, lambda s: looks_like_bounce(s, matcher), "line"))  # type: ignore[arg-type]
+    results.append(
+        rate(
+            "explain .eml (match cache warm)",
+            emls,
+            lambda d: reply_for_analysis(analyze(d, matcher)),
+            "msg",
+        )
+    )  # type: ignore[arg-type]
+    results.append(
+        rate("is-it-a-bounce on chat lines", lines, lambda s: looks_like_bounce(s, matcher), "line")
+    )  # type: ignore[arg-type]
     corpus_file = ROOT / "tests" / "data" / "corpus" / "chat_lines.txt"
     if corpus_file.exists():
-        corpus_lines = [x for x in corpus_file.read_text(encoding="utf-8").splitlines() if x.strip()]
+        corpus_lines = [
+            x for x in corpus_file.read_text(encoding="utf-8").splitlines() if x.strip()
+        ]
         hits = sum(1 for x in corpus_lines if looks_like_bounce(x, matcher))
-        results.append({"bench": "detector false positives (chat corpus)", "n": len(corpus_lines), "seconds": 0, "rate": f"{hits} ({hits / len(corpus_lines):.2%})"})
+        results.append(
+            {
+                "bench": "detector false positives (chat corpus)",
+                "n": len(corpus_lines),
+                "seconds": 0,
+                "rate": f"{hits} ({hits / len(corpus_lines):.2%})",
+            }
+        )
     big = "550 5.1.1 <bob@example.net>: user unknown\n" + "x" * 20_000_000
     start = time.perf_counter()
     analyze(big, matcher)
-    results.append({"bench": "20 MB paste", "n": 1, "seconds": round(time.perf_counter() - start, 3), "rate": "answered"})
-    results.append({"bench": "memory (knowledge loaded)", "n": 1, "seconds": 0, "rate": f"{memory_mb():.1f} MB peak RSS"})
+    results.append(
+        {
+            "bench": "20 MB paste",
+            "n": 1,
+            "seconds": round(time.perf_counter() - start, 3),
+            "rate": "answered",
+        }
+    )
+    results.append(
+        {
+            "bench": "memory (knowledge loaded)",
+            "n": 1,
+            "seconds": 0,
+            "rate": f"{memory_mb():.1f} MB peak RSS",
+        }
+    )
 
     if args.json:
         for row in results:

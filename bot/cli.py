@@ -209,11 +209,17 @@ def cmd_checkmx(args: argparse.Namespace) -> int:
     checker = DnsChecker(
         settings.nameservers, dnsbls=settings.dnsbls, deadline=settings.dns_deadline
     )
-    report = asyncio.run(
-        checker.checkmx(
-            args.domain, selectors=tuple(args.selector), ips=tuple(args.ip), dnsbls=settings.dnsbls
+    try:
+        report = asyncio.run(
+            checker.checkmx(
+                args.domain,
+                selectors=tuple(args.selector),
+                ips=tuple(args.ip),
+                dnsbls=settings.dnsbls,
+            )
         )
-    )
+    except ValueError as exc:  # a bad --ip, --selector or --dnsbl
+        raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
         return 0

@@ -62,7 +62,9 @@ def _fallback_reached(entry: Entry, matcher: Matcher) -> list[Finding]:
         analysis = analyze(concrete, matcher)
         if analysis.diagnoses and analysis.diagnoses[0].id == entry.id:
             return []
-    return [Finding("warning", entry.id, "fallback entry is not the answer to any of its own codes")]
+    return [
+        Finding("warning", entry.id, "fallback entry is not the answer to any of its own codes")
+    ]
 
 
 def _collisions(kb: KnowledgeBase, matcher: Matcher) -> list[Finding]:
@@ -105,7 +107,9 @@ def _links(kb: KnowledgeBase) -> list[Finding]:
         for link in entry.links:
             parts = urlsplit(link.url)
             if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in link.url:
-                out.append(Finding("error", entry.id, f"link {link.url!r} is not a valid web address"))
+                out.append(
+                    Finding("error", entry.id, f"link {link.url!r} is not a valid web address")
+                )
             elif not link.title.strip():
                 out.append(Finding("error", entry.id, f"link {link.url!r} has no title"))
         if not entry.links and not entry.fallback:

@@ -98,7 +98,9 @@ def content_type(value: str) -> tuple[str, dict[str, str]]:
         ctype = "text/plain"
     params = {}
     for match in _PARAM.finditer(";" + rest):
-        params[match.group(1).lower()] = match.group(2) if match.group(2) is not None else match.group(3)
+        params[match.group(1).lower()] = (
+            match.group(2) if match.group(2) is not None else match.group(3)
+        )
     return ctype, params
 
 

@@ -73,7 +73,9 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
     else:
         parsed.failures = failures_from_text(body)
     if budget.exhausted:
-        parsed.notes.append(f"The message has more than {MAX_PARTS} MIME parts; the rest were skipped.")
+        parsed.notes.append(
+            f"The message has more than {MAX_PARTS} MIME parts; the rest were skipped."
+        )
     return parsed
 
 
@@ -102,7 +104,11 @@ class _Walker:
         elif part.children:
             plain_seen = any(c.content_type == "text/plain" for c in part.children)
             for child in part.children:
-                if ctype == "multipart/alternative" and plain_seen and child.content_type == "text/html":
+                if (
+                    ctype == "multipart/alternative"
+                    and plain_seen
+                    and child.content_type == "text/html"
+                ):
                     continue
                 self.visit(child)
         elif ctype.startswith("text/"):
@@ -205,7 +211,9 @@ def fold_inline_continuations(text: str) -> str:
     head, tail = text[: first.end()], text[first.end() :]
     code, status = first.groups()
     for joiner in ("-", " "):
-        tail = tail.replace(f" {code}{joiner}{status} ", " ").replace(f" {code}{joiner}{status}", " ")
+        tail = tail.replace(f" {code}{joiner}{status} ", " ").replace(
+            f" {code}{joiner}{status}", " "
+        )
     return head + tail
 
 

@@ -24,8 +24,12 @@ IANA = [
 ]
 
 
-@pytest.mark.parametrize(("entry_id", "number", "text"), EXAMPLES, ids=[f"{e}#{n}" for e, n, _ in EXAMPLES])
-def test_every_example_is_diagnosed_as_its_entry(entry_id: str, number: int, text: str, matcher: Matcher) -> None:
+@pytest.mark.parametrize(
+    ("entry_id", "number", "text"), EXAMPLES, ids=[f"{e}#{n}" for e, n, _ in EXAMPLES]
+)
+def test_every_example_is_diagnosed_as_its_entry(
+    entry_id: str, number: int, text: str, matcher: Matcher
+) -> None:
     analysis = analyze(text, matcher)
     assert analysis.diagnoses, "no diagnosis"
     assert analysis.diagnoses[0].id == entry_id

@@ -10,7 +10,9 @@ import yaml
 from bot.diagnose import analyze
 from bot.matcher import Matcher
 
-SEED = yaml.safe_load((Path(__file__).parent / "data" / "seed_messages.yaml").read_text(encoding="utf-8"))
+SEED = yaml.safe_load(
+    (Path(__file__).parent / "data" / "seed_messages.yaml").read_text(encoding="utf-8")
+)
 TEXTS = [item for item in SEED if "text" in item]
 CODES = [item for item in SEED if "code" in item]
 
