@@ -61,9 +61,10 @@ STRUCTURE_PHRASES = (
     "out of office:",
     "automatische antwort:",
     "feedback-type:",
-    "nicht zustellbar",
-    "unzustellbar",
-    "non remis",
+    "nicht zustellbar:",
+    "unzustellbar:",
+    "non remis :",
+    "non remis:",
     "配信不能",
     "未送達",
     "退信",
@@ -122,6 +123,19 @@ REFUSAL_PHRASES = (
     "не существует",
     "отклонено",
 )
+_QUOTED = re.compile(r"[\"“”«»`'][^\"“”«»`']{3,}[\"“”«»`']")
+_OPENERS = re.compile(
+    r"^(?:i|i'm|we|we're|our|my|just|ok|okay|so|if|what|what's|whats|why|how|does|do|did|is|are|"
+    r"can|could|should|would|anyone|anybody|hey|hi|fyi|btw|got|pls|please|lol|ich|wir|on|est-ce|"
+    r"alguien|qualcuno)\b",
+    re.IGNORECASE,
+)
+_TALK_WORDS = re.compile(
+    r"\b(?:i|we|you|my|our|me|us|it's|that's|does|did|what|why|how|mean|means|says|saw|got|"
+    r"sounds|lol|thanks|mais|pero|aber|je|ich|wir|on a)\b",
+    re.IGNORECASE,
+)
+TALK_MAX_CHARS = 300
 MIN_PROSE_CHARS = 40
 TEXT_MATCH_MIN = 0.8
 
@@ -131,6 +145,8 @@ def looks_like_bounce(text: str, matcher: Matcher | None = None) -> bool:
     if len(text) < 12:
         return False
     head = text[:20_000]
+    if is_talk(head):
+        return False
     lowered = head.lower()
     for phrase in STRUCTURE_PHRASES:
         if phrase in lowered:
@@ -144,3 +160,15 @@ def looks_like_bounce(text: str, matcher: Matcher | None = None) -> bool:
             candidates = matcher.text_candidates(head[:3000])
             return bool(candidates) and candidates[0][1] >= TEXT_MATCH_MIN
     return False
+
+
+def is_talk(text: str) -> bool:
+    """A one-line chat message that talks about a bounce rather than pasting one."""
+    stripped = text.strip()
+    if "\n" in stripped or len(stripped) > TALK_MAX_CHARS:
+        return False
+    if stripped.endswith("?") or _OPENERS.match(stripped):
+        return True
+    if not _QUOTED.search(stripped):
+        return False
+    return bool(_TALK_WORDS.search(_QUOTED.sub(" ", stripped)))

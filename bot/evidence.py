@@ -52,12 +52,8 @@ def plan_evidence(analysis: Analysis) -> EvidencePlan:
     senders: list[str] = []
     if parsed.sender_domain:
         senders.append(parsed.sender_domain)
-    remote = {h.lower() for h in parsed.remote_hosts}
-    for failure in parsed.failures:
-        if failure.remote_mta:
-            remote.add(failure.remote_mta.lower())
-    for domain in parsed.mentioned_domains:
-        if domain not in recipients and domain not in remote and domain not in senders:
+    for domain in parsed.sender_hints:
+        if domain not in senders:
             senders.append(domain)
     return EvidencePlan(
         sender_checks=tuple(c for c in wanted if c in SENDER_SIDE),

@@ -72,17 +72,14 @@ def parse_text(text: str) -> ParsedMessage:
 def _finish(parsed: ParsedMessage) -> None:
     """Collect addresses and IPs once the failures are known."""
     diag_text = "\n".join(f.diagnostic for f in parsed.failures) or parsed.text[:20_000]
-    remote = set(parsed.remote_hosts)
-    remote.update(ip for _, ip in _RECEIVING_HOST.findall(diag_text))
+    remote = {ip for _, ip in _RECEIVING_HOST.findall(diag_text)}
     for ip in find_ips(diag_text):
         if ip not in remote and ip not in parsed.sending_ips:
             parsed.sending_ips.append(ip)
-    seen = set(parsed.mentioned_domains)
-    for domain in _DOMAIN_IN_TEXT.findall(diag_text):
+    for domain in _SENDER_DOMAIN.findall(diag_text):
         domain = domain.lower().rstrip(".")
-        if domain not in seen and not _NOT_A_DOMAIN.search(domain):
-            seen.add(domain)
-            parsed.mentioned_domains.append(domain)
+        if domain not in parsed.sender_hints:
+            parsed.sender_hints.append(domain)
     if len(parsed.failures) > MAX_RECIPIENTS:
         parsed.notes.append(
             f"The report names {len(parsed.failures)} recipients; the first {MAX_RECIPIENTS} are shown."
@@ -92,11 +89,13 @@ def _finish(parsed: ParsedMessage) -> None:
 
 # "host mx.example.net[198.51.100.4] said:" names the receiving server, not the sender.
 _RECEIVING_HOST = re.compile(r"\bhost\s+([\w.-]+)\s*\[([0-9A-Fa-f.:]+)\]", re.IGNORECASE)
-_DOMAIN_IN_TEXT = re.compile(
-    r"(?<![\w@.-])((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w-])"
-)
-_NOT_A_DOMAIN = re.compile(
-    r"\.(?:html?|php|aspx?|txt|eml|pdf|png|jpg)$|^(?:resolver|storedrv|smtpsend)\.", re.I
+# Where servers name the sending domain: "SPF [example.com]", "Unauthenticated email from
+# example.com", "sending domain [example.com]", "DKIM domain example.com", "MAIL FROM:<a@example.com>".
+_SENDER_DOMAIN = re.compile(
+    r"(?:\bspf(?: domain)?|\bdkim domain|email from|mail from:?\s*<[^@<>\s]*@|sending domain|"
+    r"domain of sender address [^@\s]*@|sender address rejected: [^@\s]*@|dmarc policy of)"
+    r"\s*\[?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})\b",
+    re.IGNORECASE,
 )
 
 

@@ -33,8 +33,8 @@ class ParsedMessage:
     dkim_domains: list[str] = field(default_factory=list)
     dkim_selectors: list[str] = field(default_factory=list)
     sending_ips: list[str] = field(default_factory=list)
-    remote_hosts: list[str] = field(default_factory=list)
-    mentioned_domains: list[str] = field(default_factory=list)
+    sender_hints: list[str] = field(default_factory=list)
+    """Domains the server names as the sender's (SPF [x], "email from x" ...)."""
     notes: list[str] = field(default_factory=list)
     is_mime: bool = False
     binary: bool = False

@@ -98,7 +98,7 @@ def test_gmail_continuation_lines_become_one_reply() -> None:
     assert "550-5.7.26" not in failure.diagnostic
     assert "unauthenticated. Gmail requires all senders" in failure.diagnostic
     assert "203.0.113.5" in parsed.sending_ips
-    assert "example.com" in parsed.mentioned_domains
+    assert parsed.sender_hints == ["example.com"]
 
 
 def test_postfix_report_gives_one_failure_per_recipient() -> None:
