@@ -10,7 +10,7 @@ from bot.parsed import ParsedMessage
 BOUNCE_SUBJECT = re.compile(
     r"undeliver|undelivered mail|returned mail|mail delivery (?:failed|failure|subsystem)|"
     r"delivery status notification \((?:failure|delay)\)|delivery failure|failure notice|"
-    r"non[- ]?delivery|delivery has failed|could not be delivered|couldn't be delivered|"
+    r"non[- ]?delivery|delivery has failed|could\s+not\s+be\s+delivered|couldn't\s+be\s+delivered|"
     r"message not delivered|delivery incomplete|nicht zustellbar|unzustellbar|non remis|"
     r"échec de (?:la )?remise|no se puede entregar|no entregado|non recapitabile|mancato recapito|"
     r"não (?:foi possível )?entreg|配信(?:不能|エラー|失敗)|未送達|не доставлено|недоставлен|"
@@ -60,8 +60,9 @@ def classify(parsed: ParsedMessage) -> str:
     subject = parsed.subject
     if BOUNCE_SUBJECT.search(subject):
         return "bounce"
-    if parsed.auto_submitted.startswith("auto-replied") or parsed.autoreply_header:
-        return "vacation"
+    is_report = parsed.report_type == "delivery-status" or _has_failure_code(parsed)
+    if (parsed.auto_submitted.startswith("auto-replied") or parsed.autoreply_header) and not is_report:
+        return "vacation"  # Postfix marks its bounces auto-replied too, hence the report check
     if VACATION.search(subject) or (not parsed.failures and VACATION.search(head.lstrip()[:200])):
         return "vacation"
     if not _has_failure_code(parsed) and VACATION_BODY.search(head):

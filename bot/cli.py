@@ -92,6 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="Slack HTTP: address to bind")
     p.add_argument("--port", type=int, default=3000, help="Slack HTTP: port")
 
+    p = sub.add_parser("discord", help="Discord tools")
+    discord_sub = p.add_subparsers(dest="discord_command", metavar="DISCORD_COMMAND", required=True)
+    p = discord_sub.add_parser("sync-commands", help="publish the slash and context-menu commands")
+    p.add_argument(
+        "--guild", type=int, default=None, help="only this server (instant; else global)"
+    )
+
     p = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = p.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     kb_sub.add_parser("check", help="load and validate knowledge.yaml")
@@ -248,6 +255,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve_discord(settings)
 
 
+def cmd_discord(args: argparse.Namespace) -> int:
+    from bot.adapters.discord_app import sync_commands
+
+    return sync_commands(load_settings(), args.guild)
+
+
 def cmd_kb(args: argparse.Namespace) -> int:
     from bot.knowledge import load_knowledge
 
@@ -284,6 +297,7 @@ COMMANDS = {
     "checkmx": cmd_checkmx,
     "shell": cmd_shell,
     "serve": cmd_serve,
+    "discord": cmd_discord,
     "kb": cmd_kb,
 }
 

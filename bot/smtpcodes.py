@@ -33,9 +33,13 @@ class Codes:
 
 def find_codes(text: str) -> Codes:
     """The first reply code and enhanced status code a server put in this text."""
-    pair = _PAIR.search(text)
-    if pair:
-        return Codes(pair.group(1), pair.group(2))
+    first_pair = None
+    for pair in _PAIR.finditer(text):
+        if pair.group(1)[0] in "45":  # a transcript's 250 lines come before the refusal
+            return Codes(pair.group(1), pair.group(2))
+        first_pair = first_pair or pair
+    if first_pair:
+        return Codes(first_pair.group(1), first_pair.group(2))
     status_match = _STATUS.search(text)
     reply_match = _REPLY.search(text)
     status = status_match.group(1) if status_match else None

@@ -27,6 +27,8 @@ def decode_text(data: bytes) -> str:
 
 _QUOTE = re.compile(r"^[ \t]*>(?!>>)[ \t]?", re.MULTILINE)
 _SLACK_LINK = re.compile(r"<(?:mailto:)?([^<>|\s]+)\|([^<>]+)>")
+# SMTP session transcripts (swaks and similar): "<-  250 ...", " -> RCPT TO:", "<** 550-...".
+_TRANSCRIPT = re.compile(r"^(?:[ \t]*(?:<-|->|<\*\*|\*\*>|<~|~>)[ \t]+|===[ \t].*$)", re.MULTILINE)
 _CONTINUATION = re.compile(r"^[ \t]*([245]\d\d)-(.*)$")
 
 
@@ -38,6 +40,8 @@ def clean_text(text: str) -> str:
         text = html.unescape(text)
     if "|" in text and "<" in text:
         text = _SLACK_LINK.sub(r"\2", text)
+    if "\n<-" in text or "\n->" in text or "\n ->" in text:
+        text = _TRANSCRIPT.sub("", text)
     lines = text.split("\n")
     quoted = sum(
         1 for line in lines if line.lstrip().startswith(">") and not line.lstrip().startswith(">>>")
@@ -152,7 +156,10 @@ def failures_from_text(body: str) -> list[Failure]:
             blocks[current].append(line)
     with_codes = [r for r in order if r is not None and _CODE_LINE.search("\n".join(blocks[r]))]
     if not with_codes:
-        # No per-recipient blocks carry a server answer: the whole text is one failure.
+        # Blocks with words but no code (Postfix's local "unknown user", qmail's texts).
+        with_codes = [r for r in order if r is not None and diagnostic_lines("\n".join(blocks[r]))]
+    if not with_codes:
+        # No per-recipient blocks: the whole text is one failure.
         recipient = _sentence_recipient(body) or (order[0] if len(order) == 1 else None)
         diagnostic = diagnostic_lines(body)
         if not diagnostic:

@@ -95,9 +95,10 @@ def _finding(finding: Finding, style: _Style, width: int, *, show_title: bool) -
         out.append("")
         out.append("  " + style.bold("Closest matches"))
         out.extend(f"    - {title}" for title in finding.alternatives)
-    for link in finding.links:
+    if finding.links:
         out.append("")
-        out.append(f"  {style.dim('More:')} {link.title}: {link.url}")
+        out.append("  " + style.bold("More"))
+        out.extend(f"    {link.title}: {style.dim(link.url)}" for link in finding.links)
     return out
 
 
