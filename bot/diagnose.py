@@ -200,4 +200,4 @@ _NOT_FAILURE_TITLES = {
 
 def _not_a_failure(kind: str, parsed: ParsedMessage) -> Diagnosis:
     recipient = parsed.failures[0].recipient if parsed.failures else None
-    return Diagnosis(None, kind, 0.9, True, recipient=recipient, temporary=False)
+    return Diagnosis(None, kind, 0.9, True, recipient=recipient)

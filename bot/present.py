@@ -81,7 +81,7 @@ def reply_for_analysis(analysis: Analysis, checks: Sequence[CheckResult] = ()) -
         first = findings[0]
         return Reply(
             title=first.title,
-            text=first.summary,
+            findings=findings,
             notes=notes,
             data=data,
             quiet=True,

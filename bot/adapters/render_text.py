@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from bot.model import CheckResult, Finding, Reply, Section
+from bot.reasons import NOT_FAILURES
 
 _ICONS = {"fail": "✖", "warn": "▲", "ok": "✔", "info": "•", "error": "?"}
 _COLORS = {"fail": "31", "warn": "33", "ok": "32", "info": "36", "error": "35"}
@@ -56,6 +57,8 @@ def render_text(reply: Reply, *, color: bool = False, width: int = 88) -> str:
 
 def _finding(finding: Finding, style: _Style, width: int, *, show_title: bool) -> list[str]:
     out: list[str] = []
+    if finding.reason in NOT_FAILURES:  # an automatic reply or a notice: say so briefly
+        return ["", *_wrap(finding.summary, width, "  ")]
     if show_title:
         out.append(
             style.status(finding.severity, f"{_ICONS[finding.severity]} ")

@@ -1,0 +1,85 @@
+"""A diagnosed bounce carries the DNS facts its entry calls for, looked up on the bounce's own names."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import sys
+from collections.abc import Callable
+
+import pytest
+
+from bot.cli import main
+from bot.config import Settings
+from bot.dnscheck import DnsChecker
+from bot.explain import explain
+from bot.intent import Deps
+from bot.knowledge import KnowledgeStore
+from tests.dns.dnsserver import ZoneServer
+
+PTR_BOUNCE = (
+    "421-4.7.0 [81.2.69.11] The IP address sending this message does not have a PTR record, or\n"
+    "421-4.7.0 the corresponding forward DNS entry does not point to the sending IP. To protect\n"
+    "421 4.7.0 our users from spam, mail sent from your IP address has been temporarily rate limited. - gsmtp"
+)
+DMARC_BOUNCE = (
+    "<bob@gw.test>: host aspmx.l.google.com[66.102.1.26] said: 421-4.7.26 This mail has been rate\n"
+    "    limited because it is unauthenticated. Gmail requires all senders to authenticate with\n"
+    "    either SPF or DKIM. Authentication results: DKIM = did not pass SPF [nodmarc.test] with ip:\n"
+    "    [81.2.69.11] = did not pass - gsmtp (in reply to end of DATA command)\n"
+)
+
+
+@pytest.fixture
+def dns_deps(store: KnowledgeStore, make_checker: Callable[..., DnsChecker]) -> Deps:
+    return Deps(knowledge=store, settings=Settings(), dns=make_checker())
+
+
+def by_name(checks: tuple) -> dict[str, list]:
+    found: dict[str, list] = {}
+    for check in checks:
+        found.setdefault(check.name, []).append(check)
+    return found
+
+
+def test_ptr_complaint_shows_the_sending_ips_ptr(dns_deps: Deps) -> None:
+    reply = asyncio.run(explain(PTR_BOUNCE, dns_deps))
+    assert reply.findings[0].reason == "requireptr"
+    checks = by_name(reply.checks)
+    assert [c.target for c in checks["ptr"]] == ["81.2.69.11"]
+    assert checks["ptr"][0].status in ("fail", "warn")
+
+
+def test_auth_failure_checks_the_sender_domain_not_the_recipient(dns_deps: Deps) -> None:
+    reply = asyncio.run(explain(DMARC_BOUNCE, dns_deps))
+    assert reply.findings[0].reason == "authfailure"
+    checks = by_name(reply.checks)
+    assert {c.target for c in checks["spf"]} == {"nodmarc.test"}
+    assert checks["dmarc"][0].status in ("fail", "warn")
+    assert all(c.target != "gw.test" for c in reply.checks)
+
+
+def test_dns_outage_is_reported_and_the_diagnosis_still_answers(
+    store: KnowledgeStore, silent_port: int
+) -> None:
+    checker = DnsChecker([f"127.0.0.1:{silent_port}"], query_timeout=0.2, deadline=0.8)
+    deps = Deps(knowledge=store, settings=Settings(), dns=checker)
+    reply = asyncio.run(explain(DMARC_BOUNCE, deps))
+    assert reply.findings[0].reason == "authfailure"
+    assert reply.checks and all(c.status == "error" for c in reply.checks)
+
+
+def test_cli_json_carries_the_checks(
+    dns_server: ZoneServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NDRBOT_DNSBLS", "bl.test")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(PTR_BOUNCE.encode())))
+    assert main(["explain", "--json", "--nameserver", dns_server.address]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["diagnoses"][0]["reason"] == "requireptr"
+    names = {c["name"] for c in data["checks"]}
+    assert "ptr" in names
+    assert all(
+        {"name", "status", "summary", "records", "details"} <= set(c) for c in data["checks"]
+    )

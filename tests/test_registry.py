@@ -1,0 +1,79 @@
+"""The registry: finds every intent, routes commands and pastes, never lets an error reach chat."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.intent import Deps, Intent
+from bot.model import Attachment, Incoming, Reply
+from bot.registry import Registry, discover
+from tests.bounce_factory import Rcpt, make_dsn
+
+
+def ask(registry: Registry, deps: Deps, **fields: object) -> Reply | None:
+    return asyncio.run(registry.handle(Incoming(**fields), deps))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return Registry.default()
+
+
+def test_every_intent_module_is_found() -> None:
+    assert {i.name for i in discover()} >= {"bounce", "paste", "help", "checkmx"}
+
+
+def test_commands_route_to_their_intent(registry: Registry, deps: Deps) -> None:
+    reply = ask(registry, deps, text="5.7.129", command="bounce")
+    assert reply is not None and reply.findings[0].reason == "policyviolation"
+    help_reply = ask(registry, deps, text="", command="help")
+    assert help_reply is not None and "bounce" in " ".join(help_reply.sections[0].lines)
+
+
+def test_plain_talk_gets_no_reply(registry: Registry, deps: Deps) -> None:
+    assert ask(registry, deps, text="did my mail to bob bounce?") is None
+
+
+def test_pasted_bounce_gets_a_reply(registry: Registry, deps: Deps) -> None:
+    reply = ask(
+        registry, deps, text="550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown"
+    )
+    assert reply is not None and reply.findings[0].reason == "userunknown"
+
+
+def test_uploaded_eml_is_explained(registry: Registry, deps: Deps) -> None:
+    eml = make_dsn([Rcpt("bob@example.net", "5.2.2", "552 5.2.2 Mailbox full")])
+    reply = ask(registry, deps, text="", files=(Attachment("bounce.eml", eml, "message/rfc822"),))
+    assert reply is not None and reply.findings[0].reason == "mailboxfull"
+
+
+def test_out_of_office_paste_stays_quiet_unless_asked(registry: Registry, deps: Deps) -> None:
+    ooo = "Subject: Automatic reply: hello\nAuto-Submitted: auto-replied\n\nI am out of the office until Monday.\n"
+    assert ask(registry, deps, text=ooo) is None
+    reply = ask(registry, deps, text=ooo, explicit=True)
+    assert reply is not None and reply.findings[0].reason == "vacation"
+
+
+def test_mistyped_command_gets_a_suggestion(registry: Registry, deps: Deps) -> None:
+    reply = ask(registry, deps, text="5.7.1", command="bounse")
+    assert reply is not None and "Did you mean 'bounce'?" in reply.text
+
+
+def test_a_failing_intent_gives_a_polite_reply(deps: Deps) -> None:
+    async def broken(incoming: Incoming, deps: Deps) -> Reply:
+        raise RuntimeError("boom: secret internals")
+
+    registry = Registry([Intent(name="broken", handle=broken, commands=("broken",))])
+    reply = ask(registry, deps, text="", command="broken")
+    assert reply is not None
+    assert "internal error" in reply.text and "boom" not in reply.text
+
+
+def test_two_intents_cannot_claim_one_command() -> None:
+    async def handle(incoming: Incoming, deps: Deps) -> None:
+        return None
+
+    with pytest.raises(ValueError, match="claimed by two intents"):
+        Registry([Intent("a", handle, commands=("x",)), Intent("b", handle, commands=("x",))])
