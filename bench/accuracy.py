@@ -1,6 +1,6 @@
 """Accuracy on the test corpus of real-format bounces (tests/data/corpus): top reason per provider.
 
-    .venv/bin/python bench/accuracy.py [--misses]
+.venv/bin/python bench/accuracy.py [--misses]
 """
 
 from __future__ import annotations
@@ -47,14 +47,23 @@ def evaluate(matcher: Matcher) -> list[Outcome]:
         data = path.read_bytes()
         analysis = analyze(data, matcher)
         got = analysis.diagnoses[0].reason if analysis.diagnoses else "(none)"
-        failed = [d.recipient for d in analysis.diagnoses if d.reason not in ("delivered", "feedback", "vacation")]
+        failed = [
+            d.recipient
+            for d in analysis.diagnoses
+            if d.reason not in ("delivered", "feedback", "vacation")
+        ]
         want = item.get("recipients") or []
         recipients_ok = sorted(r for r in failed if r) == sorted(want) if want else True
         text = data.decode("utf-8", "replace")
         provider = path.stem.split("-")[1] if path.stem.count("-") >= 2 else "other"
         outcomes.append(
             Outcome(
-                item["file"], provider, item["reason"], got, recipients_ok, looks_like_bounce(text, matcher)
+                item["file"],
+                provider,
+                item["reason"],
+                got,
+                recipients_ok,
+                looks_like_bounce(text, matcher),
             )
         )
     return outcomes

@@ -61,7 +61,9 @@ def classify(parsed: ParsedMessage) -> str:
     if BOUNCE_SUBJECT.search(subject):
         return "bounce"
     is_report = parsed.report_type == "delivery-status" or _has_failure_code(parsed)
-    if (parsed.auto_submitted.startswith("auto-replied") or parsed.autoreply_header) and not is_report:
+    if (
+        parsed.auto_submitted.startswith("auto-replied") or parsed.autoreply_header
+    ) and not is_report:
         return "vacation"  # Postfix marks its bounces auto-replied too, hence the report check
     if VACATION.search(subject) or (not parsed.failures and VACATION.search(head.lstrip()[:200])):
         return "vacation"
