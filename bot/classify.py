@@ -14,7 +14,12 @@ BOUNCE_SUBJECT = re.compile(
     r"message not delivered|delivery incomplete|nicht zustellbar|unzustellbar|non remis|"
     r"échec de (?:la )?remise|no se puede entregar|no entregado|non recapitabile|mancato recapito|"
     r"não (?:foi possível )?entreg|配信(?:不能|エラー|失敗)|未送達|не доставлено|недоставлен|"
-    r"退信|投递失败|未能送达|系统退信",
+    r"退信|投递失败|未能送达|系统退信|"
+    r"(?:wasn't|was not|were not|unable to|could not|couldn't) (?:able to )?deliver|"
+    r"n'a pas pu être (?:distribué|remis)|konnte nicht zugestellt werden|"
+    r"no (?:se )?(?:ha )?pud(?:o|ieron) (?:ser )?entregar|non è stato possibile recapitare|"
+    r"não (?:pôde|foi possível) ser entregue|配信できませんでした|не (?:может быть|удалось) достав|"
+    r"无法(?:送达|投递)|\"notificationtype\"\s*:\s*\"bounce\"",
     re.IGNORECASE,
 )
 VACATION = re.compile(

@@ -52,6 +52,7 @@ _LANG = re.compile(r"^[a-z]{2}$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN_PLACEHOLDERS = {"domain", "ip", "email", "n", "text"}
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 MIN_PATTERN_CHARS = 12
 
 _FIELDS = {
@@ -135,7 +136,8 @@ def _check_pattern(pattern: str) -> None:
         if name not in _KNOWN_PLACEHOLDERS:
             raise ValueError(f"pattern {pattern!r} uses unknown placeholder {{{name}}}")
     bare = _PLACEHOLDER.sub("", pattern).strip()
-    if len(bare) < MIN_PATTERN_CHARS:
+    # A CJK character carries about as much as a short word: count it three times.
+    if len(bare) + 2 * len(_CJK_CHAR.findall(bare)) < MIN_PATTERN_CHARS:
         raise ValueError(f"pattern {pattern!r} is too short to match reliably")
     if not normalize_pattern(pattern):
         raise ValueError(f"pattern {pattern!r} has no words left to match")

@@ -121,11 +121,16 @@ class Matcher:
             for code in entry.codes:
                 self._codes[code].append(entry)
         self._markers: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
+        self._script_markers: list[tuple[str, Entry]] = []
+        """Markers with no Latin word to index (CJK, Cyrillic): checked as plain substrings."""
         for entry in kb.entries:
             for marker in entry.markers:
                 lowered = marker.lower()
-                words = _WORD.findall(lowered) or [lowered]
-                self._markers[max(words, key=len)].append((lowered, entry))
+                words = _WORD.findall(lowered)
+                if words:
+                    self._markers[max(words, key=len)].append((lowered, entry))
+                else:
+                    self._script_markers.append((lowered, entry))
         self._cached_match = lru_cache(maxsize=4096)(self._match)
 
     # -- public -----------------------------------------------------------------------------
@@ -178,10 +183,10 @@ class Matcher:
         return scored
 
     def _marker_hits(self, text: str) -> list[Entry]:
-        if not self._markers:
+        if not self._markers and not self._script_markers:
             return []
         lowered = text.lower()
-        hits = []
+        hits = [entry for marker, entry in self._script_markers if marker in lowered]
         for word in set(_WORD.findall(lowered)) & self._markers.keys():
             for marker, entry in self._markers[word]:
                 if marker in lowered:

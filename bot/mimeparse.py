@@ -13,6 +13,7 @@ from bot.textparse import (
     clean_text,
     decode_text,
     failures_from_text,
+    fold_inline_continuations,
     join_continuations,
     split_original,
 )
@@ -198,23 +199,6 @@ def html_to_text(markup: str) -> str:
     markup = _SCRIPTS.sub(" ", markup)
     markup = _BLOCK_TAGS.sub("\n", markup)
     return html.unescape(_TAGS.sub(" ", markup))
-
-
-_PAIR_ANYWHERE = re.compile(r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
-
-
-def fold_inline_continuations(text: str) -> str:
-    """Drop the repeated `550-5.7.26` prefixes a multi-line reply leaves inside one folded line."""
-    first = _PAIR_ANYWHERE.search(text)
-    if not first:
-        return text
-    head, tail = text[: first.end()], text[first.end() :]
-    code, status = first.groups()
-    for joiner in ("-", " "):
-        tail = tail.replace(f" {code}{joiner}{status} ", " ").replace(
-            f" {code}{joiner}{status}", " "
-        )
-    return head + tail
 
 
 def read_original_headers(headers: str, parsed: ParsedMessage) -> None:

@@ -6,7 +6,7 @@ import html
 import re
 
 from bot.parsed import Failure
-from bot.smtpcodes import find_codes
+from bot.smtpcodes import EMAIL, find_codes
 
 MAX_LINE_CHARS = 4_000
 
@@ -40,6 +40,8 @@ def clean_text(text: str) -> str:
         text = html.unescape(text)
     if "|" in text and "<" in text:
         text = _SLACK_LINK.sub(r"\2", text)
+    if "\\n" in text and text.count("\n") < 3:  # a log line with its newlines escaped
+        text = text.replace("\\n", "\n")
     if "\n<-" in text or "\n->" in text or "\n ->" in text:
         text = _TRANSCRIPT.sub("", text)
     lines = text.split("\n")
@@ -115,6 +117,10 @@ _POSTFIX_RCPT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:?\s*(.*)$")  # "<bob@x>: hos
 _BARE_RCPT = re.compile(
     r"^[ \t]*<?([^<>\s@]+@[^<>\s]+?)>?:?\s*$"
 )  # "  bob@x" (Exim, Exchange, qmail)
+# Log lines: Postfix "to=<bob@x>, relay=..., dsn=5.1.1, status=bounced (host ... said: ...)",
+# Exim "1tryQ2-00A1bC-3x ** bob@x R=dnslookup T=remote_smtp: SMTP error ..." (== for a deferral).
+_POSTFIX_LOG = re.compile(r"\bto=<([^<>\s]+@[^<>\s]+)>.*?\bstatus=\w+\s*\((.*)\)\s*$")
+_EXIM_LOG = re.compile(r"\s(?:\*\*|==)\s+([^\s<>]+@[^\s<>:]+)(?:\s+<[^>]*>)?:?\s+(.*)$")
 _SENDMAIL_RCPT = re.compile(r"^[ \t]*<([^<>\s]+@[^<>\s]+)>\.{3}\s*(.*)$")
 _NAMED_RCPT = re.compile(
     r"(?:Final-Recipient|Original-Recipient|X-Failed-Recipients):\s*(?:rfc822;\s*)?<?([^<>\s;]+@[^<>\s;]+)>?",
@@ -124,6 +130,15 @@ _SENTENCE_RCPT = re.compile(
     r"(?:your message to|wasn't delivered to|couldn't be delivered to|could not be delivered to|"
     r"delivery to the following recipient failed permanently:|delivery to|failed for)\s*<?"
     r"([A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
+    re.IGNORECASE,
+)
+# Sending services' logs and webhooks: "recipient: bob@x", {"emailAddress":"bob@x"}.
+_FIELD_RCPT = re.compile(
+    r"\b(?:recipient|rcpt|emailaddress|email_address)\"?\s*[:=]\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
+    re.IGNORECASE,
+)
+_SENDER_ADDRESS = re.compile(
+    r"(?:from|sender|mail from:?|return-path:?|source)\"?\s*[:=]?\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
 )
 _HOST_SAID = re.compile(r"host\s+(\S+?)\s*\[([0-9a-fA-F.:]+)\]\s*(?:said:)?", re.IGNORECASE)
@@ -171,7 +186,7 @@ def failures_from_text(body: str) -> list[Failure]:
     failures = []
     for rcpt in with_codes:
         block = "\n".join(blocks[rcpt])
-        diagnostic = diagnostic_lines(block) or " ".join(block.split())
+        diagnostic = fold_inline_continuations(diagnostic_lines(block) or " ".join(block.split()))
         codes = find_codes(diagnostic)
         failures.append(
             Failure(rcpt, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(block))
@@ -180,7 +195,14 @@ def failures_from_text(body: str) -> list[Failure]:
 
 
 def _recipient_header(line: str) -> tuple[str | None, str]:
-    if "@" not in line or len(line) > 400:
+    if "@" not in line:
+        return None, ""
+    if "to=<" in line or " ** " in line or " == " in line:  # an MTA's log line
+        for pattern in (_POSTFIX_LOG, _EXIM_LOG):
+            match = pattern.search(line)
+            if match:
+                return match.group(1).lower(), match.group(2).strip()
+    if len(line) > 400:
         return None, ""
     for pattern in (_POSTFIX_RCPT, _SENDMAIL_RCPT):
         match = pattern.match(line)
@@ -196,10 +218,14 @@ def _recipient_header(line: str) -> tuple[str | None, str]:
 
 
 def _sentence_recipient(body: str) -> str | None:
-    match = _SENTENCE_RCPT.search(body) or _NAMED_RCPT.search(body)
+    """The recipient of a one-failure text: named in a sentence or a field, or the only address."""
+    match = _SENTENCE_RCPT.search(body) or _NAMED_RCPT.search(body) or _FIELD_RCPT.search(body)
     if match:
         return match.group(1).lower().rstrip(".")
-    return None
+    addresses = {a.lower() for a in EMAIL.findall(body[:5000])}
+    senders = {m.lower() for m in _SENDER_ADDRESS.findall(body[:5000])}
+    candidates = addresses - senders
+    return candidates.pop() if len(candidates) == 1 else None
 
 
 def _remote(text: str) -> str | None:
@@ -237,3 +263,20 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
         if size >= limit:
             break
     return " ".join(kept)[:limit]
+
+
+_PAIR_ANYWHERE = re.compile(r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+def fold_inline_continuations(text: str) -> str:
+    """Drop the repeated `550-5.7.26` prefixes a multi-line reply leaves inside one folded line."""
+    first = _PAIR_ANYWHERE.search(text)
+    if not first:
+        return text
+    head, tail = text[: first.end()], text[first.end() :]
+    code, status = first.groups()
+    for joiner in ("-", " "):
+        tail = tail.replace(f" {code}{joiner}{status} ", " ").replace(
+            f" {code}{joiner}{status}", " "
+        )
+    return head + tail
