@@ -80,8 +80,10 @@ class KnowledgeError(ValueError):
     """knowledge.yaml could not be used; the message names file, line and entry."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Entry:
+    """One knowledge entry. Compared by identity: ids are unique within a knowledge base."""
+
     id: str
     title: str
     reason: str

@@ -267,14 +267,15 @@ class Matcher:
             exact = self._codes.get(status, [])
             general = self._codes.get(x_form(status), [])
             specific = [e for e in exact if not e.fallback]
-            has_generic = any(e.fallback for e in exact + general)
-            for entry in exact + general:
+            has_generic = any(e.fallback for e in exact) or any(e.fallback for e in general)
+            for entry in exact:
                 if entry.fallback:
                     out.append((entry, 0.62))
-                elif entry in specific and len(specific) == 1 and not has_generic:
+                elif len(specific) == 1 and not has_generic:
                     out.append((entry, 0.6))
                 else:
-                    out.append((entry, 0.5 if entry in exact else 0.45))
+                    out.append((entry, 0.5))
+            out.extend((entry, 0.62 if entry.fallback else 0.45) for entry in general)
             if not has_generic:
                 subject = status.split(".")[1]
                 for entry in self._codes.get(f"X.{subject}.0", []):
