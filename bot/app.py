@@ -6,6 +6,7 @@ from bot.config import Settings
 from bot.intent import Deps
 from bot.knowledge import KnowledgeStore
 from bot.registry import Registry
+from bot.store import RateLimiter, make_store
 
 
 def build_deps(settings: Settings, *, knowledge: KnowledgeStore | None = None) -> Deps:
@@ -18,7 +19,9 @@ def build_deps(settings: Settings, *, knowledge: KnowledgeStore | None = None) -
         dns = DnsChecker(
             settings.nameservers, dnsbls=settings.dnsbls, deadline=settings.dns_deadline
         )
-    return Deps(knowledge=store, settings=settings, dns=dns)
+    shared = make_store(settings.redis_url or None)
+    limiter = RateLimiter(shared, per_user=settings.rate_user, per_channel=settings.rate_channel)
+    return Deps(knowledge=store, settings=settings, dns=dns, store=shared, limiter=limiter)
 
 
 def build_registry() -> Registry:

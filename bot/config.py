@@ -33,6 +33,10 @@ class Settings:
     discord_token: str = ""
     discord_channels: tuple[str, ...] = ()
     auto_reply: bool = True
+    redis_url: str = ""
+    rate_user: tuple[int, float] = (20, 60.0)
+    """Requests a user may make per window (count, seconds)."""
+    rate_channel: tuple[int, float] = (60, 60.0)
     log_level: str = "INFO"
     log_format: str = "text"
     secrets: tuple[str, ...] = field(default=(), repr=False)
@@ -75,6 +79,27 @@ def check_dnsbls(values: Sequence[str], origin: str = "--dnsbl") -> tuple[str, .
     return tuple(v.rstrip(".").lower() for v in values)
 
 
+def _redis_url(raw: str) -> str:
+    raw = raw.strip()
+    if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"REDIS_URL={raw!r}: use redis://HOST:PORT/DB (or rediss://, unix://)")
+    return raw
+
+
+def _rate(env: Mapping[str, str], name: str, default: tuple[int, float]) -> tuple[int, float]:
+    raw = env.get(name)
+    if not raw:
+        return default
+    count, _, seconds = raw.partition("/")
+    try:
+        parsed = (int(count), float(seconds or 60))
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: use COUNT/SECONDS, e.g. 20/60") from None
+    if parsed[0] < 1 or parsed[1] <= 0:
+        raise ConfigError(f"{name}={raw!r}: the count and the seconds must be positive")
+    return parsed
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read NDRBOT_*, SLACK_* and DISCORD_* variables; raise ConfigError on bad values."""
     env = os.environ if env is None else env
@@ -101,6 +126,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env.get("SLACK_SIGNING_SECRET"),
             env.get("SLACK_APP_TOKEN"),
             env.get("DISCORD_TOKEN"),
+            _password_of(env.get("REDIS_URL", "")),
         )
         if v
     )
@@ -117,7 +143,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         discord_token=env.get("DISCORD_TOKEN", ""),
         discord_channels=_list(env.get("NDRBOT_DISCORD_CHANNELS")),
         auto_reply=_bool(env, "NDRBOT_AUTO_REPLY", True),
+        redis_url=_redis_url(env.get("REDIS_URL", "")),
+        rate_user=_rate(env, "NDRBOT_RATE_USER", (20, 60.0)),
+        rate_channel=_rate(env, "NDRBOT_RATE_CHANNEL", (60, 60.0)),
         log_level=log_level,
         log_format=log_format,
         secrets=secrets,
     )
+
+
+def _password_of(url: str) -> str:
+    """The password part of a redis:// URL, so logs and `config check` can hide it."""
+    if "@" not in url or ":" not in url.split("@")[0]:
+        return ""
+    return url.split("@")[0].rsplit(":", 1)[1]

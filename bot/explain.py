@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from bot.diagnose import Analysis, analyze
 from bot.evidence import gather_evidence
 from bot.intent import Deps
 from bot.knowledge import KnowledgeStore
 from bot.matcher import Matcher
+from bot.metrics import METRICS
 from bot.model import Reply
 from bot.present import reply_for_analysis
 
@@ -23,7 +26,14 @@ def analyze_with(data: str | bytes, deps: Deps) -> Analysis:
 async def explain_full(data: str | bytes, deps: Deps) -> tuple[Analysis, Reply]:
     """The analysis (for callers that need its kind) and the Reply with DNS evidence."""
     analysis = analyze_with(data, deps)
+    for diagnosis in analysis.diagnoses:
+        METRICS.inc("ndrbot_diagnoses_total", reason=diagnosis.reason)
+    started = time.perf_counter()
     checks = await gather_evidence(analysis, deps)
+    if checks:
+        METRICS.observe("ndrbot_dns_seconds", time.perf_counter() - started)
+        for check in checks:
+            METRICS.inc("ndrbot_dns_lookups_total", check=check.name, status=check.status)
     return analysis, reply_for_analysis(analysis, checks)
 
 

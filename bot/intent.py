@@ -11,6 +11,7 @@ from bot.model import Incoming, Reply
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.knowledge import KnowledgeStore
+    from bot.store import RateLimiter, Store
 
 
 class DnsChecker(Protocol):
@@ -33,6 +34,9 @@ class Deps:
     knowledge: KnowledgeStore
     settings: Settings
     dns: DnsChecker | None = None
+    store: Store | None = None
+    """Shared state (de-duplication, counters): memory, or Redis when REDIS_URL is set."""
+    limiter: RateLimiter | None = None
 
 
 Handler = Callable[[Incoming, Deps], Awaitable[Reply | None]]

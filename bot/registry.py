@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from rapidfuzz import process
 
 from bot.intent import Deps, Intent
+from bot.metrics import METRICS
 from bot.model import Incoming, Reply
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Registry:
             intent = self.route(incoming, deps)
         except Exception:
             log.exception("routing failed")
+            METRICS.inc("ndrbot_errors_total", where="routing")
             return _internal_error()
         if intent is None:
             if incoming.command is None:
@@ -74,10 +76,12 @@ class Registry:
             if hint:
                 text += f" Did you mean {hint!r}?"
             return Reply(title="Unknown command", text=text + " Try 'help'.")
+        METRICS.inc("ndrbot_requests_total", platform=incoming.platform, intent=intent.name)
         try:
             return await intent.handle(incoming, deps)
         except Exception:
             log.exception("intent %s failed", intent.name)
+            METRICS.inc("ndrbot_errors_total", where=f"intent:{intent.name}")
             return _internal_error()
 
 
