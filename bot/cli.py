@@ -92,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="Slack HTTP: address to bind")
     p.add_argument("--port", type=int, default=3000, help="Slack HTTP: port")
 
+    p = sub.add_parser("config", help="configuration tools")
+    config_sub = p.add_subparsers(dest="config_command", metavar="CONFIG_COMMAND", required=True)
+    config_sub.add_parser("check", help="validate the settings and print them, secrets masked")
+
     p = sub.add_parser("discord", help="Discord tools")
     discord_sub = p.add_subparsers(dest="discord_command", metavar="DISCORD_COMMAND", required=True)
     p = discord_sub.add_parser("sync-commands", help="publish the slash and context-menu commands")
@@ -255,6 +259,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve_discord(settings)
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    from dataclasses import fields
+
+    settings = load_settings()
+    for item in fields(settings):
+        if item.name == "secrets":
+            continue
+        value = getattr(settings, item.name)
+        shown = mask_secret(value) if _is_secret(item.name) else value
+        if item.name == "redis_url" and value:
+            shown = mask_url_password(value)
+        print(f"{item.name:<22} {shown!r}" if shown != "" else f"{item.name:<22} (not set)")
+    from bot.knowledge import load_knowledge
+
+    kb = load_knowledge(settings.knowledge_path)
+    print(f"{'knowledge':<22} {kb.source} ({len(kb)} entries)")
+    return 0
+
+
+def _is_secret(name: str) -> bool:
+    return name.endswith(("_token", "_secret"))
+
+
+def mask_secret(value: object) -> str:
+    text = str(value or "")
+    return f"{text[:4]}…({len(text)} chars)" if len(text) > 8 else ("***" if text else "")
+
+
+def mask_url_password(url: str) -> str:
+    head, at, tail = url.partition("@")
+    if not at or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme_user, _, _ = head.rpartition(":")
+    return f"{scheme_user}:***@{tail}"
+
+
 def cmd_discord(args: argparse.Namespace) -> int:
     from bot.adapters.discord_app import sync_commands
 
@@ -297,6 +337,7 @@ COMMANDS = {
     "checkmx": cmd_checkmx,
     "shell": cmd_shell,
     "serve": cmd_serve,
+    "config": cmd_config,
     "discord": cmd_discord,
     "kb": cmd_kb,
 }

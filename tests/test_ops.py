@@ -1,0 +1,102 @@
+"""Running it for real: settings validation, `config check`, redacted logs, the metrics page."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, load_settings
+from bot.logsetup import JsonFormatter, RedactingFilter, mask_emails
+from bot.metrics import Metrics
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"NDRBOT_NAMESERVERS": "1.2.3"}, "NDRBOT_NAMESERVERS"),
+        ({"NDRBOT_DNSBLS": "not a zone"}, "not a DNS zone name"),
+        ({"NDRBOT_LOG_FORMAT": "xml"}, "use text or json"),
+        ({"NDRBOT_DNS": "maybe"}, "not a yes/no value"),
+        ({"NDRBOT_DNS_DEADLINE": "soon"}, "not a number of seconds"),
+        ({"NDRBOT_RATE_USER": "0/60"}, "must be positive"),
+        ({"REDIS_URL": "127.0.0.1:6379"}, "use redis://"),
+    ],
+)
+def test_bad_settings_are_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env)
+
+
+def test_good_settings() -> None:
+    settings = load_settings(
+        {
+            "NDRBOT_NAMESERVERS": "127.0.0.1:5353, [::1]:53",
+            "NDRBOT_DNSBLS": "zen.spamhaus.org,bl.spamcop.net.",
+            "NDRBOT_RATE_USER": "5/30",
+            "SLACK_BOT_TOKEN": "xoxb-token-value",
+            "REDIS_URL": "redis://:pw-secret-1@127.0.0.1:6379/0",
+        }
+    )
+    assert settings.nameservers == ("127.0.0.1:5353", "[::1]:53")
+    assert settings.dnsbls == ("zen.spamhaus.org", "bl.spamcop.net")
+    assert settings.rate_user == (5, 30.0)
+    assert "xoxb-token-value" in settings.secrets and "pw-secret-1" in settings.secrets
+
+
+def test_config_check_masks_secrets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-111-222-very-secret")
+    monkeypatch.setenv("REDIS_URL", "redis://:hunter22@127.0.0.1:6379/0")
+    assert main(["config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "very-secret" not in out and "hunter22" not in out
+    assert "slack_bot_token" in out and "entries" in out
+
+
+def test_config_check_fails_fast(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NDRBOT_LOG_FORMAT", "yaml")
+    assert main(["config", "check"]) == 2
+    assert "NDRBOT_LOG_FORMAT" in capsys.readouterr().err
+
+
+def test_logs_mask_addresses_and_secrets() -> None:
+    assert (
+        mask_emails("to bob.smith@example.net and a@b.example.org")
+        == "to b***@example.net and a***@b.example.org"
+    )
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter(["xoxb-very-secret-token"]))
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("ndrbot.test.redaction")
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.warning(
+        "reply to %s failed with token %s", "carol@example.org", "xoxb-very-secret-token"
+    )
+    record = json.loads(stream.getvalue())
+    assert record["level"] == "warning"
+    assert record["msg"] == "reply to c***@example.org failed with token ***"
+
+
+def test_metrics_exposition() -> None:
+    metrics = Metrics()
+    metrics.describe("ndrbot_diagnoses_total", "counter", "Diagnoses given")
+    metrics.inc("ndrbot_diagnoses_total", reason="userunknown")
+    metrics.inc("ndrbot_diagnoses_total", reason="userunknown")
+    metrics.observe("ndrbot_dns_seconds", 0.03)
+    metrics.observe("ndrbot_dns_seconds", 7.0)
+    page = metrics.render()
+    assert "# TYPE ndrbot_diagnoses_total counter" in page
+    assert 'ndrbot_diagnoses_total{reason="userunknown"} 2' in page
+    assert 'ndrbot_dns_seconds_bucket{le="0.05"} 1' in page
+    assert 'ndrbot_dns_seconds_bucket{le="+Inf"} 2' in page
+    assert "ndrbot_dns_seconds_count 2" in page
+    assert metrics.value("ndrbot_diagnoses_total", reason="userunknown") == 2
