@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.detect import has_bounce_structure
 from bot.parsed import ParsedMessage
 
 # Subjects and opening lines that bounce generators use, in the languages users paste.
@@ -76,7 +77,7 @@ def classify(parsed: ParsedMessage) -> str:
         return "vacation"
     if DELIVERED.search(subject) or (not _has_failure_code(parsed) and DELIVERED.search(head)):
         return "delivered"
-    if BOUNCE_SUBJECT.search(head[:600]):
+    if BOUNCE_SUBJECT.search(head[:600]) or has_bounce_structure(head):
         return "bounce"
     return "other"
 

@@ -156,10 +156,7 @@ def looks_like_bounce(text: str, matcher: Matcher | None = None) -> bool:
     if is_talk(head):
         return False
     lowered = head.lower()
-    for phrase in STRUCTURE_PHRASES:
-        if phrase in lowered:
-            return True
-    if CODE_LIKE.search(head) and CODE_STRUCTURE.search(head):
+    if has_bounce_structure(head, lowered):
         return True
     if matcher is None or len(head) < MIN_PROSE_CHARS or head.rstrip().endswith("?"):
         return False
@@ -168,6 +165,15 @@ def looks_like_bounce(text: str, matcher: Matcher | None = None) -> bool:
             candidates = matcher.text_candidates(head[:3000])
             return bool(candidates) and candidates[0][1] >= TEXT_MATCH_MIN
     return False
+
+
+def has_bounce_structure(text: str, lowered: str | None = None) -> bool:
+    """Markers only bounce reports (and automatic replies) carry: DSN fields, MTA phrases, codes."""
+    lowered = text.lower() if lowered is None else lowered
+    for phrase in STRUCTURE_PHRASES:
+        if phrase in lowered:
+            return True
+    return bool(CODE_LIKE.search(text) and CODE_STRUCTURE.search(text))
 
 
 def is_talk(text: str) -> bool:

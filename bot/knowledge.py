@@ -17,7 +17,8 @@ Schema (one mapping `entries:`, each entry a mapping):
   temporary   optional  true / false; omitted means "from the status code's class"
   checks      optional  DNS checks worth running (mx, spf, dmarc, dkim, ptr, dnsbl, mta-sts, ...)
   links       optional  [{title, url}]
-  fallback    optional  true for the generic entry of a code: it answers a bare code
+  fallback    optional  true for a generic entry (a code's registry meaning, an MTA's wrapper
+                        text): it answers only when nothing more specific matches
 
 An entry needs at least one of codes, markers or patterns.
 """

@@ -13,6 +13,10 @@ from rapidfuzz import fuzz
 from bot.knowledge import Entry, KnowledgeBase
 from bot.textnorm import normalize, tokens
 
+MARKER = 1.02
+"""A marker is an exact identifier: it beats a pattern match with the same code agreement."""
+FALLBACK_TEXT_CAP = 0.64
+"""Generic entries (fallback: true) only win when nothing specific matches."""
 TEXT_MIN = 0.62
 """A fuzzy text score below this is not evidence at all."""
 CERTAIN = 0.6
@@ -203,13 +207,15 @@ class Matcher:
         scores: dict[str, Match] = {}
 
         def offer(entry: Entry, score: float, via: str) -> None:
+            if entry.fallback and via != "code":
+                score = min(score, FALLBACK_TEXT_CAP)
             current = scores.get(entry.id)
             if current is None or score > current.rank:
                 scores[entry.id] = Match(entry, score, via)
 
         if text:
             for entry in self._marker_hits(text):
-                offer(entry, 0.95 + self._code_bonus(entry, status, reply_code, 1.0), "marker")
+                offer(entry, MARKER + self._code_bonus(entry, status, reply_code, 1.0), "marker")
             for entry, text_score in self.text_candidates(text):
                 if text_score < TEXT_MIN:
                     continue
