@@ -138,12 +138,11 @@ def _check_pattern(pattern: str) -> None:
     for name in _PLACEHOLDER.findall(pattern):
         if name not in _KNOWN_PLACEHOLDERS:
             raise ValueError(f"pattern {pattern!r} uses unknown placeholder {{{name}}}")
-    bare = _PLACEHOLDER.sub("", pattern).strip()
+    # What is compared is the normalised text (numbers and punctuation gone), so measure that.
     # A CJK character carries about as much as a short word: count it three times.
-    if len(bare) + 2 * len(_CJK_CHAR.findall(bare)) < MIN_PATTERN_CHARS:
+    words = normalize_pattern(_PLACEHOLDER.sub(" ", pattern))
+    if len(words) + 2 * len(_CJK_CHAR.findall(words)) < MIN_PATTERN_CHARS:
         raise ValueError(f"pattern {pattern!r} is too short to match reliably")
-    if not normalize_pattern(pattern):
-        raise ValueError(f"pattern {pattern!r} has no words left to match")
 
 
 def _build_entry(raw: dict[str, Any], lines: dict[str, int], line: int) -> Entry:
