@@ -180,7 +180,9 @@ class Matcher:
             if coverage < 0.3:
                 break
             pattern = self._pattern_text[index]
-            score = fuzz.partial_ratio(pattern, norm) / 100.0
+            # Alignment of the text, tempered by how many of the pattern's distinctive words
+            # appear: a shared preamble ("Recipient address rejected:") is not a match.
+            score = fuzz.partial_ratio(pattern, norm) / 100.0 * (0.7 + 0.3 * min(1.0, coverage))
             if len(norm) < len(pattern):  # a fragment of the pattern is weaker evidence
                 score *= 0.6 + 0.4 * len(norm) / len(pattern)
             scored.append((index, score))
@@ -254,7 +256,7 @@ class Matcher:
                 bonus += 0.08
             elif enhanced:
                 # Providers reuse codes loosely; strong text outweighs a code that disagrees.
-                bonus -= 0.03 if text_score >= 0.9 else 0.1
+                bonus -= 0.03 if text_score >= 0.9 else 0.15
         if reply_code and reply_code in entry.codes:
             bonus += 0.03
         return bonus
