@@ -37,6 +37,9 @@ class Settings:
     rate_user: tuple[int, float] = (20, 60.0)
     """Requests a user may make per window (count, seconds)."""
     rate_channel: tuple[int, float] = (60, 60.0)
+    health_host: str = "127.0.0.1"
+    health_port: int = 0
+    """0: no separate /healthz and /metrics server (Slack's HTTP mode serves them anyway)."""
     log_level: str = "INFO"
     log_format: str = "text"
     secrets: tuple[str, ...] = field(default=(), repr=False)
@@ -77,6 +80,15 @@ def check_dnsbls(values: Sequence[str], origin: str = "--dnsbl") -> tuple[str, .
         if not _ZONE.match(value):
             raise ConfigError(f"{origin}: {value!r} is not a DNS zone name (e.g. zen.spamhaus.org)")
     return tuple(v.rstrip(".").lower() for v in values)
+
+
+def _port(env: Mapping[str, str], name: str) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"{name}={raw!r} is not a TCP port (1-65535)")
+    return int(raw)
 
 
 def _redis_url(raw: str) -> str:
@@ -146,6 +158,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_url=_redis_url(env.get("REDIS_URL", "")),
         rate_user=_rate(env, "NDRBOT_RATE_USER", (20, 60.0)),
         rate_channel=_rate(env, "NDRBOT_RATE_CHANNEL", (60, 60.0)),
+        health_host=env.get("NDRBOT_HEALTH_HOST", "127.0.0.1").strip() or "127.0.0.1",
+        health_port=_port(env, "NDRBOT_HEALTH_PORT"),
         log_level=log_level,
         log_format=log_format,
         secrets=secrets,
