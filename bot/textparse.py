@@ -117,10 +117,6 @@ _POSTFIX_RCPT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:?\s*(.*)$")  # "<bob@x>: hos
 _BARE_RCPT = re.compile(
     r"^[ \t]*<?([^<>\s@]+@[^<>\s]+?)>?:?\s*$"
 )  # "  bob@x" (Exim, Exchange, qmail)
-# Log lines: Postfix "to=<bob@x>, relay=..., dsn=5.1.1, status=bounced (host ... said: ...)",
-# Exim "1tryQ2-00A1bC-3x ** bob@x R=dnslookup T=remote_smtp: SMTP error ..." (== for a deferral).
-_POSTFIX_LOG = re.compile(r"\bto=<([^<>\s]+@[^<>\s]+)>.*?\bstatus=\w+\s*\((.*)\)\s*$")
-_EXIM_LOG = re.compile(r"\s(?:\*\*|==)\s+([^\s<>]+@[^\s<>:]+)(?:\s+<[^>]*>)?:?\s+(.*)$")
 _SENDMAIL_RCPT = re.compile(r"^[ \t]*<([^<>\s]+@[^<>\s]+)>\.{3}\s*(.*)$")
 _NAMED_RCPT = re.compile(
     r"(?:Final-Recipient|Original-Recipient|X-Failed-Recipients):\s*(?:rfc822;\s*)?<?([^<>\s;]+@[^<>\s;]+)>?",
@@ -198,10 +194,9 @@ def _recipient_header(line: str) -> tuple[str | None, str]:
     if "@" not in line:
         return None, ""
     if "to=<" in line or " ** " in line or " == " in line:  # an MTA's log line
-        for pattern in (_POSTFIX_LOG, _EXIM_LOG):
-            match = pattern.search(line)
-            if match:
-                return match.group(1).lower(), match.group(2).strip()
+        found = _log_recipient(line[:MAX_LOG_LINE])
+        if found:
+            return found
     if len(line) > 400:
         return None, ""
     for pattern in (_POSTFIX_RCPT, _SENDMAIL_RCPT):
@@ -215,6 +210,38 @@ def _recipient_header(line: str) -> tuple[str | None, str]:
     if match and line.lstrip().lower().startswith(("final-recipient", "x-failed-recipients")):
         return match.group(1).lower(), ""
     return None, ""
+
+
+MAX_LOG_LINE = 2000
+
+
+def _log_recipient(line: str) -> tuple[str, str] | None:
+    """An MTA log line's recipient and the server's words, found with plain string searches.
+
+    Postfix: `to=<bob@x>, relay=..., dsn=5.1.1, status=bounced (host ... said: ...)`;
+    Exim: `1tryQ2-00A1bC-3x ** bob@x R=dnslookup T=remote_smtp: SMTP error ...` (`==` defers).
+    """
+    start = line.find("to=<")
+    if start != -1:
+        end = line.find(">", start)
+        address = line[start + 4 : end] if end != -1 else ""
+        if "@" in address and " " not in address:
+            status = line.find("status=", end)
+            opening = line.find("(", status) if status != -1 else -1
+            closing = line.rfind(")")
+            rest = line[opening + 1 : closing] if -1 < opening < closing else line[end + 1 :]
+            return address.lower(), rest.strip()
+    for marker in (" ** ", " == "):
+        start = line.find(marker)
+        if start == -1:
+            continue
+        words = line[start + 4 :].split(None, 1)
+        if words and "@" in words[0]:
+            rest = words[1] if len(words) > 1 else ""
+            if rest.startswith("<") and ">" in rest:  # Exim repeats the original address
+                rest = rest[rest.index(">") + 1 :]
+            return words[0].strip("<>:").lower(), rest.lstrip(": ").strip()
+    return None
 
 
 def _sentence_recipient(body: str) -> str | None:
