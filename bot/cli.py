@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -249,7 +250,23 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.logsetup import setup_logging
+
     settings = _settings(args)
+    setup_logging(settings.log_level, settings.log_format, settings.secrets)
+    if settings.health_port:
+        from bot.adapters.health import start_health_server
+
+        started = time.monotonic()
+        start_health_server(
+            settings.health_host,
+            settings.health_port,
+            lambda: {
+                "ok": True,
+                "platform": args.platform,
+                "uptime_s": int(time.monotonic() - started),
+            },
+        )
     if args.platform == "slack":
         from bot.adapters.slack_app import serve_slack
 
