@@ -96,3 +96,4 @@ METRICS.describe(
 METRICS.describe("ndrbot_dns_lookups_total", "counter", "DNS checks run, by check and status")
 METRICS.describe("ndrbot_dns_seconds", "histogram", "Time spent on the DNS evidence of one answer")
 METRICS.describe("ndrbot_errors_total", "counter", "Errors, by where they happened")
+METRICS.describe("ndrbot_rate_limited_total", "counter", "Requests refused by the rate limits")

@@ -77,12 +77,43 @@ class Registry:
                 text += f" Did you mean {hint!r}?"
             return Reply(title="Unknown command", text=text + " Try 'help'.")
         METRICS.inc("ndrbot_requests_total", platform=incoming.platform, intent=intent.name)
+        if not _within_limits(incoming, deps):
+            METRICS.inc("ndrbot_rate_limited_total", platform=incoming.platform)
+            return _slow_down(incoming, deps)
         try:
             return await intent.handle(incoming, deps)
         except Exception:
             log.exception("intent %s failed", intent.name)
             METRICS.inc("ndrbot_errors_total", where=f"intent:{intent.name}")
             return _internal_error()
+
+
+def _within_limits(incoming: Incoming, deps: Deps) -> bool:
+    """Per-user and per-channel limits; the terminal is never limited."""
+    if deps.limiter is None or incoming.platform == "console":
+        return True
+    return deps.limiter.allow(incoming.user, incoming.channel)
+
+
+def _slow_down(incoming: Incoming, deps: Deps) -> Reply | None:
+    """A polite answer to a command; for a paste storm one notice per channel and window."""
+    if incoming.command is not None or incoming.explicit:
+        return Reply(
+            title="Slow down a little",
+            text="That is a lot of requests in a short time. Please try again in a minute.",
+            severity="warn",
+        )
+    window = deps.settings.rate_channel[1]
+    if deps.store is not None and deps.store.claim(f"storm:{incoming.channel}", ttl=window):
+        return Reply(
+            title="Many bounces at once",
+            text=(
+                "A lot of bounces were pasted here in a short time, so I am pausing automatic "
+                "replies in this channel for a minute. Ask about a particular one with /bounce."
+            ),
+            severity="warn",
+        )
+    return None
 
 
 def _internal_error() -> Reply:

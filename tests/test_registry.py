@@ -77,3 +77,57 @@ def test_two_intents_cannot_claim_one_command() -> None:
 
     with pytest.raises(ValueError, match="claimed by two intents"):
         Registry([Intent("a", handle, commands=("x",)), Intent("b", handle, commands=("x",))])
+
+
+def _limited_deps(deps: Deps, user: int, channel: int) -> Deps:
+    from dataclasses import replace as dc_replace
+
+    from bot.store import MemoryStore, RateLimiter
+
+    store = MemoryStore()
+    limiter = RateLimiter(store, per_user=(user, 60), per_channel=(channel, 60))
+    return dc_replace(deps, store=store, limiter=limiter)
+
+
+def test_commands_over_the_limit_get_a_polite_answer(registry: Registry, deps: Deps) -> None:
+    limited = _limited_deps(deps, user=2, channel=100)
+    answers = [
+        ask(
+            registry,
+            limited,
+            text="5.1.1",
+            command="bounce",
+            user="U1",
+            channel="C1",
+            platform="slack",
+        )
+        for _ in range(3)
+    ]
+    assert answers[0] is not None and answers[0].findings
+    assert answers[2] is not None and answers[2].title == "Slow down a little"
+    other_user = ask(
+        registry, limited, text="5.1.1", command="bounce", user="U2", channel="C1", platform="slack"
+    )
+    assert other_user is not None and other_user.findings
+
+
+def test_a_paste_storm_gives_one_notice_not_a_thread_each(registry: Registry, deps: Deps) -> None:
+    limited = _limited_deps(deps, user=1000, channel=3)
+    paste = "550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown"
+    replies = [
+        ask(registry, limited, text=paste, user=f"U{n}", channel="C9", platform="slack")
+        for n in range(50)
+    ]
+    assert sum(1 for r in replies if r is not None and r.findings) == 3
+    notices = [r for r in replies if r is not None and r.title == "Many bounces at once"]
+    assert len(notices) == 1
+    assert sum(1 for r in replies if r is None) == 46
+
+
+def test_the_console_is_never_limited(registry: Registry, deps: Deps) -> None:
+    limited = _limited_deps(deps, user=1, channel=1)
+    for _ in range(5):
+        reply = ask(
+            registry, limited, text="5.1.1", command="bounce", user="you", channel="console"
+        )
+        assert reply is not None and reply.findings
