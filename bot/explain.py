@@ -15,7 +15,8 @@ from bot.present import reply_for_analysis
 
 
 def matcher_for(store: KnowledgeStore) -> Matcher:
-    """The matcher of the knowledge base in use (rebuilt after a reload)."""
+    """The matcher of the knowledge base in use; picks up edits of the file (hot reload)."""
+    store.refresh()
     return store.derived("matcher", Matcher)
 
 

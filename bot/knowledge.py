@@ -29,6 +29,7 @@ import logging
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -301,6 +302,7 @@ class KnowledgeStore:
         self.last_error: str | None = None
         self._kb = base if base is not None else load_knowledge(self.path)
         self._derived: dict[str, Any] = {}
+        self._checked = time.monotonic()
 
     def _stat(self) -> float | None:
         try:
@@ -339,3 +341,11 @@ class KnowledgeStore:
         if self._stat() == self._mtime:
             return False
         return self.reload()
+
+    def refresh(self, min_interval: float = 2.0) -> None:
+        """Hot reload for running bots: look at the file at most every `min_interval` seconds."""
+        now = time.monotonic()
+        if now - self._checked < min_interval:
+            return
+        self._checked = now
+        self.reload_if_changed()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from bot.intent import Deps, Intent
 from bot.model import Incoming, Reply, Section
+from bot.registry import discover
 
 
 async def handle(incoming: Incoming, deps: Deps) -> Reply:
-    from bot.registry import discover
-
     lines = []
     for intent in discover():
         if intent.commands:
@@ -16,7 +15,13 @@ async def handle(incoming: Incoming, deps: Deps) -> Reply:
         elif intent.summary:
             lines.append(intent.summary)
     kb = deps.knowledge.current
+    notes = ()
+    if deps.knowledge.last_error:
+        notes = (
+            f"The last edit of the knowledge base was not loaded: {deps.knowledge.last_error}",
+        )
     return Reply(
+        notes=notes,
         title="ndrbot explains bounced email",
         text=(
             "Paste a bounce (NDR / DSN) and I explain what happened, who has to fix it and how, "

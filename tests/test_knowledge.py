@@ -168,3 +168,23 @@ def test_error_message_is_one_line() -> None:
         """)
     )
     assert "\n" not in message
+
+
+def test_hot_reload_through_the_pipeline(tmp_path: Path) -> None:
+    from bot.diagnose import analyze
+    from bot.explain import matcher_for
+
+    path = tmp_path / "knowledge.yaml"
+    path.write_text(kb_text(GOOD_ENTRY))
+    store = KnowledgeStore(path)
+    text = "550 5.1.1 Recipient address rejected: no such user here"
+    assert analyze(text, matcher_for(store)).diagnoses[0].id == "demo-entry"
+    path.write_text(kb_text(GOOD_ENTRY.replace("demo-entry", "demo-edited")))
+    os.utime(path, (5, 5))
+    store._checked = 0.0  # as if the refresh interval had passed
+    assert analyze(text, matcher_for(store)).diagnoses[0].id == "demo-edited"
+    path.write_text("entries: [broken\n")
+    os.utime(path, (6, 6))
+    store._checked = 0.0
+    assert analyze(text, matcher_for(store)).diagnoses[0].id == "demo-edited"
+    assert store.last_error is not None and str(path) in store.last_error
