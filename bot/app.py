@@ -19,9 +19,9 @@ def build_deps(settings: Settings, *, knowledge: KnowledgeStore | None = None) -
         dns = DnsChecker(
             settings.nameservers, dnsbls=settings.dnsbls, deadline=settings.dns_deadline
         )
-    shared = make_store(settings.redis_url or None)
-    limiter = RateLimiter(shared, per_user=settings.rate_user, per_channel=settings.rate_channel)
-    return Deps(knowledge=store, settings=settings, dns=dns, store=shared, limiter=limiter)
+    state = make_store(settings.redis_url or None)
+    limiter = RateLimiter(state, per_user=settings.rate_user, per_channel=settings.rate_channel)
+    return Deps(knowledge=store, settings=settings, dns=dns, store=state, limiter=limiter)
 
 
 def build_registry() -> Registry:

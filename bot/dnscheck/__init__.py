@@ -15,7 +15,7 @@ from bot.dnscheck.context import Context
 from bot.dnscheck.dnsbl import DEFAULT_DNSBLS
 from bot.dnscheck.https import Fetcher, FetchResult, HttpsFetcher
 from bot.dnscheck.orgdomain import warm_up
-from bot.dnscheck.resolver import Resolver, Session, parse_nameserver
+from bot.dnscheck.resolver import Resolver, Session, SharedCache, parse_nameserver
 from bot.dnscheck.target import Target, validate_domain, validate_ip, validate_target
 from bot.model import CheckResult
 from bot.reasons import CHECK_NAMES
@@ -87,9 +87,10 @@ class DnsChecker:
         deadline: float = 5.0,
         https_fetch: Fetcher | None = None,
         cache_size: int = 4096,
+        shared_cache: SharedCache | None = None,
     ) -> None:
         servers = tuple(parse_nameserver(ns) for ns in nameservers)
-        self.resolver = Resolver(servers, timeout=query_timeout)
+        self.resolver = Resolver(servers, timeout=query_timeout, shared=shared_cache)
         self.resolver.cache.max_entries = cache_size
         self.dnsbls = tuple(validate_domain(z) for z in dnsbls) if dnsbls else DEFAULT_DNSBLS
         self.deadline = deadline

@@ -8,8 +8,8 @@ import ipaddress
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Literal, Protocol
 
 import dns.asyncquery
 import dns.exception
@@ -140,6 +140,12 @@ class Stats:
         self.in_flight -= 1
 
 
+class SharedCache(Protocol):
+    async def get(self, key: tuple[str, str, bool]) -> Answer | None: ...
+
+    async def put(self, key: tuple[str, str, bool], answer: Answer, ttl: int) -> None: ...
+
+
 class AnswerCache:
     """A bounded LRU cache of answers that honours their TTLs."""
 
@@ -189,6 +195,8 @@ class Resolver:
     payload: int = EDNS_PAYLOAD
     cache: AnswerCache = field(default_factory=AnswerCache)
     stats: Stats = field(default_factory=Stats)
+    shared: SharedCache | None = None
+    """A second-level cache shared by replicas (Redis), asked before the network."""
 
     def __post_init__(self) -> None:
         if not self.nameservers:
@@ -302,6 +310,12 @@ class Session:
         cached = self.resolver.cache.get(key)
         if cached is not None:
             return cached
+        shared = self.resolver.shared
+        if shared is not None:
+            cached = await shared.get(key)
+            if cached is not None:
+                self.resolver.cache.put(key, cached, cached.ttl)
+                return cached
         name_text, type_text, dnssec = key
         try:
             qname = dns.name.from_text(name_text)
@@ -311,6 +325,8 @@ class Session:
         answer, ttl = await self._follow(qname, rdtype, dnssec)
         if answer.status != "error":
             self.resolver.cache.put(key, answer, ttl)
+            if shared is not None:
+                await shared.put(key, replace(answer, ttl=ttl), ttl)
         return answer
 
     async def _follow(
