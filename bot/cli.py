@@ -155,6 +155,8 @@ def _read_file(name: str) -> bytes:
         raise UsageError(f"{name}: permission denied") from None
     except OSError as exc:
         raise UsageError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    except ValueError:  # a NUL byte in the name
+        raise UsageError(f"{name!r} is not a valid file name") from None
 
 
 async def _explain_checked(data: bytes | str, deps: Deps, name: str = "input") -> Reply:

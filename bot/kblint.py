@@ -10,9 +10,6 @@ from bot.diagnose import analyze
 from bot.knowledge import Entry, KnowledgeBase
 from bot.matcher import Matcher
 
-COLLISION = 0.99
-"""Another entry scoring this high on an entry's own pattern cannot be told apart from it."""
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -68,24 +65,16 @@ def _fallback_reached(entry: Entry, matcher: Matcher) -> list[Finding]:
 
 
 def _collisions(kb: KnowledgeBase, matcher: Matcher) -> list[Finding]:
+    """An entry must win its own patterns: another entry that does takes its text away."""
     out = []
-    reported: set[tuple[str, str]] = set()
     for entry in kb.entries:
+        if entry.fallback:
+            continue
         for pattern in entry.patterns:
-            for other, score in matcher.text_candidates(pattern):
-                if other.id == entry.id or score < COLLISION:
-                    continue
-                pair = tuple(sorted((entry.id, other.id)))
-                if pair in reported:
-                    continue
-                reported.add(pair)  # type: ignore[arg-type]
-                out.append(
-                    Finding(
-                        "error",
-                        entry.id,
-                        f"pattern {pattern[:60]!r} is matched as strongly by entry {other.id!r} ({score:.2f})",
-                    )
-                )
+            best = matcher.match(pattern).best
+            if best is not None and best.entry is not entry:
+                message = f"pattern {pattern[:60]!r} is won by entry {best.entry.id!r}"
+                out.append(Finding("error", entry.id, message))
     return out
 
 

@@ -31,19 +31,35 @@ PROVIDER_MARKERS: dict[str, tuple[str, ...]] = {
     "google": ("gsmtp", "google.com", "googlemail.com", "gmail"),
     "microsoft": (
         "protection.outlook.com",
-        "outlook.com",
         "prod.outlook",
         "exchangelabs",
         "resolver.",
         "storedrv.",
-        "hotmail.com",
         "office 365",
+        "microsoft 365",
     ),
-    "yahoo": ("yahoo", "aol.com", "yahoodns"),
-    "apple": ("icloud.com", "me.com", "mac.com"),
+    "outlook": ("hotmail.com", "outlook.com", "live.com", "msn.com"),
+    "exchange": ("resolver.", "storedrv.", "smtpsend.", "generating server"),
+    "yahoo": ("yahoo", "yahoodns"),
+    "aol": ("aol.com",),
+    "apple": ("icloud.com", "me.com", "mac.com", "apple.com"),
+    "gmx": ("gmx.net", "gmx.de", "gmx.com", "mxgmx"),
+    "webde": ("web.de",),
+    "ionos": ("ionos", "1and1", "1und1", "kundenserver.de"),
+    "orange": ("orange.fr", "wanadoo", "ofr00"),
+    "comcast": ("comcast",),
+    "zoho": ("zoho",),
+    "yandex": ("yandex",),
+    "mailru": ("mail.ru",),
+    "qq": ("qq.com",),
+    "netease": ("163.com", "126.com", "netease"),
+    "amazonses": ("amazonses", "amazon ses"),
     "proofpoint": ("pphosted", "proofpoint"),
     "mimecast": ("mimecast",),
     "barracuda": ("barracuda",),
+    "cisco": ("iphmx.com", "ironport"),
+    "trendmicro": ("trendmicro",),
+    "spamhaus": ("spamhaus",),
     "postfix": (
         "(in reply to rcpt to command)",
         "(in reply to end of data command)",
@@ -185,7 +201,8 @@ class Matcher:
             score = fuzz.partial_ratio(pattern, norm) / 100.0 * (0.7 + 0.3 * min(1.0, coverage))
             if len(norm) < len(pattern):  # a fragment of the pattern is weaker evidence
                 score *= 0.6 + 0.4 * len(norm) / len(pattern)
-            scored.append((index, score))
+            # Between equal matches the longer pattern is the more specific one.
+            scored.append((index, score + min(len(pattern), 400) * 1e-5))
         return scored
 
     def _marker_hits(self, text: str) -> list[Entry]:
