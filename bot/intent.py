@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from bot.model import Incoming, Reply
+from bot.model import CheckResult, Incoming, Reply
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -15,16 +15,16 @@ if TYPE_CHECKING:
 
 
 class DnsChecker(Protocol):
-    """Runs DNS checks for domains and IPs; implemented in bot.dnscheck."""
+    """Runs DNS checks for domains and IPs; implemented by bot.dnscheck.DnsChecker."""
 
-    async def check_domain(
+    async def evidence(
         self,
-        domain: str,
         *,
-        selectors: tuple[str, ...] = (),
-        ips: tuple[str, ...] = (),
-        only: tuple[str, ...] | None = None,
-    ) -> object: ...
+        checks: Iterable[str],
+        domains: Sequence[str] = (),
+        ips: Sequence[str] = (),
+        selectors: Sequence[str] = (),
+    ) -> tuple[CheckResult, ...]: ...
 
 
 @dataclass

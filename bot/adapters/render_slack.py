@@ -38,7 +38,7 @@ STATUS_MARK = {
     "fail": ":x:",
     "error": ":grey_question:",
 }
-SEVERITY_MARK = {"fail": "❌", "warn": "⚠️", "ok": "✅", "info": "ℹ️"}  # noqa: RUF001
+SEVERITY_MARK = {"fail": "❌", "warn": "⚠️", "ok": "✅", "info": "ℹ️"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def render(reply: Reply) -> Rendered:
     if budget < 2:
         tail = tail[: max(0, MAX_BLOCKS - len(head) - 3)]
         budget = MAX_BLOCKS - len(head) - len(tail) - 1
-    body = _findings(groups, budget, many=many, title=reply.title)
+    body = _findings(groups, budget, many=many)
     blocks = (head + body + tail)[:MAX_BLOCKS]
     return Rendered(blocks, fallback_text(reply))
 
@@ -115,19 +115,18 @@ def _group(findings: Iterable[Finding]) -> list[_Group]:
     return list(groups.values())
 
 
-def _findings(groups: list[_Group], budget: int, *, many: bool, title: str) -> list[Block]:
+def _findings(groups: list[_Group], budget: int, *, many: bool) -> list[Block]:
+    """Full detail while it fits, leaving room for the rest as one line each; then a note."""
     out: list[Block] = []
     shown = 0
-    full = [_full_group(g, many=many, title=title) for g in groups]
-    for index, blocks in enumerate(full):
+    for index, group in enumerate(groups):
+        blocks = _full_group(group, many=many)
         rest = len(groups) - index - 1
-        # Keep room for the remaining groups as one line each (while that fits at all).
-        reserve = min(rest, max(0, budget - len(out) - len(blocks)))
-        if len(out) + len(blocks) + (1 if rest and reserve < rest else 0) <= budget - reserve:
-            out.extend(blocks)
-            shown += 1
-            continue
-        break
+        room = budget - len(out) - len(blocks)
+        if room < 0 or (index > 0 and room < rest):
+            break
+        out.extend(blocks)
+        shown += 1
     for group in groups[shown:]:
         if len(out) >= budget:
             break
@@ -139,7 +138,7 @@ def _findings(groups: list[_Group], budget: int, *, many: bool, title: str) -> l
         out.append(
             _context(
                 [
-                    f"…and {count} more recipient(s) in {len(hidden)} other diagnoses not shown "
+                    f"…and {count} more recipient(s) with {len(hidden)} other diagnoses not shown "
                     "here (Slack allows 50 blocks). Run `ndrbot explain` on the bounce for all."
                 ]
             )
@@ -147,13 +146,12 @@ def _findings(groups: list[_Group], budget: int, *, many: bool, title: str) -> l
     return out
 
 
-def _full_group(group: _Group, *, many: bool, title: str) -> list[Block]:
+def _full_group(group: _Group, *, many: bool) -> list[Block]:
     finding = group.first
     out: list[Block] = []
     if many:
         out.append({"type": "divider"})
-        if finding.title != title or len(group.findings) < 2:
-            out.extend(_sections(f"*{escape(finding.title)}*"))
+        out.extend(_sections(f"{STATUS_MARK.get(finding.severity, '•')} *{escape(finding.title)}*"))
     out.append(_fields(_facts(group)))
     quotes = _quotes(group)
     if quotes:
@@ -202,16 +200,12 @@ def _facts(group: _Group) -> list[str]:
     facts.append(f"*Reason*\n{escape(reason)}")
     facts.append(f"*Who fixes it*\n{escape(finding.who_fixes)}")
     if not finding.certain:
-        facts.append(
-            f"*Confidence*\n{finding.confidence:.0%}: not sure, see the closest matches"
-        )
+        facts.append(f"*Confidence*\n{finding.confidence:.0%}: not sure, see the closest matches")
     return facts
 
 
 def _codes(findings: list[Finding]) -> str:
-    codes = dict.fromkeys(
-        " ".join(c for c in (f.reply_code, f.status) if c) for f in findings
-    )
+    codes = dict.fromkeys(" ".join(c for c in (f.reply_code, f.status) if c) for f in findings)
     return ", ".join(c for c in codes if c)
 
 
@@ -257,7 +251,9 @@ def check_table(checks: tuple[CheckResult, ...]) -> list[Block]:
     """DNS results as compact lines (mark, name, summary, target, a few details)."""
     lines: list[str] = []
     for check in checks:
-        line = f"{STATUS_MARK.get(check.status, '•')} *{escape(check.name)}*  {escape(check.summary)}"
+        line = (
+            f"{STATUS_MARK.get(check.status, '•')} *{escape(check.name)}*  {escape(check.summary)}"
+        )
         if check.target:
             line += f"  {code_span(check.target)}"
         lines.append(line)

@@ -132,17 +132,6 @@ class DnsChecker:
             max_in_flight=session.stats.max_in_flight,
         )
 
-    async def check_domain(
-        self,
-        domain: str,
-        *,
-        selectors: tuple[str, ...] = (),
-        ips: tuple[str, ...] = (),
-        only: tuple[str, ...] | None = None,
-    ) -> MxReport:
-        """The `bot.intent.DnsChecker` protocol's name for `checkmx`."""
-        return await self.checkmx(domain, selectors=selectors, ips=ips, only=only)
-
     async def evidence(
         self,
         *,
