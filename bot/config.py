@@ -24,6 +24,8 @@ class Settings:
     dnsbls: tuple[str, ...] | None = None
     """None means the built-in default blocklists."""
     knowledge_path: str | None = None
+    deny_domains: tuple[str, ...] = ()
+    """Zones /checkmx refuses in chat (internal names), besides the built-in private ones."""
     dns_enabled: bool = True
     dns_deadline: float = 5.0
     slack_bot_token: str = ""
@@ -146,6 +148,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         nameservers=check_nameservers(_list(env.get("NDRBOT_NAMESERVERS")), "NDRBOT_NAMESERVERS"),
         dnsbls=None if dnsbls_raw is None else check_dnsbls(_list(dnsbls_raw), "NDRBOT_DNSBLS"),
         knowledge_path=env.get("NDRBOT_KNOWLEDGE") or None,
+        deny_domains=tuple(d.lower().strip(".") for d in _list(env.get("NDRBOT_DENY_DOMAINS"))),
         dns_enabled=_bool(env, "NDRBOT_DNS", True),
         dns_deadline=deadline,
         slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),

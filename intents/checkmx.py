@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from bot.dnscheck import DnsChecker, MxReport
+from bot.dnscheck.target import validate_target
 from bot.intent import Deps, Intent
 from bot.model import CheckResult, Incoming, Reply, Severity
 
@@ -95,11 +96,25 @@ def reply_for_report(report: MxReport) -> Reply:
     )
 
 
+def refuse_denied(target: str, denied: tuple[str, ...]) -> None:
+    """Names the operator keeps out of reach (internal zones): ValueError when `target` is one."""
+    if not denied:
+        return
+    parsed = validate_target(target)
+    if parsed.is_ip:
+        return
+    name = parsed.value.lower()
+    for zone in denied:
+        if name == zone or name.endswith("." + zone):
+            raise ValueError(f"{parsed.display or name} is in a zone this bot does not check")
+
+
 async def handle(incoming: Incoming, deps: Deps) -> Reply:
     if not getattr(deps.settings, "dns_enabled", True) and deps.dns is None:
         return Reply(title="DNS checks are turned off", text="Live DNS checks are disabled here.")
     try:
         target, options = parse_args(incoming.text)
+        refuse_denied(target, getattr(deps.settings, "deny_domains", ()))
         checker = await _checker(deps)
         report = await checker.checkmx(
             target,

@@ -64,3 +64,23 @@ def test_parse_args() -> None:
     target, options = parse_args("example.com --selector s1 --ip=192.0.2.1 --dnsbl bl.test")
     assert target == "example.com"
     assert options == {"selectors": ["s1"], "ips": ["192.0.2.1"], "dnsbls": ["bl.test"]}
+
+
+def test_operator_deny_list_keeps_internal_zones_out_of_reach(checker: DnsChecker) -> None:
+    settings = SimpleNamespace(deny_domains=("gw.test",))
+    for text in ("gw.test", "mail.gw.test", "bob@gw.test"):
+        reply = asyncio.run(INTENT.handle(Incoming(text=text), deps_with(checker, settings)))
+        assert reply is not None and reply.title == "Cannot check that", text
+        assert "zone this bot does not check" in reply.text
+    allowed = asyncio.run(INTENT.handle(Incoming(text="ex.test"), deps_with(checker, settings)))
+    assert allowed is not None and allowed.checks
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["localhost", "printer.local", "db.internal", "router.home.arpa", "10.1.2.3", "intranet"],
+)
+def test_internal_names_are_refused(checker: DnsChecker, text: str) -> None:
+    reply = asyncio.run(INTENT.handle(Incoming(text=text), deps_with(checker)))
+    assert reply is not None and reply.title == "Cannot check that"
+    assert not reply.checks
