@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
 )
 from slack_sdk.webhook import WebhookClient
 
@@ -88,8 +89,16 @@ def make_client(settings: Settings) -> WebClient:
 
 
 def with_retries(client: WebClient) -> WebClient:
-    if not any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers):
-        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    """Retry 429s after Retry-After, Slack's 5xx answers and dropped connections, with back-off.
+    What still fails after that is logged where it is posted."""
+    wanted = (
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=2),
+    )
+    for handler in wanted:
+        if not any(isinstance(h, type(handler)) for h in client.retry_handlers):
+            client.retry_handlers.append(handler)
     return client
 
 
@@ -429,6 +438,7 @@ class SlackBot:
             retry_handlers=[
                 ConnectionErrorRetryHandler(),
                 RateLimitErrorRetryHandler(max_retry_count=3),
+                ServerErrorRetryHandler(max_retry_count=2),
             ],
         )
         response = webhook.send(

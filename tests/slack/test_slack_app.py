@@ -289,6 +289,23 @@ def test_rate_limited_post_is_retried_after_retry_after(slack: Harness) -> None:
     assert time.monotonic() - started >= 1.0
 
 
+def test_a_slack_outage_answer_is_retried_and_a_final_failure_logged(
+    slack: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.stub.fail_next("chat.postMessage", 503, {"ok": False, "error": "service_unavailable"})
+    slack.event(message(PASTE))
+    slack.settle()
+    assert len(slack.stub.calls("/api/chat.postMessage")) == 2  # the 503, then the retry
+    assert len(slack.stub.posts()) >= 1
+    slack.stub.reset()
+    for _ in range(3):  # the first try and both retries fail: the reply is lost, but not silently
+        slack.stub.fail_next("chat.postMessage", 503, {"ok": False, "error": "service_unavailable"})
+    with caplog.at_level(logging.WARNING):
+        slack.event(message(PASTE, ts="1700000000.000900"))
+        slack.settle()
+    assert any("chat.postMessage" in r.getMessage() for r in caplog.records)
+
+
 # -- files ---------------------------------------------------------------------------------------
 
 
