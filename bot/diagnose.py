@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.classify import classify
@@ -32,6 +32,8 @@ class Diagnosis:
     diagnostic: str = ""
     code_inferred: bool = False
     """True when status/reply_code come from the knowledge entry, not from the bounce."""
+    evidence: float = 0.0
+    """How strongly the bounce's own words matched the entry (0 for a code-only answer)."""
     alternatives: tuple[Entry, ...] = ()
 
     @property
@@ -122,6 +124,9 @@ def analyze(data: str | bytes, matcher: Matcher) -> Analysis:
     failures = [f for f in parsed.failures if f.action not in ("delivered", "relayed", "expanded")]
     diagnoses: list[Diagnosis] = []
     for failure in failures:
+        if failure.action == "failed" and (failure.status or "").startswith("4."):
+            # A temporary error the sending server stopped retrying: the message expired.
+            failure = replace(failure, status="4.4.7")
         result = matcher.match(
             failure.diagnostic or parsed.text[:2000], failure.status, failure.reply_code, providers
         )
@@ -141,7 +146,7 @@ def _plausible(failure: Failure, diagnosis: Diagnosis, kind: str) -> bool:
     if kind == "bounce" or failure.action:
         return True
     has_code = bool(failure.status or failure.reply_code) and not diagnosis.code_inferred
-    if diagnosis.confidence >= STRONG_TEXT:
+    if max(diagnosis.confidence, diagnosis.evidence) >= STRONG_TEXT:
         return True
     return has_code and (failure.reply_code is not None or len(failure.diagnostic) > 12)
 
@@ -180,6 +185,7 @@ def _diagnosis(failure: Failure, result: MatchResult) -> Diagnosis | None:
         temporary=temporary,
         diagnostic=failure.diagnostic,
         code_inferred=inferred,
+        evidence=best.evidence,
         alternatives=alternatives,
     )
 

@@ -15,8 +15,8 @@ from bot.textnorm import normalize, tokens
 
 MARKER = 1.02
 """A marker is an exact identifier: it beats a pattern match with the same code agreement."""
-FALLBACK_TEXT_CAP = 0.64
-"""Generic entries (fallback: true) only win when nothing specific matches."""
+FALLBACK_TEXT_CAP = 0.6
+"""Generic entries (fallback: true) only win when nothing specific matches, not even the code."""
 TEXT_MIN = 0.62
 """A fuzzy text score below this is not evidence at all."""
 CERTAIN = 0.6
@@ -80,6 +80,8 @@ class Match:
     """Text score plus code and provider bonuses; may exceed 1."""
     via: str
     """How it was found: "marker", "text" or "code"."""
+    evidence: float = 0.0
+    """How strongly the text itself matched (before generic entries are held back)."""
 
     @property
     def score(self) -> float:
@@ -226,11 +228,12 @@ class Matcher:
         scores: dict[str, Match] = {}
 
         def offer(entry: Entry, score: float, via: str) -> None:
+            evidence = score if via != "code" else 0.0
             if entry.fallback and via != "code":
                 score = min(score, FALLBACK_TEXT_CAP)
             current = scores.get(entry.id)
             if current is None or score > current.rank:
-                scores[entry.id] = Match(entry, score, via)
+                scores[entry.id] = Match(entry, score, via, evidence)
 
         if text:
             for entry in self._marker_hits(text):
