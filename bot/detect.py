@@ -16,8 +16,8 @@ from bot.matcher import Matcher
 # Bounce structure that involves a code: only searched when the text has code-like digits.
 CODE_STRUCTURE = re.compile(
     r"(?<![\w.])[245]\d\d[ -]#?[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)|"
-    r"^\s*status:\s*[45]\.\d|\bsaid:\s*[45]\d\d|\(#[45]\.\d\.\d{1,3}\)|^\s*(?:<<<|>>>)\s*[45]\d\d\b|"
-    r"^\s*[45]\d\d[ -](?=.{0,120}\b(?:user|mailbox|recipient|relay|denied|rejected|blocked|"
+    r"^[ \t]*status:\s*[45]\.\d|\bsaid:\s*[45]\d\d|\(#[45]\.\d\.\d{1,3}\)|^[ \t]*(?:<<<|>>>)\s*[45]\d\d\b|"
+    r"^[ \t]*[45]\d\d[ -](?=.{0,120}\b(?:user|mailbox|recipient|relay|denied|rejected|blocked|"
     r"spam|policy|unknown|refused|quota|address)\b)",
     re.IGNORECASE | re.MULTILINE,
 )

@@ -9,7 +9,9 @@ import sys
 import time
 from collections.abc import Sequence
 
-_EMAIL = re.compile(r"([A-Za-z0-9._%+'=-])[A-Za-z0-9._%+'=-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_EMAIL = re.compile(
+    r"([A-Za-z0-9._%+'=-])[A-Za-z0-9._%+'=-]{0,63}@((?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,63})"
+)
 
 
 def mask_emails(text: str) -> str:

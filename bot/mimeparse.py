@@ -26,7 +26,6 @@ _SCRIPTS = re.compile(
     r"<(script|style)\b[^>]{0,500}>.{0,100000}?</\1\s*>", re.IGNORECASE | re.DOTALL
 )
 _DKIM_TAG = re.compile(r"(?:^|;)\s*([ds])\s*=\s*([^;\s]+)")
-_ADDRESS = re.compile(r"<?([^<>\s\"]+@[^<>\s\"]+?)>?\s*$")
 
 
 def header_text(value: object) -> str:
@@ -180,8 +179,12 @@ def _address(value: str | None) -> str | None:
         return None
     if ";" in value:
         value = value.split(";", 1)[1]
-    match = _ADDRESS.search(value.strip())
-    return match.group(1).lower() if match else None
+    value = value.strip()
+    if "<" in value and ">" in value:  # "Name <a@b>": the last bracketed part
+        value = value[value.rfind("<") + 1 :]
+        value = value[: value.find(">")] if ">" in value else value
+    words = [w.strip('<>"') for w in value.split() if "@" in w]
+    return words[-1].lower() if words and words[-1].count("@") == 1 else None
 
 
 def _text(part: Part) -> str:

@@ -12,7 +12,7 @@ _PAIR = re.compile(r"(?<![\w.#-])([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![
 _STATUS = re.compile(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
 # a reply code where servers put one: line start, after "said:", "returned '", "smtp;", "error:" ...
 _REPLY = re.compile(
-    r"(?:^|said:|returned\s'|smtp;|error:|reply:|response:|answer:|was:|<<<|\()\s*"
+    r"(?:^|said:|returned\s'|smtp;|error:|reply:|response:|answer:|was:|<<<|\()[ \t]*"
     r"([45]\d\d)(?=[ -]|$)",
     re.MULTILINE | re.IGNORECASE,
 )

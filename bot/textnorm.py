@@ -13,7 +13,7 @@ _COMMON_TLDS = (
     "systems|network|digital|media|news|global|local|lan|internal|arpa|example|invalid|test|"
     "localhost|onmicrosoft|[a-z]{2}"
 )
-_EMAIL = re.compile(r"[\w.+'=-]+@(?:[\w-]+\.)+[\w-]+")
+_EMAIL = re.compile(r"[\w.+'=-]{1,64}@(?:[\w-]{1,63}\.){1,8}[\w-]{1,63}")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\w)")
 _IPV6 = re.compile(
     r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:"

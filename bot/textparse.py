@@ -90,14 +90,11 @@ def join_continuations(lines: list[str]) -> list[str]:
 
 
 _ORIGINAL_MARKERS = re.compile(
-    r"^[ \t]*(?:-{2,}\s*)?(?:original message headers:?|-+ ?original message ?-+|"
-    r"------ This is a copy of the message|----- Original message -----|"
-    r"-+ ?The header of the original message is following\.? ?-+|"
-    r"Original-Envelope-Id:|[- ]*Below this line is a copy of the message\.?|"
-    r"-+ Returned message -+|--- Below this line is a copy of the message\.|"
-    r"Text of returned message follows|Original message follows\.?|"
-    r"-+ ?Forwarded message ?-+|Kopfzeilen der ursprünglichen Nachricht:|"
-    r"En-têtes du message d'origine :)",
+    r"^[ \t]{0,20}(?:original message headers:?|-{0,40} ?This is a copy of the message|"
+    r"-{0,40} ?The header of the original message is following|Original-Envelope-Id:|"
+    r"[- ]{0,40}Below this line is a copy of the message|Text of returned message follows|"
+    r"Original message follows|-{2,40} ?(?:original|returned|forwarded) message ?-{2,40}|"
+    r"Kopfzeilen der ursprünglichen Nachricht:|En-têtes du message d'origine :)",
     re.IGNORECASE | re.MULTILINE,
 )
 
