@@ -117,6 +117,7 @@ def main() -> int:
     )
     parser.add_argument("--rate", type=int, default=1000, help="messages per second")
     parser.add_argument("--seconds", type=int, default=60, help="how long")
+    parser.add_argument("--warmup", type=int, default=20, help="seconds at the same rate first")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -144,11 +145,16 @@ def main() -> int:
         r"(http://127\.0\.0\.1:\d+/slack/events)",
     )
     try:
-        asyncio.run(_drive(url, min(args.rate, 200), 2, texts, lambda s: None))  # warm-up
+        # Warm-up at the same rate: imports, caches and the allocator reach their working size.
+        asyncio.run(_drive(url, args.rate, args.warmup, texts, lambda s: None))
         memory = {"start": rss_mb(process.pid)}
+        samples: list[float] = []
+        every = max(1, args.seconds // 10)
 
         def tick(second: int) -> None:
             memory["end"] = rss_mb(process.pid)
+            if (second + 1) % every == 0:
+                samples.append(round(memory["end"], 1))
 
         started = time.perf_counter()
         results = asyncio.run(_drive(url, args.rate, args.seconds, texts, tick))

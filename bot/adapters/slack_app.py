@@ -251,16 +251,18 @@ class SlackBot:
     def on_message(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         if not self._from_person(event, context) or event.get("subtype") not in MESSAGE_SUBTYPES:
             return
-        if not self._first(body):
-            return
         channel = str(event.get("channel", ""))
         files = list(event.get("files") or ())
+        text = str(event.get("text") or "")
+        if not files and not self._worth_answering(text, channel):
+            return  # ordinary talk: nothing to answer, so nothing to remember either
+        if not self._first(body):
+            return
         # Claim every shared file, so the file_shared event for it does not answer again.
         for file in files:
             self.seen.first_time(f"file:{file.get('id')}")
         if not self.prefs.auto_reply(channel):
             return
-        text = str(event.get("text") or "")
         if context.bot_user_id and f"<@{context.bot_user_id}>" in text:
             return  # a mention: on_mention answers it, explicitly
         eml = [f for f in files if is_bounce_file(f)]
@@ -275,6 +277,13 @@ class SlackBot:
                 user=str(event.get("user", "")),
             )
         )
+
+    def _worth_answering(self, text: str, channel: str) -> bool:
+        """The registry's cheap detectors: would a plain message be answered at all?"""
+        if not text.strip():
+            return False
+        incoming = Incoming(text=from_slack(text), channel=channel, platform="slack")
+        return self.registry.route(incoming, self.deps) is not None
 
     def on_mention(self, event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         if not self._from_person(event, context) or not self._first(body):
