@@ -66,6 +66,7 @@ def memory_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small inputs, for a smoke run")
+    parser.add_argument("--engine", action="store_true", help="only the engine benchmarks")
     parser.add_argument("--json", action="store_true", help="print results as JSON lines")
     args = parser.parse_args()
     scale = 0.1 if args.quick else 1.0
@@ -143,7 +144,7 @@ def main() -> None:
         print(f"{'benchmark':<42} {'n':>8} {'seconds':>9}  result")
         for row in results:
             print(f"{row['bench']:<42} {row['n']:>8} {row['seconds']:>9}  {row['rate']}")
-    if args.quick:
+    if args.quick or args.engine:
         return
     for script, extra in (
         ("bench_checkmx.py", []),

@@ -25,6 +25,8 @@ MARGIN = 0.03
 """The best must beat the best entry of another reason by this much to be certain."""
 MAX_QUERY_CHARS = 3000
 MAX_FUZZY_CANDIDATES = 8
+MAX_CODE_ONLY = 4
+"""Provider entries a bare code can point to: enough for the 'closest matches' list."""
 
 # Markers that tell which provider or MTA wrote the text; entries naming it get a small bonus.
 PROVIDER_MARKERS: dict[str, tuple[str, ...]] = {
@@ -101,9 +103,13 @@ class MatchResult:
 
 def detect_providers(text: str) -> frozenset[str]:
     lowered = text.lower()
-    return frozenset(
-        name for name, marks in PROVIDER_MARKERS.items() if any(m in lowered for m in marks)
-    )
+    found = []
+    for name, marks in PROVIDER_MARKERS.items():
+        for mark in marks:
+            if mark in lowered:
+                found.append(name)
+                break
+    return frozenset(found)
 
 
 def x_form(status: str) -> str:
@@ -154,6 +160,7 @@ class Matcher:
                 else:
                     self._script_markers.append((lowered, entry))
         self._cached_match = lru_cache(maxsize=4096)(self._match)
+        self._cached_codes = lru_cache(maxsize=1024)(self._code_scores)
 
     # -- public -----------------------------------------------------------------------------
     def match(
@@ -289,29 +296,33 @@ class Matcher:
 
     def _code_candidates(
         self, status: str | None, reply_code: str | None
-    ) -> list[tuple[Entry, float]]:
+    ) -> tuple[tuple[Entry, float], ...]:
+        """Entries a code alone points to, with their base scores (cached: codes repeat)."""
+        return self._cached_codes(status, reply_code)
+
+    def _code_scores(
+        self, status: str | None, reply_code: str | None
+    ) -> tuple[tuple[Entry, float], ...]:
         out: list[tuple[Entry, float]] = []
         if status:
             exact = self._codes.get(status, [])
             general = self._codes.get(x_form(status), [])
             specific = [e for e in exact if not e.fallback]
             has_generic = any(e.fallback for e in exact) or any(e.fallback for e in general)
-            for entry in exact:
-                if entry.fallback:
-                    out.append((entry, 0.62))
-                elif len(specific) == 1 and not has_generic:
-                    out.append((entry, 0.6))
-                else:
-                    out.append((entry, 0.5))
-            out.extend((entry, 0.62 if entry.fallback else 0.45) for entry in general)
+            out.extend((entry, 0.62) for entry in exact if entry.fallback)
+            if len(specific) == 1 and not has_generic:
+                out.append((specific[0], 0.6))
+            else:
+                out.extend((entry, 0.5) for entry in specific[:MAX_CODE_ONLY])
+            out.extend((entry, 0.62) for entry in general if entry.fallback)
+            out.extend((e, 0.45) for e in [e for e in general if not e.fallback][:MAX_CODE_ONLY])
             if not has_generic:
                 subject = status.split(".")[1]
                 for entry in self._codes.get(f"X.{subject}.0", []):
                     out.append((entry, 0.52 if not specific else 0.4))
         if reply_code:
-            for entry in self._codes.get(reply_code, []):
-                if entry.fallback:
-                    out.append((entry, 0.3 if status else 0.55))
-                elif not status:
-                    out.append((entry, 0.4))
-        return out
+            replies = self._codes.get(reply_code, [])
+            out.extend((entry, 0.3 if status else 0.55) for entry in replies if entry.fallback)
+            if not status:
+                out.extend((e, 0.4) for e in [e for e in replies if not e.fallback][:MAX_CODE_ONLY])
+        return tuple(out)
