@@ -36,7 +36,8 @@ def parse(data: bytes | str) -> ParsedMessage:
     """Parse a paste or a file. Never raises; unusual input gives notes and maybe no failures."""
     notes: list[str] = []
     raw = data.encode("utf-8", errors="surrogateescape") if isinstance(data, str) else data
-    if len(raw) > MAX_INPUT_BYTES:
+    truncated = len(raw) > MAX_INPUT_BYTES
+    if truncated:
         notes.append(
             f"Only the first {MAX_INPUT_BYTES // 1000:,} kB of {len(raw) // 1000:,} kB were read."
         )
@@ -52,7 +53,7 @@ def parse(data: bytes | str) -> ParsedMessage:
             parsed.notes[:0] = notes
             _finish(parsed)
             return parsed
-    text = data if isinstance(data, str) and len(raw) == len(data) else decode_text(raw)
+    text = data if isinstance(data, str) and not truncated else decode_text(raw)
     parsed = parse_text(text)
     parsed.notes[:0] = notes
     return parsed

@@ -12,14 +12,18 @@ MAX_LINE_CHARS = 4_000
 
 
 def decode_text(data: bytes) -> str:
-    """Bytes to text: UTF-8 if it is, else the legacy charsets bounces come in."""
-    for encoding in ("utf-8", "iso-2022-jp"):
+    """Bytes to text: UTF-8 if it is (a character cut off at the end is dropped), ISO-2022-JP
+    when it has its escapes, else Windows-1252 (a superset of Latin-1)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
+            return data[: exc.start].decode("utf-8")
+    if b"\x1b$" in data or b"\x1b(" in data:
         try:
-            text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        if encoding == "utf-8" or b"\x1b$" in data:
-            return text
+            return data.decode("iso-2022-jp")
+        except UnicodeDecodeError:
+            pass
     return data.decode("cp1252", errors="replace")
 
 

@@ -261,3 +261,10 @@ def test_huge_input_is_truncated_with_a_note() -> None:
     parsed = parse("550 5.1.1 user unknown\n" + "filler line\n" * 2_000_000)
     assert parsed.failures and parsed.failures[0].status == "5.1.1"
     assert any("were read" in note for note in parsed.notes)
+
+
+def test_a_truncated_utf8_paste_keeps_its_characters() -> None:
+    paste = "550 5.1.1 Empfänger unbekannt: bob@example.net\n" + "ü" * 700_000
+    parsed = parse(paste)
+    assert "Empfänger" in parsed.text
+    assert any("were read" in note for note in parsed.notes)
