@@ -47,11 +47,6 @@ def find_codes(text: str) -> Codes:
     return Codes(reply, status)
 
 
-def status_of(code: str | None) -> str | None:
-    """Validate an enhanced status code typed by a user ("5.7.1"), or None."""
-    if code and _STATUS.fullmatch(code):
-        return code.lstrip("#")
-    return None
 
 
 def find_ips(text: str) -> list[str]:
@@ -75,14 +70,3 @@ def _is_useful_ip(ip: str) -> bool:
     except ValueError:
         return False
     return not (addr.is_loopback or addr.is_unspecified or addr.is_multicast)
-
-
-def find_emails(text: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for match in EMAIL.finditer(text):
-        seen.setdefault(match.group(0).strip(".").lower(), None)
-    return list(seen)
-
-
-def domain_of(address: str) -> str:
-    return address.rpartition("@")[2].lower().rstrip(".")
