@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
@@ -306,3 +311,41 @@ def shortcut_body(message: dict[str, Any], response_url: str, *, channel: str = 
         "message": {"type": "message", **message},
     }
     return urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def start_ndrbot_slack(
+    stub: SlackStub, **extra_env: str
+) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """`ndrbot serve slack --http` on a free loopback port, talking to the stub.
+
+    Returns the process, the server's base URL (http://127.0.0.1:PORT) and its start-up lines.
+    """
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": stub.api_url,
+        "NDRBOT_DNS": "false",
+        "PYTHONPATH": str(root),
+        **extra_env,
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    args = ["serve", "slack", "--http", "--host", "127.0.0.1", "--port", "0"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=root,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+    while line := process.stderr.readline():
+        lines.append(line)
+        found = re.search(r"(http://127\.0\.0\.1:\d+)/slack/events", line)
+        if found:
+            return process, found.group(1), lines
+    process.kill()
+    raise AssertionError("ndrbot serve slack did not start:\n" + "".join(lines))

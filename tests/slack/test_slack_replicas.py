@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from slackstub import SECRET, TOKEN, SlackStub, event_body, post
+from slackstub import SlackStub, event_body, post, start_ndrbot_slack
 
 ROOT = Path(__file__).resolve().parents[2]
 PASTE = (
@@ -20,53 +16,12 @@ PASTE = (
 )
 
 
-def start_replica(stub: SlackStub, redis_url: str) -> tuple[subprocess.Popen[str], str]:
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": stub.api_url,
-        "NDRBOT_DNS": "false",
-        "REDIS_URL": redis_url,
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "slack",
-            "--http",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-        ],
-        env=env,
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stderr is not None
-    lines = []
-    while line := process.stderr.readline():
-        lines.append(line)
-        found = re.search(r"(http://127\.0\.0\.1:\d+)/slack/events", line)
-        if found:
-            return process, found.group(1)
-    process.kill()
-    raise AssertionError("".join(lines))
-
-
 @pytest.fixture
 def replicas(stub: SlackStub, redis_url: str) -> Iterator[list[str]]:
     stub.reset()
-    started = [start_replica(stub, redis_url) for _ in range(2)]
-    yield [url for _, url in started]
-    for process, _ in started:
+    started = [start_ndrbot_slack(stub, REDIS_URL=redis_url) for _ in range(2)]
+    yield [url for _, url, _ in started]
+    for process, _, _ in started:
         process.terminate()
         process.wait(10)
     stub.reset()

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import re
-import subprocess
-import sys
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -15,7 +11,7 @@ from typing import Any
 import pytest
 from conftest import Harness, slack_settings
 from slack_sdk.socket_mode.request import SocketModeRequest
-from slackstub import SECRET, TOKEN, SlackStub, command_body, post
+from slackstub import SlackStub, command_body, post, start_ndrbot_slack
 
 from bot.adapters.slack_app import LOOKING, serve_slack
 from bot.config import ConfigError
@@ -62,45 +58,11 @@ def test_rejected_bot_token_is_a_config_error(stub: SlackStub) -> None:
 
 def test_ndrbot_serve_slack_http_end_to_end(stub: SlackStub) -> None:
     stub.reset()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": stub.api_url,
-        "NDRBOT_DNS": "false",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "slack",
-            "--http",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-        ],
-        env=env,
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
+    process, base, lines = start_ndrbot_slack(stub)
     try:
-        assert process.stderr is not None
-        lines = []
-        found = None
-        while not found and (line := process.stderr.readline()):
-            lines.append(line)
-            found = re.search(r"(http://127\.0\.0\.1:\d+/slack/events)", line)
-        assert found, lines
         assert not any("WARNING" in x for x in lines), lines
         status, body, _ = post(
-            found.group(1),
+            f"{base}/slack/events",
             command_body("/bounce", "5.7.26", f"{stub.url}/response/e2e"),
             "application/x-www-form-urlencoded",
         )
