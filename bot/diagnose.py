@@ -165,7 +165,10 @@ def _diagnosis(failure: Failure, result: MatchResult) -> Diagnosis | None:
     if entry.fallback and code_class == "2":
         reason = "delivered"
     temporary: bool | None
-    if code_class in ("4", "5") and not inferred:
+    if failure.action in ("failed", "delayed"):
+        # A delivery report says outright whether the sending server keeps trying.
+        temporary = failure.action == "delayed"
+    elif code_class in ("4", "5") and not inferred:
         # What the server sent decides whether the sending server retries (a 4xx reply is
         # retried even when its enhanced code says 5.x.x).
         temporary = code_class == "4"

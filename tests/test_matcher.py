@@ -106,3 +106,19 @@ def test_success_code_is_delivered(mini_matcher: Matcher) -> None:
     analysis = analyze("2.1.1", mini_matcher)
     assert not analysis.is_bounce
     assert analysis.diagnoses[0].reason == "delivered"
+
+
+def test_a_delivery_report_says_whether_retrying_goes_on(matcher: Matcher) -> None:
+    from tests.bounce_factory import Rcpt, make_dsn
+
+    report = make_dsn(
+        [
+            Rcpt("a@example.net", "4.4.7", "451 4.3.0 Temporary lookup failure", action="failed"),
+            Rcpt("b@example.net", "4.2.2", "452 4.2.2 Mailbox full", action="delayed"),
+        ]
+    )
+    got = {
+        d.recipient: (d.temporary, d.status, d.reason) for d in analyze(report, matcher).diagnoses
+    }
+    assert got["a@example.net"] == (False, "4.4.7", "expired")  # the sending server gave up
+    assert got["b@example.net"][0] is True
