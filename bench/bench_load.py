@@ -176,6 +176,7 @@ def main() -> int:
             "rss_growth_pct": round(
                 100 * (memory.get("end", memory["start"]) / memory["start"] - 1), 1
             ),
+            "rss_samples_mb": samples,
         }
     finally:
         _stop(process)
