@@ -47,8 +47,6 @@ def find_codes(text: str) -> Codes:
     return Codes(reply, status)
 
 
-
-
 def find_ips(text: str) -> list[str]:
     """Public-looking IP addresses in order of appearance, without duplicates."""
     seen: dict[str, None] = {}
