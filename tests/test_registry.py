@@ -131,3 +131,14 @@ def test_the_console_is_never_limited(registry: Registry, deps: Deps) -> None:
             registry, limited, text="5.1.1", command="bounce", user="you", channel="console"
         )
         assert reply is not None and reply.findings
+
+
+def test_text_attachments_are_explained_only_when_they_hold_a_bounce(
+    registry: Registry, deps: Deps
+) -> None:
+    bounce = b"<bob@example.net>: host mx.example.net[198.51.100.4] said: 550 5.1.1 User unknown (in reply to RCPT TO command)\n"
+    pasted = Attachment("message.txt", bounce * 50, "text/plain; charset=utf-8")
+    reply = ask(registry, deps, text="", files=(pasted,))
+    assert reply is not None and reply.findings[0].recipient == "bob@example.net"
+    notes = Attachment("notes.txt", b"meeting notes: ship on friday\n" * 50, "text/plain")
+    assert ask(registry, deps, text="", files=(notes,)) is None

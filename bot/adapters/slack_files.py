@@ -22,6 +22,7 @@ MAX_FILE_BYTES = 10_000_000
 EML_SUFFIXES = (".eml", ".msg.txt")
 EML_MIMETYPES = ("message/rfc822", "message/global")
 EML_FILETYPES = ("eml", "email")
+SNIPPET_FILETYPES = ("text", "txt")
 TIMEOUT = 15.0
 
 
@@ -51,12 +52,13 @@ class FileRef:
 
 
 def is_bounce_file(file: Mapping[str, Any]) -> bool:
-    """An uploaded message file (.eml / message/rfc822), worth downloading."""
+    """An uploaded message file (.eml / message/rfc822) or a text snippet (long pastes become
+    one), worth downloading; the registry then decides whether a snippet is a bounce."""
     name = str(file.get("name") or "").lower()
     return (
         name.endswith(EML_SUFFIXES)
         or str(file.get("mimetype") or "").lower() in EML_MIMETYPES
-        or str(file.get("filetype") or "").lower() in EML_FILETYPES
+        or str(file.get("filetype") or "").lower() in EML_FILETYPES + SNIPPET_FILETYPES
     )
 
 

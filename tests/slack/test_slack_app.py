@@ -327,6 +327,45 @@ def eml_file(slack: Harness, data: bytes, file_id: str = "F0001", **extra: Any) 
 MAILBOX_FULL = (ROOT / "examples" / "postfix-mailbox-full.eml").read_bytes()
 
 
+def snippet(slack: Harness, text: str, file_id: str) -> dict[str, Any]:
+    """A long paste, which Slack turns into a text snippet file."""
+    data = text.encode()
+    slack.stub.state.files[f"{file_id}/-.txt"] = (data, "text/plain")
+    return {
+        "id": file_id,
+        "name": "-.txt",
+        "title": "Untitled",
+        "mimetype": "text/plain",
+        "filetype": "text",
+        "mode": "snippet",
+        "size": len(data),
+        "url_private": f"{slack.stub.url}/files/{file_id}/-.txt",
+        "url_private_download": f"{slack.stub.url}/files/{file_id}/-.txt",
+    }
+
+
+def test_a_long_paste_that_became_a_snippet_is_explained(slack: Harness) -> None:
+    bounce = (
+        ROOT / "tests" / "data" / "corpus" / "bounces" / "057-postfix-userunknown.txt"
+    ).read_text()
+    slack.event(
+        message("", ts="8.8", subtype="file_share", files=[snippet(slack, bounce * 20, "F0808")])
+    )
+    slack.settle()
+    (reply,) = slack.stub.posts()
+    assert reply["thread_ts"] == "8.8"
+    assert "olduser@example.com" in all_text(reply)
+
+
+def test_a_snippet_of_ordinary_text_gets_nothing(slack: Harness) -> None:
+    chatter = "deploy notes\n" + "restarted the web tier, all green\n" * 300
+    slack.event(
+        message("", ts="8.9", subtype="file_share", files=[snippet(slack, chatter, "F0809")])
+    )
+    slack.settle()
+    assert slack.stub.posts() == []
+
+
 def test_eml_upload_is_downloaded_with_the_bot_token_and_explained(slack: Harness) -> None:
     file = eml_file(slack, MAILBOX_FULL)
     slack.event(message("", ts="7.7", subtype="file_share", files=[file]))
