@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -62,6 +63,8 @@ class _PooledWSGIServer(WSGIServer):
             except OSError:
                 return
             request.setblocking(True)
+            # The answer goes out in one segment: no Nagle wait between headers and body.
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.process_request(request, client_address)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -89,6 +92,7 @@ class _PooledWSGIServer(WSGIServer):
 
 class _QuietHandler(WSGIRequestHandler):
     timeout = 30  # seconds a client may take to send its request
+    wbufsize = 1 << 16  # buffer the status line, headers and body: one send, not one per line
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("http: " + format, *args)
