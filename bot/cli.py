@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--http", action="store_true", help="Slack: serve HTTP instead of Socket Mode")
     p.add_argument("--host", default="127.0.0.1", help="Slack HTTP: address to bind")
     p.add_argument("--port", type=int, default=3000, help="Slack HTTP: port")
+    dns_options(p)
 
     p = sub.add_parser("config", help="configuration tools")
     config_sub = p.add_subparsers(dest="config_command", metavar="CONFIG_COMMAND", required=True)
