@@ -480,11 +480,6 @@ class SlackBot:
         return bool(user) and user != context.bot_user_id
 
 
-def build_slack_app(
-    settings: Settings, deps: Deps, registry: Registry, *, client: WebClient | None = None
-) -> App:
-    """The Bolt app with every listener registered, its background worker started."""
-    return SlackBot(settings, deps, registry, client=client).start().app
 
 
 def message_text(message: Mapping[str, Any]) -> str:
