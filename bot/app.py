@@ -16,8 +16,16 @@ def build_deps(settings: Settings, *, knowledge: KnowledgeStore | None = None) -
     if settings.dns_enabled:
         from bot.dnscheck import DnsChecker
 
+        shared = None
+        if settings.redis_url:  # replicas share DNS answers too
+            from bot.dnscheck.sharedcache import SharedDnsCache
+
+            shared = SharedDnsCache(settings.redis_url)
         dns = DnsChecker(
-            settings.nameservers, dnsbls=settings.dnsbls, deadline=settings.dns_deadline
+            settings.nameservers,
+            dnsbls=settings.dnsbls,
+            deadline=settings.dns_deadline,
+            shared_cache=shared,
         )
     state = make_store(settings.redis_url or None)
     limiter = RateLimiter(state, per_user=settings.rate_user, per_channel=settings.rate_channel)

@@ -100,3 +100,31 @@ def test_metrics_exposition() -> None:
     assert 'ndrbot_dns_seconds_bucket{le="+Inf"} 2' in page
     assert "ndrbot_dns_seconds_count 2" in page
     assert metrics.value("ndrbot_diagnoses_total", reason="userunknown") == 2
+
+
+def test_health_side_server_answers_healthz_and_metrics() -> None:
+    import urllib.error
+    import urllib.request
+
+    from bot.adapters.health import start_health_server
+
+    server = start_health_server("127.0.0.1", 0, lambda: {"ok": True, "platform": "discord"})
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+            assert response.status == 200 and json.loads(response.read())["platform"] == "discord"
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
+            assert "# TYPE ndrbot_diagnoses_total counter" in response.read().decode()
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{base}/other", timeout=5)
+        assert missing.value.code == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_unhealthy_probe_gives_503() -> None:
+    from bot.adapters.health import health_response
+
+    status, _, body = health_response("/healthz", lambda: {"ok": False, "why": "knowledge"})  # type: ignore[misc]
+    assert status == 503 and b"knowledge" in body

@@ -72,3 +72,16 @@ def test_two_processes_share_claims_through_redis(redis_url: str) -> None:
     first, second = RedisStore(redis_url, prefix=prefix), RedisStore(redis_url, prefix=prefix)
     assert first.claim("event:EvShared", ttl=60)
     assert not second.claim("event:EvShared", ttl=60)
+
+
+def test_deps_share_state_and_dns_answers_through_redis(redis_url: str) -> None:
+    from bot.app import build_deps
+    from bot.config import Settings
+    from bot.dnscheck.sharedcache import SharedDnsCache
+
+    deps = build_deps(Settings(redis_url=redis_url))
+    assert isinstance(deps.store, RedisStore)
+    assert isinstance(deps.dns.resolver.shared, SharedDnsCache)  # type: ignore[union-attr]
+    plain = build_deps(Settings())
+    assert isinstance(plain.store, MemoryStore)
+    assert plain.dns.resolver.shared is None  # type: ignore[union-attr]

@@ -480,8 +480,6 @@ class SlackBot:
         return bool(user) and user != context.bot_user_id
 
 
-
-
 def message_text(message: Mapping[str, Any]) -> str:
     """A message's text; for bot posts with an empty text, their attachments' and blocks' text."""
     text = str(message.get("text") or "")
