@@ -144,6 +144,7 @@ _TALK_WORDS = re.compile(
     re.IGNORECASE,
 )
 TALK_MAX_CHARS = 300
+_REPLY_FIRST = re.compile(r"[ \t]*[45]\d\d[ -]")
 MIN_PROSE_CHARS = 40
 TEXT_MATCH_MIN = 0.8
 
@@ -160,6 +161,10 @@ def looks_like_bounce(text: str, matcher: Matcher | None = None) -> bool:
         return True
     if matcher is None or len(head) < MIN_PROSE_CHARS or head.rstrip().endswith("?"):
         return False
+    if _REPLY_FIRST.match(head):  # "421 RP-001 ...": a server's answer; does the KB know it?
+        best = matcher.match(head[:3000]).best
+        if best is not None and best.via != "code" and best.evidence >= TEXT_MATCH_MIN:
+            return True
     for phrase in REFUSAL_PHRASES:
         if phrase in lowered:
             candidates = matcher.text_candidates(head[:3000])
