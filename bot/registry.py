@@ -81,11 +81,14 @@ class Registry:
             METRICS.inc("ndrbot_rate_limited_total", platform=incoming.platform)
             return _slow_down(incoming, deps)
         try:
-            return await intent.handle(incoming, deps)
+            reply = await intent.handle(incoming, deps)
         except Exception:
             log.exception("intent %s failed", intent.name)
             METRICS.inc("ndrbot_errors_total", where=f"intent:{intent.name}")
             return _internal_error()
+        if reply is not None and incoming.command is None and not incoming.explicit:
+            METRICS.inc("ndrbot_auto_replies_total", platform=incoming.platform)
+        return reply
 
 
 def _within_limits(incoming: Incoming, deps: Deps) -> bool:

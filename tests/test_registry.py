@@ -142,3 +142,18 @@ def test_text_attachments_are_explained_only_when_they_hold_a_bounce(
     assert reply is not None and reply.findings[0].recipient == "bob@example.net"
     notes = Attachment("notes.txt", b"meeting notes: ship on friday\n" * 50, "text/plain")
     assert ask(registry, deps, text="", files=(notes,)) is None
+
+
+def test_auto_replies_are_counted(registry: Registry, deps: Deps) -> None:
+    from bot.metrics import METRICS
+
+    before = METRICS.value("ndrbot_auto_replies_total", platform="discord")
+    ask(
+        registry,
+        deps,
+        text="550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown",
+        platform="discord",
+    )
+    ask(registry, deps, text="lunch at noon?", platform="discord")
+    ask(registry, deps, text="5.1.1", command="bounce", platform="discord")
+    assert METRICS.value("ndrbot_auto_replies_total", platform="discord") == before + 1
