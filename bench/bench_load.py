@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 for extra in (ROOT, ROOT / "tests" / "slack"):
     sys.path.insert(0, str(extra))
 
-from slackstub import SECRET, TOKEN, SlackStub, event_body, sign  # noqa: E402
+from slackstub import SECRET, TOKEN, SlackStub, event_body  # noqa: E402
 
-from bench.bench_slack import _percentile, _spawn, _stop  # noqa: E402
+from bench.bench_slack import _percentile, _signed_request, _spawn, _stop  # noqa: E402
 from bench.corpus import chat_lines, eml_corpus  # noqa: E402
 
 BOUNCE_EVERY = 20
@@ -53,17 +53,7 @@ def _request(url: str, number: int, text: str) -> bytes:
         "ts": ts,
         "event_ts": ts,
     }
-    body = event_body(event, f"EvLoad{number:09d}")
-    parts = urllib.parse.urlsplit(url)
-    headers = {
-        "Host": parts.netloc,
-        "Content-Type": "application/json",
-        "Content-Length": str(len(body)),
-        "Connection": "close",
-        **sign(body),
-    }
-    head = f"POST {parts.path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    return head.encode() + b"\r\n" + body
+    return _signed_request(url, event_body(event, f"EvLoad{number:09d}"), "application/json")
 
 
 async def _send(host: str, port: int, request: bytes, results: list[tuple[int, float]]) -> None:

@@ -139,12 +139,14 @@ def _start_bot_here(stub: SlackStub, nameserver: str) -> tuple[Callable[[], None
     return stop, f"http://127.0.0.1:{server.server_port}/slack/events"
 
 
-def _signed_request(url: str, body: bytes) -> bytes:
+def _signed_request(
+    url: str, body: bytes, content_type: str = "application/x-www-form-urlencoded"
+) -> bytes:
     """The raw HTTP request Slack would send, signed now (as Slack signs before sending)."""
     parts = urllib.parse.urlsplit(url)
     headers = {
         "Host": parts.netloc,
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": content_type,
         "Content-Length": str(len(body)),
         "Connection": "close",
         **sign(body),
