@@ -309,19 +309,26 @@ def test_a_slack_outage_answer_is_retried_and_a_final_failure_logged(
 # -- files ---------------------------------------------------------------------------------------
 
 
-def eml_file(slack: Harness, data: bytes, file_id: str = "F0001", **extra: Any) -> dict[str, Any]:
-    slack.stub.state.files[f"{file_id}/bounce.eml"] = (data, "message/rfc822")
+def uploaded(
+    slack: Harness, data: bytes, file_id: str, name: str, mimetype: str, filetype: str, **extra: Any
+) -> dict[str, Any]:
+    """A file as Slack describes it in an event, its bytes served by the stub."""
+    slack.stub.state.files[f"{file_id}/{name}"] = (data, mimetype)
     return {
         "id": file_id,
-        "name": "bounce.eml",
-        "title": "bounce.eml",
-        "mimetype": "message/rfc822",
-        "filetype": "eml",
+        "name": name,
+        "title": name,
+        "mimetype": mimetype,
+        "filetype": filetype,
         "size": len(data),
-        "url_private": f"{slack.stub.url}/files/{file_id}/bounce.eml",
-        "url_private_download": f"{slack.stub.url}/files/{file_id}/bounce.eml",
+        "url_private": f"{slack.stub.url}/files/{file_id}/{name}",
+        "url_private_download": f"{slack.stub.url}/files/{file_id}/{name}",
         **extra,
     }
+
+
+def eml_file(slack: Harness, data: bytes, file_id: str = "F0001", **extra: Any) -> dict[str, Any]:
+    return uploaded(slack, data, file_id, "bounce.eml", "message/rfc822", "eml", **extra)
 
 
 MAILBOX_FULL = (ROOT / "examples" / "postfix-mailbox-full.eml").read_bytes()
@@ -329,19 +336,7 @@ MAILBOX_FULL = (ROOT / "examples" / "postfix-mailbox-full.eml").read_bytes()
 
 def snippet(slack: Harness, text: str, file_id: str) -> dict[str, Any]:
     """A long paste, which Slack turns into a text snippet file."""
-    data = text.encode()
-    slack.stub.state.files[f"{file_id}/-.txt"] = (data, "text/plain")
-    return {
-        "id": file_id,
-        "name": "-.txt",
-        "title": "Untitled",
-        "mimetype": "text/plain",
-        "filetype": "text",
-        "mode": "snippet",
-        "size": len(data),
-        "url_private": f"{slack.stub.url}/files/{file_id}/-.txt",
-        "url_private_download": f"{slack.stub.url}/files/{file_id}/-.txt",
-    }
+    return uploaded(slack, text.encode(), file_id, "-.txt", "text/plain", "text", mode="snippet")
 
 
 def test_a_long_paste_that_became_a_snippet_is_explained(slack: Harness) -> None:
