@@ -6,7 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from bot.diagnose import Analysis
+from bot.engine.diagnose import Analysis
 from bot.intent import Deps
 from bot.model import CheckResult
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from bot.diagnose import Analysis, analyze
+from bot.engine.diagnose import Analysis, analyze
 from bot.evidence import gather_evidence
 from bot.intent import Deps
 from bot.knowledge import KnowledgeStore
-from bot.matcher import Matcher
+from bot.engine.matcher import Matcher
 from bot.metrics import METRICS
 from bot.model import Reply
 from bot.present import reply_for_analysis

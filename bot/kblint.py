@@ -6,9 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.diagnose import analyze
+from bot.engine.diagnose import analyze
 from bot.knowledge import Entry, KnowledgeBase
-from bot.matcher import Matcher
+from bot.engine.matcher import Matcher
 
 
 @dataclass(frozen=True)

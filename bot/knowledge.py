@@ -20,7 +20,18 @@ Schema (one mapping `entries:`, each entry a mapping):
   fallback    optional  true for a generic entry (a code's registry meaning, an MTA's wrapper
                         text): it answers only when nothing more specific matches
 
-An entry needs at least one of codes, markers or patterns.
+An entry needs at least one of codes, markers or patterns, except a reason's generic entry (id
+`reason-<reason>`, fallback: true), which the engine picks by reason alone.
+
+A second top-level key, `lexicon:`, lists the reason lexicon (see bot/engine/lexicon.py), groups of:
+
+  reason      required  a failure reason of the taxonomy
+  weight      required  0 < weight <= 1: how decisive a hit is (1.0 decisive ... 0.4 a hint)
+  phrases     required  normalised words with `..` (a gap) and `word*` (a prefix)
+  stage       optional  connect | helo | mail | rcpt | data: only counts at this SMTP stage
+  languages   optional  ISO 639-1 codes (default [en])
+
+A knowledge file without `lexicon:` has an empty lexicon: reasons then come from entries and codes.
 """
 
 from __future__ import annotations
@@ -39,7 +50,7 @@ import yaml
 
 from bot.model import Link
 from bot.reasons import AUDIENCES, CHECK_NAMES, REASONS
-from bot.textnorm import normalize_pattern
+from bot.engine.textnorm import normalize_pattern
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +121,7 @@ class Entry:
 class KnowledgeBase:
     entries: tuple[Entry, ...]
     source: str
+    lexicon: tuple[Phrase, ...] = ()
     by_id: dict[str, Entry] = field(compare=False, repr=False, default_factory=dict)
 
     def __len__(self) -> int:
@@ -184,7 +196,8 @@ def _build_entry(raw: dict[str, Any], lines: dict[str, int], line: int) -> Entry
     for pattern in patterns:
         _check_pattern(pattern)
     markers = _strings(raw.get("markers", []), "markers")
-    if not (codes or patterns or markers):
+    generic = raw["id"] == f"reason-{raw['reason']}" and raw.get("fallback") is True
+    if not (codes or patterns or markers or generic):
         raise ValueError("an entry needs at least one of codes, markers or patterns")
     checks = _strings(raw.get("checks", []), "checks")
     for check in checks:
@@ -265,7 +278,65 @@ def parse_knowledge(text: str, source: str = "knowledge.yaml") -> KnowledgeBase:
         entries.append(entry)
     if not entries:
         raise _fail(source, 1, None, "the knowledge base has no entries")
-    return KnowledgeBase(entries=tuple(entries), source=source, by_id={e.id: e for e in entries})
+    lexicon: tuple[Phrase, ...] = ()
+    if "lexicon" in data:
+        lexicon_node = next(v for k, v in root.value if k.value == "lexicon")
+        lexicon = _build_lexicon(data["lexicon"], lexicon_node, source)
+    return KnowledgeBase(
+        entries=tuple(entries),
+        source=source,
+        lexicon=lexicon,
+        by_id={e.id: e for e in entries},
+    )
+
+
+_GROUP_FIELDS = {"reason", "weight", "phrases", "stage", "languages"}
+
+
+def _build_lexicon(groups: Any, node: yaml.Node, source: str) -> tuple[Phrase, ...]:
+    """Validate the `lexicon:` section; errors name the line and the group's reason."""
+    if not isinstance(groups, list) or not isinstance(node, yaml.SequenceNode):
+        raise _fail(source, node.start_mark.line + 1, None, "'lexicon' must be a list of groups")
+    phrases: list[Phrase] = []
+    seen: dict[tuple[str, ...], int] = {}
+    for raw, group_node in zip(groups, node.value, strict=True):
+        line = group_node.start_mark.line + 1
+        where = f"{source}:{line}"
+        if not isinstance(raw, dict):
+            raise KnowledgeError(f"{where}: each lexicon group must be a mapping")
+        unknown = sorted(set(raw) - _GROUP_FIELDS)
+        missing = sorted({"reason", "weight", "phrases"} - set(raw))
+        reason = raw.get("reason")
+        label = f"{where} (lexicon group {reason!r})"
+        if unknown or missing:
+            what = f"unknown field {unknown[0]!r}" if unknown else f"missing field {missing[0]!r}"
+            raise KnowledgeError(f"{label}: {what}")
+        if reason not in REASONS or reason in NOT_FAILURES:
+            raise KnowledgeError(f"{label}: not a failure reason of the taxonomy")
+        weight = raw["weight"]
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 1:
+            raise KnowledgeError(f"{label}: weight must be a number in (0, 1]")
+        stage = raw.get("stage")
+        if stage is not None and stage not in STAGES:
+            raise KnowledgeError(f"{label}: stage must be one of {', '.join(STAGES)}")
+        items = raw["phrases"]
+        if not isinstance(items, list) or not items:
+            raise KnowledgeError(f"{label}: phrases must be a non-empty list")
+        for text in items:
+            if not isinstance(text, str):
+                raise KnowledgeError(f"{label}: every phrase must be a string")
+            try:
+                words = parse_phrase(text)
+            except ValueError as exc:
+                raise KnowledgeError(f"{label}: {exc}") from None
+            key = (*words, stage or "")
+            if key in seen:
+                raise KnowledgeError(
+                    f"{label}: phrase {text!r} repeats the one of the group on line {seen[key]}"
+                )
+            seen[key] = line
+            phrases.append(Phrase(reason, float(weight), words, stage, text))
+    return tuple(phrases)
 
 
 def default_path() -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.diagnose import Analysis, Diagnosis
+from bot.engine.diagnose import Analysis, Diagnosis
 from bot.model import CheckResult, Finding, Reply, Section, Severity
 from bot.reasons import AUDIENCES, NOT_FAILURES, REASONS
 

@@ -6,10 +6,10 @@ import html
 import re
 from email.header import decode_header, make_header
 
-from bot.mimelite import MAX_PARTS, Budget, Part, parse_message, split_headers
-from bot.parsed import Failure, ParsedMessage
-from bot.smtpcodes import find_codes
-from bot.textparse import (
+from bot.engine.mimelite import MAX_PARTS, Budget, Part, parse_message, split_headers
+from bot.engine.parsed import Failure, ParsedMessage
+from bot.engine.smtpcodes import find_codes
+from bot.engine.textparse import (
     clean_text,
     decode_text,
     failures_from_text,

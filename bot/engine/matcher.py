@@ -11,7 +11,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from bot.knowledge import Entry, KnowledgeBase
-from bot.textnorm import normalize, tokens
+from bot.engine.textnorm import normalize, tokens
 
 MARKER = 1.02
 """A marker is an exact identifier: it beats a pattern match with the same code agreement."""

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.classify import classify
+from bot.engine.kind import classify
 from bot.knowledge import Entry
-from bot.matcher import Matcher, MatchResult, detect_providers
-from bot.ndr import parse
-from bot.parsed import Failure, ParsedMessage
+from bot.engine.matcher import Matcher, MatchResult, detect_providers
+from bot.engine.parse import parse
+from bot.engine.parsed import Failure, ParsedMessage
 from bot.reasons import NOT_FAILURES
 
 STRONG_TEXT = 0.75

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-from bot.parsed import Failure
-from bot.smtpcodes import EMAIL, find_codes
+from bot.engine.parsed import Failure
+from bot.engine.smtpcodes import EMAIL, find_codes
 
 MAX_LINE_CHARS = 4_000
 

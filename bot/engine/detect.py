@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.matcher import Matcher
+from bot.engine.matcher import Matcher
 
 # Bounce structure that involves a code: only searched when the text has code-like digits.
 CODE_STRUCTURE = re.compile(
@@ -144,7 +144,7 @@ _TALK_WORDS = re.compile(
     re.IGNORECASE,
 )
 TALK_MAX_CHARS = 300
-_REPLY_FIRST = re.compile(r"[ \t]*[45]\d\d[ -]")
+_REPLY_FIRST = re.compile(r"(?<![ \t])[ \t]*[45]\d\d[ -]")
 MIN_PROSE_CHARS = 40
 TEXT_MATCH_MIN = 0.8
 

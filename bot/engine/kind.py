@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.detect import has_bounce_structure
-from bot.parsed import ParsedMessage
+from bot.engine.detect import has_bounce_structure
+from bot.engine.parsed import ParsedMessage
 
 # Subjects and opening lines that bounce generators use, in the languages users paste.
 BOUNCE_SUBJECT = re.compile(

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from bot import mimeparse
-from bot.parsed import Failure, ParsedMessage
-from bot.smtpcodes import find_ips
-from bot.textparse import clean_text, decode_text, failures_from_text, split_original
+from bot.engine import mimeparse
+from bot.engine.parsed import Failure, ParsedMessage
+from bot.engine.smtpcodes import find_ips
+from bot.engine.textparse import clean_text, decode_text, failures_from_text, split_original
 
 MAX_INPUT_BYTES = 1_000_000
 MAX_RECIPIENTS = 100

@@ -1,0 +1,102 @@
+"""What a failure's text says beyond its reason: the SMTP stage, retry or give-up wording, and the
+server's own reply to quote."""
+
+from __future__ import annotations
+
+import re
+
+# The SMTP command the server was answering, in the wordings MTAs use:
+#   Postfix  "(in reply to RCPT TO command)", "(in reply to end of DATA command)"
+#   Exim     "SMTP error from remote mail server after RCPT TO:<a@b>:", "after end of data"
+#   Sendmail ">>> RCPT To:<a@b>" then "<<< 550 ...", "... while talking to mx: >>> DATA"
+#   others   "after MAIL FROM", "in response to the RCPT command", "during the DATA phase"
+_STAGE = re.compile(
+    r"in reply to (?P<a>rcpt to|mail from|end of data|data|helo|ehlo|starttls|quit|message text)"
+    r"\b|(?:after|during|in response to|in reply to the)\s+(?:the\s+)?(?:pipelined\s+)?"
+    r"(?P<b>rcpt\b|rcpt to|mail from|mail\b|end of data|data\b|helo|ehlo|initial connection|"
+    r"connect(?:ion)?\b|banner|greeting)|"
+    r"^[ \t]*>>>[ \t]*(?P<c>rcpt to|mail from|data|helo|ehlo)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_STAGE_NAMES = {
+    "rcpt to": "rcpt",
+    "rcpt": "rcpt",
+    "mail from": "mail",
+    "mail": "mail",
+    "end of data": "data",
+    "data": "data",
+    "message text": "data",
+    "helo": "helo",
+    "ehlo": "helo",
+    "starttls": "helo",
+    "quit": "data",
+    "initial connection": "connect",
+    "connect": "connect",
+    "connection": "connect",
+    "banner": "connect",
+    "greeting": "connect",
+}
+
+
+def smtp_stage(text: str) -> str | None:
+    """The SMTP command a refusal answered (connect, helo, mail, rcpt, data), if the text says."""
+    last = None
+    for match in _STAGE.finditer(text[:20_000]):
+        last = match  # a transcript's last command is the one refused
+    if last is None:
+        return None
+    said = next(g for g in last.groups() if g)
+    return _STAGE_NAMES.get(" ".join(said.lower().split()))
+
+
+# The sending server says it keeps trying, or that it gave up.
+RETRYING = re.compile(
+    r"\b(?:will (?:continue to |keep )?(?:retry|re-?try|try again|attempt|keep trying|be retried)|"
+    r"still (?:trying|being retried|retrying)|has been delayed|have been delayed|delivery (?:is )?delayed|"
+    r"delayed mail|\(delay\)|not yet been delivered|no action is required on your part|"
+    r"warning: message .{0,200}? delayed|will be retried|message delayed|delivery delay|"
+    r"zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
+    r"配信が遅延|配送遅延|доставка задерживается|延迟)",
+    re.IGNORECASE,
+)
+GAVE_UP = re.compile(
+    r"\b(?:giving up|gave up|given up|i've given up|retry time(?:out)? (?:exceeded|not reached for any host after a long failure period)|"
+    r"delivery time expired|message expired|expired after|has expired|"
+    r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for \d+|"
+    r"too long in (?:the )?queue|maximum time (?:in queue|for delivery)|"
+    r"permanent(?:ly)? (?:error|failure|failed|fatal)|fatal errors?|will not be retried|"
+    r"will not retry|no more retries)",
+    re.IGNORECASE,
+)
+
+
+def says_retrying(text: str) -> bool:
+    return bool(RETRYING.search(text[:20_000]))
+
+
+def says_gave_up(text: str) -> bool:
+    return bool(GAVE_UP.search(text[:20_000]))
+
+
+# Where a server's own reply starts inside a diagnostic: a reply code with its enhanced code, a
+# reply code after "said:" / "returned" / "smtp;", or an enhanced code on its own.
+_REPLY_START = re.compile(
+    r"(?<![\w.#-])[245]\d\d[ -]#?[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)|"
+    r"(?:said|returned|response|reply|error)\s*:?\s*['\"]?(?=[45]\d\d\b)|"
+    r"(?<![\w.])[45]\d\d(?=[ -][A-Za-z#<(])|(?<![\w.])#?[45]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)",
+    re.IGNORECASE,
+)
+QUOTE_CHARS = 1000
+
+
+def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
+    """The server's own words out of a diagnostic: from its reply code on, whole, URLs intact."""
+    text = " ".join(diagnostic.split())
+    match = _REPLY_START.search(text)
+    if match and match.start() > 0:
+        quote = text[match.end() :].lstrip() if not match.group(0)[:1].isdigit() else ""
+        text = quote or text[match.start() :]
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
