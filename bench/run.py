@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import chat_lines, eml_corpus  # noqa: E402
-from bot.detect import looks_like_bounce  # noqa: E402
-from bot.diagnose import analyze  # noqa: E402
+from bot.engine.detect import looks_like_bounce  # noqa: E402
+from bot.engine.diagnose import analyze  # noqa: E402
 from bot.explain import matcher_for  # noqa: E402
 from bot.knowledge import KnowledgeStore  # noqa: E402
 from bot.present import reply_for_analysis  # noqa: E402
@@ -52,7 +52,7 @@ def memory_mb() -> float:
     code = (
         "import resource, sys; sys.path.insert(0, sys.argv[1])\n"
         "from bot.knowledge import KnowledgeStore\nfrom bot.explain import matcher_for\n"
-        "from bot.diagnose import analyze\nm = matcher_for(KnowledgeStore())\n"
+        "from bot.engine.diagnose import analyze\nm = matcher_for(KnowledgeStore())\n"
         "analyze('550 5.1.1 <bob@example.net>: user unknown', m)\n"
         "try:\n"
         "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"

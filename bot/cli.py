@@ -160,9 +160,11 @@ def _read_file(name: str) -> bytes:
         raise UsageError(f"{name!r} is not a valid file name") from None
 
 
-async def _explain_checked(data: bytes | str, deps: Deps, name: str = "input") -> Reply:
+async def _explain_checked(
+    data: bytes | str, deps: Deps, name: str = "input", *, asked: bool = False
+) -> Reply:
     """Explain, refusing input that cannot be a bounce (empty, binary) with a usage error."""
-    analysis, reply = await explain_full(data, deps)
+    analysis, reply = await explain_full(data, deps, asked=asked)
     if analysis.kind in ("empty", "binary"):
         message = analysis.notes[-1] if analysis.notes else "not a bounce"
         raise UsageError(f"{name}: {message[:1].lower()}{message[1:]}")
@@ -177,7 +179,7 @@ def cmd_bounce(args: argparse.Namespace) -> int:
     text = " ".join(args.text)
     data: bytes | str = _read_stdin() if text == "-" else text
     deps = build_deps(_settings(args))
-    reply = asyncio.run(_explain_checked(data, deps))
+    reply = asyncio.run(_explain_checked(data, deps, asked=True))
     if args.json:
         print(json.dumps(_public_json(reply), ensure_ascii=False))
     else:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 from bot.engine.diagnose import Analysis, analyze
+from bot.engine.matcher import Matcher
 from bot.evidence import gather_evidence
 from bot.intent import Deps
 from bot.knowledge import KnowledgeStore
-from bot.engine.matcher import Matcher
 from bot.metrics import METRICS
 from bot.model import Reply
 from bot.present import reply_for_analysis
@@ -20,13 +20,19 @@ def matcher_for(store: KnowledgeStore) -> Matcher:
     return store.derived("matcher", Matcher)
 
 
-def analyze_with(data: str | bytes, deps: Deps) -> Analysis:
-    return analyze(data, matcher_for(deps.knowledge))
+def analyze_with(data: str | bytes, deps: Deps, *, asked: bool = False) -> Analysis:
+    return analyze(data, matcher_for(deps.knowledge), asked=asked)
 
 
-async def explain_full(data: str | bytes, deps: Deps) -> tuple[Analysis, Reply]:
-    """The analysis (for callers that need its kind) and the Reply with DNS evidence."""
-    analysis = analyze_with(data, deps)
+async def explain_full(
+    data: str | bytes, deps: Deps, *, asked: bool = False
+) -> tuple[Analysis, Reply]:
+    """The analysis (for callers that need its kind) and the Reply with DNS evidence.
+
+    `asked`: a person asked for this text to be explained (`/bounce TEXT`), so failure wording
+    is diagnosed even when the text is not a whole bounce.
+    """
+    analysis = analyze_with(data, deps, asked=asked)
     for diagnosis in analysis.diagnoses:
         METRICS.inc("ndrbot_diagnoses_total", reason=diagnosis.reason)
     started = time.perf_counter()
@@ -38,5 +44,5 @@ async def explain_full(data: str | bytes, deps: Deps) -> tuple[Analysis, Reply]:
     return analysis, reply_for_analysis(analysis, checks)
 
 
-async def explain(data: str | bytes, deps: Deps) -> Reply:
-    return (await explain_full(data, deps))[1]
+async def explain(data: str | bytes, deps: Deps, *, asked: bool = False) -> Reply:
+    return (await explain_full(data, deps, asked=asked))[1]

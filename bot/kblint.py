@@ -6,9 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.engine.diagnose import analyze
-from bot.knowledge import Entry, KnowledgeBase
+from bot.engine.diagnose import Diagnosis, analyze
 from bot.engine.matcher import Matcher
+from bot.knowledge import Entry, KnowledgeBase
+from bot.reasons import NOT_FAILURES, REASONS
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,25 @@ def lint(kb: KnowledgeBase, matcher: Matcher | None = None) -> list[Finding]:
     findings += _collisions(kb, matcher)
     findings += _markers(kb)
     findings += _links(kb)
+    findings += _generic_entries(kb)
     return findings
+
+
+def _generic_entries(kb: KnowledgeBase) -> list[Finding]:
+    """Every failure reason needs its generic entry: the explanation when no specific one fits."""
+    return [
+        Finding("warning", f"reason-{reason}", "missing: the generic entry of this reason")
+        for reason in REASONS
+        if reason not in NOT_FAILURES and kb.get(f"reason-{reason}") is None
+    ]
 
 
 def _examples(kb: KnowledgeBase, matcher: Matcher) -> list[Finding]:
     out = []
     for entry in kb.entries:
         if not entry.examples:
+            if entry.id == f"reason-{entry.reason}":
+                continue  # a reason's generic entry: picked by reason, not by text or code
             if entry.fallback:
                 out += _fallback_reached(entry, matcher)
             elif entry.patterns or entry.markers:
@@ -43,10 +56,16 @@ def _examples(kb: KnowledgeBase, matcher: Matcher) -> list[Finding]:
         for number, example in enumerate(entry.examples, 1):
             analysis = analyze(example, matcher)
             top = analysis.diagnoses[0] if analysis.diagnoses else None
-            if top is None or top.id != entry.id:
+            if top is None or (top.id != entry.id and not _unattributed(entry, top)):
                 got = f"{top.id} ({top.reason})" if top else "nothing"
                 out.append(Finding("error", entry.id, f"example {number} is diagnosed as {got}"))
     return out
+
+
+def _unattributed(entry: Entry, top: Diagnosis) -> bool:
+    """The example has the entry's reason but nothing in it names the entry's provider, so the
+    reason's generic entry explains it: a provider is named only on evidence."""
+    return bool(entry.providers) and top.reason == entry.reason and top.id.startswith("reason-")
 
 
 def _fallback_reached(entry: Entry, matcher: Matcher) -> list[Finding]:

@@ -48,9 +48,10 @@ from typing import Any
 
 import yaml
 
-from bot.model import Link
-from bot.reasons import AUDIENCES, CHECK_NAMES, REASONS
+from bot.engine.lexicon import STAGES, Phrase, parse_phrase
 from bot.engine.textnorm import normalize_pattern
+from bot.model import Link
+from bot.reasons import AUDIENCES, CHECK_NAMES, NOT_FAILURES, REASONS
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,6 @@ from bot.engine.diagnose import Analysis, Diagnosis
 from bot.model import CheckResult, Finding, Reply, Section, Severity
 from bot.reasons import AUDIENCES, NOT_FAILURES, REASONS
 
-QUOTE_CHARS = 400
-
 _NOT_FAILURE_TEXT = {
     "vacation": "This is an automatic reply (out of office or similar). The message was delivered; "
     "nothing bounced.",
@@ -45,9 +43,7 @@ def finding_for(diagnosis: Diagnosis) -> Finding:
             "This is a bounce, but its wording matches nothing ndrbot knows. The server's own "
             "words are quoted below; the status code, if any, tells the general area."
         )
-    quote = diagnosis.diagnostic
-    if len(quote) > QUOTE_CHARS:
-        quote = quote[: QUOTE_CHARS - 1].rstrip() + "…"
+    quote = diagnosis.diagnostic  # the server's own reply, whole (see engine.extract)
     return Finding(
         title=diagnosis.title,
         reason=reason,

@@ -32,7 +32,7 @@ async def handle(incoming: Incoming, deps: Deps) -> Reply:
     elif not text or text.lower() in ("help", "-h", "--help", "?"):
         return help_reply()
     else:
-        reply = await explain(text, deps)
+        reply = await explain(text, deps, asked=True)
     return replace(reply, quiet=False)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.detect import looks_like_bounce
+from bot.engine.detect import looks_like_bounce
 from bot.explain import explain, matcher_for
 from bot.intent import Deps, Intent
 from bot.model import Attachment, Incoming, Reply

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.engine.matcher import Matcher
 from bot.explain import matcher_for
 from bot.intent import Deps
 from bot.knowledge import KnowledgeStore
-from bot.matcher import Matcher
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.detect import looks_like_bounce
-from bot.matcher import Matcher
+from bot.engine.detect import looks_like_bounce
+from bot.engine.matcher import Matcher
 from tests.test_parse import EXCHANGE, EXIM, GMAIL_MULTILINE, POSTFIX, QMAIL, SENDMAIL
 
 CORPUS = Path(__file__).parent / "data" / "corpus"

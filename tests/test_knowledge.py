@@ -171,7 +171,7 @@ def test_error_message_is_one_line() -> None:
 
 
 def test_hot_reload_through_the_pipeline(tmp_path: Path) -> None:
-    from bot.diagnose import analyze
+    from bot.engine.diagnose import analyze
     from bot.explain import matcher_for
 
     path = tmp_path / "knowledge.yaml"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.diagnose import analyze
+from bot.engine.diagnose import analyze
+from bot.engine.matcher import Matcher
 from bot.kblint import lint
 from bot.knowledge import KnowledgeStore, parse_knowledge
-from bot.matcher import Matcher
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = [

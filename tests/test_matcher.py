@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.diagnose import analyze, is_bare_code
-from bot.matcher import Matcher, detect_providers
+from bot.engine.diagnose import analyze, is_bare_code
+from bot.engine.matcher import Matcher, detect_providers
 
 
 def top(

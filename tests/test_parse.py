@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ndr import parse
+from bot.engine.parse import parse
 from tests.bounce_factory import Rcpt, make_dsn
 
 GMAIL_MULTILINE = """\

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
-from bot.detect import looks_like_bounce
-from bot.diagnose import analyze
 from bot.dnscheck.target import validate_target
+from bot.engine.detect import looks_like_bounce
+from bot.engine.diagnose import analyze
+from bot.engine.matcher import Matcher
+from bot.engine.parse import parse
 from bot.explain import explain
 from bot.intent import Deps
-from bot.matcher import Matcher
-from bot.ndr import parse
 from bot.reasons import REASONS
 
 # Generous per-example deadline: a guard against runaway work, not a speed test (see bench/).

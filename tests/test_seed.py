@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.diagnose import analyze
-from bot.matcher import Matcher
+from bot.engine.diagnose import analyze
+from bot.engine.matcher import Matcher
 
 SEED = yaml.safe_load(
     (Path(__file__).parent / "data" / "seed_messages.yaml").read_text(encoding="utf-8")

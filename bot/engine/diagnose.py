@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot.engine.kind import classify
-from bot.knowledge import Entry
-from bot.engine.matcher import Matcher, MatchResult, detect_providers
+from bot.engine.detect import (
+    REFUSAL_PHRASES,
+    TALK_MAX_CHARS,
+    has_bounce_structure,
+    is_talk,
+    looks_like_bounce,
+)
+from bot.engine.explanation import explanation_entry
+from bot.engine.extract import (
+    says_gave_up,
+    says_gave_up_retrying,
+    says_retrying,
+    server_reply,
+    smtp_stage,
+)
+from bot.engine.kind import message_kind
+from bot.engine.matcher import CERTAIN, Matcher, detect_providers
 from bot.engine.parse import parse
 from bot.engine.parsed import Failure, ParsedMessage
+from bot.engine.textparse import diagnostic_lines
+from bot.knowledge import Entry
 from bot.reasons import NOT_FAILURES
 
 STRONG_TEXT = 0.75
@@ -35,6 +51,8 @@ class Diagnosis:
     evidence: float = 0.0
     """How strongly the bounce's own words matched the entry (0 for a code-only answer)."""
     alternatives: tuple[Entry, ...] = ()
+    step: str = "code"
+    """Which rule decided the reason (see bot/engine/classify.py)."""
 
     @property
     def id(self) -> str:
@@ -98,40 +116,106 @@ def analyze_code(text: str, matcher: Matcher) -> Analysis:
     if reply_code and reply_code[0] not in "2345":
         reply_code = None
     result = matcher.match("", status, reply_code)
-    failure = Failure(recipient=None, diagnostic="", status=status, reply_code=reply_code)
-    diagnosis = _diagnosis(failure, result)
-    if diagnosis is None:
+    best = result.best
+    if best is None:
         return Analysis("other", False, (), notes=(f"{text.strip()} is not a code ndrbot knows.",))
-    return Analysis("bounce", diagnosis.reason not in NOT_FAILURES, (diagnosis,))
+    entry = best.entry
+    code_class = (reply_code or status or "")[:1]
+    reason = "delivered" if entry.fallback and code_class == "2" else entry.reason
+    temporary = code_class == "4" if code_class in ("4", "5") else entry.temporary
+    alternatives = () if result.certain else tuple(m.entry for m in result.ranked[1:4])
+    diagnosis = Diagnosis(
+        entry=entry,
+        reason=reason,
+        confidence=best.score,
+        certain=result.certain,
+        status=status,
+        reply_code=reply_code,
+        temporary=temporary,
+        alternatives=alternatives,
+    )
+    return Analysis("bounce", reason not in NOT_FAILURES, (diagnosis,))
 
 
-def analyze(data: str | bytes, matcher: Matcher) -> Analysis:
-    """Explain a pasted or uploaded message. Never raises for any input."""
+@dataclass(frozen=True)
+class Context:
+    """What the whole message says around its failures."""
+
+    text: str
+    providers: frozenset[str]
+    stage: str | None
+    retrying: bool
+    gave_up: bool
+
+    @classmethod
+    def of(cls, parsed: ParsedMessage) -> Context:
+        head = parsed.text[:5000]
+        remotes = " ".join(f.remote_mta or "" for f in parsed.failures[:5])
+        notice = parsed.subject + "\n" + head
+        return cls(
+            text=parsed.text,
+            providers=detect_providers(f"{head} {parsed.sender} {remotes}"),
+            stage=smtp_stage(head) if len(parsed.failures) <= 1 else None,
+            retrying=says_retrying(notice),
+            gave_up=says_gave_up(notice),
+        )
+
+
+def is_chat_talk(text: str, matcher: Matcher) -> bool:
+    """A short chat line the detector would not answer: talk about mail, not a pasted bounce."""
+    stripped = text.strip()
+    if "\n" in stripped or len(stripped) > TALK_MAX_CHARS:
+        return False
+    return is_talk(stripped) or not looks_like_bounce(stripped, matcher)
+
+
+def has_failure_wording(text: str, matcher: Matcher) -> bool:
+    """Words a server uses when it refuses or fails to deliver mail."""
+    lowered = text[:20_000].lower()
+    if any(phrase in lowered for phrase in REFUSAL_PHRASES):
+        return True
+    return bool(matcher.classifier.lexicon.hits(text[:3000]))
+
+
+def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Analysis:
+    """Explain a pasted or uploaded message. Never raises for any input.
+
+    `asked`: someone asked for this text to be explained (`/bounce TEXT`), so text with failure
+    wording is diagnosed even when it does not look like a whole bounce.
+    """
     if isinstance(data, str) and is_bare_code(data):
         return analyze_code(data, matcher)
     if not data.strip():
         return Analysis(
             "empty", False, (), notes=("There is nothing to explain: the input is empty.",)
         )
+    if not asked and isinstance(data, str) and is_chat_talk(data, matcher):
+        return Analysis("other", False, ())
     parsed = parse(data)
     notes = tuple(parsed.notes)
     if parsed.binary:
         return Analysis("binary", False, (), parsed, notes)
-    kind = classify(parsed)
+    kind = message_kind(parsed)
     if kind in ("feedback", "vacation", "delivered"):
         return Analysis(kind, False, (_not_a_failure(kind, parsed),), parsed, notes)
-    providers = detect_providers(parsed.text[:5000] + " " + parsed.sender)
+    if (
+        kind != "bounce"
+        and not parsed.failures
+        and asked
+        and has_failure_wording(parsed.text, matcher)
+    ):
+        parsed.failures.append(Failure(recipient=None, diagnostic=diagnostic_lines(parsed.text)))
+    context = Context.of(parsed)
     failures = [f for f in parsed.failures if f.action not in ("delivered", "relayed", "expanded")]
     diagnoses: list[Diagnosis] = []
     for failure in failures:
-        if failure.action == "failed" and (failure.status or "").startswith("4."):
-            # A temporary error the sending server stopped retrying: the message expired.
-            failure = replace(failure, status="4.4.7")
-        result = matcher.match(
-            failure.diagnostic or parsed.text[:2000], failure.status, failure.reply_code, providers
-        )
-        diagnosis = _diagnosis(failure, result)
-        if diagnosis is not None and _plausible(failure, diagnosis, kind):
+        diagnosis = diagnose_failure(failure, context, matcher)
+        if (
+            kind == "bounce"
+            or _plausible(failure, diagnosis)
+            or (asked and _failure_code(failure))
+            or (asked and has_failure_wording(failure.diagnostic or parsed.text, matcher))
+        ):
             diagnoses.append(diagnosis)
     if kind == "bounce" and not diagnoses:
         recipient = failures[0].recipient if failures else None
@@ -141,56 +225,89 @@ def analyze(data: str | bytes, matcher: Matcher) -> Analysis:
     return Analysis("bounce" if is_bounce else "other", is_bounce, tuple(diagnoses), parsed, notes)
 
 
-def _plausible(failure: Failure, diagnosis: Diagnosis, kind: str) -> bool:
-    """Plain text counts as a bounce only with a server's code or a strong text match."""
-    if kind == "bounce" or failure.action:
-        return True
-    has_code = bool(failure.status or failure.reply_code) and not diagnosis.code_inferred
-    if max(diagnosis.confidence, diagnosis.evidence) >= STRONG_TEXT:
-        return True
-    return has_code and (failure.reply_code is not None or len(failure.diagnostic) > 12)
-
-
-def _diagnosis(failure: Failure, result: MatchResult) -> Diagnosis | None:
-    best = result.best
-    if best is None:
-        return None
-    entry = best.entry
+def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Diagnosis:
+    """One recipient's failure: reason (classify), then the entry that explains it."""
+    text = failure.diagnostic or context.text[:2000]
+    stage = smtp_stage(failure.diagnostic) or context.stage
+    ranked = matcher.match(text, failure.status, failure.reply_code, context.providers)
+    verdict = matcher.classifier.classify(text, failure.status, failure.reply_code, ranked, stage)
+    temporary = is_temporary(failure, context, text)
+    reason, confidence = verdict.reason, verdict.confidence
+    gave_up_on_retries = failure.action == "failed" and (failure.status or "")[:1] == "4"
+    if temporary is False and (gave_up_on_retries or says_gave_up_retrying(text)):
+        # The sending server retried a temporary error until it gave up: the message expired.
+        reason, confidence = "expired", max(confidence, 0.8)
+    elif temporary and verdict.step in ("generic", "none", "stage"):
+        # A delay notice that names no cause: the message is waiting in the sender's queue.
+        reason, confidence = "expired", max(confidence, 0.6)
+    if (failure.reply_code or failure.status or "")[:1] == "2" and verdict.step in (
+        "code",
+        "generic",
+    ):
+        reason = "delivered"
+    entry = explanation_entry(reason, ranked, matcher.kb, context.providers, failure.status)
     status, reply_code, inferred = failure.status, failure.reply_code, False
-    if status is None and reply_code is None:
+    if status is None and reply_code is None and entry is not None and verdict.step == "entry":
         status, reply_code = _entry_codes(entry)
         inferred = bool(status or reply_code)
-    reason = entry.reason
-    code_class = (reply_code or status or "")[:1]
-    if entry.fallback and code_class == "2":
-        reason = "delivered"
-    temporary: bool | None
-    if failure.action in ("failed", "delayed"):
-        # A delivery report says outright whether the sending server keeps trying.
-        temporary = failure.action == "delayed"
-    elif code_class in ("4", "5") and not inferred:
-        # What the server sent decides whether the sending server retries (a 4xx reply is
-        # retried even when its enhanced code says 5.x.x).
-        temporary = code_class == "4"
-    elif entry.temporary is not None:
+    if temporary is None and entry is not None and verdict.step == "entry":
         temporary = entry.temporary
-    else:
-        temporary = code_class == "4" if code_class in ("4", "5") else None
-    alternatives = () if result.certain else tuple(m.entry for m in result.ranked[1:4])
+    certain = confidence >= CERTAIN
+    alternatives = (
+        ()
+        if certain
+        else tuple(m.entry for m in ranked.ranked if m.entry is not entry and not m.entry.fallback)[
+            :3
+        ]
+    )
+    best = verdict.match
     return Diagnosis(
         entry=entry,
         reason=reason,
-        confidence=best.score,
-        certain=result.certain,
+        confidence=confidence,
+        certain=certain,
         status=status,
         reply_code=reply_code,
         recipient=failure.recipient,
         temporary=temporary,
-        diagnostic=failure.diagnostic,
+        diagnostic=server_reply(failure.diagnostic),
         code_inferred=inferred,
-        evidence=best.evidence,
+        evidence=best.evidence if best else (verdict.hit.weight if verdict.hit else 0.0),
         alternatives=alternatives,
+        step=verdict.step,
     )
+
+
+def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:
+    """Is the sending server still retrying? The report's Action, then wording, then codes."""
+    if failure.action in ("failed", "delayed"):
+        return failure.action == "delayed"
+    if says_gave_up(text):
+        return False
+    if says_retrying(text) or context.retrying:
+        return True
+    if context.gave_up:
+        return False
+    code_class = (failure.reply_code or failure.status or "")[:1]
+    if code_class in ("4", "5"):
+        return code_class == "4"
+    return None
+
+
+def _failure_code(failure: Failure) -> bool:
+    """A server's failure reply: a 4xx/5xx reply code or a 4.x.x/5.x.x status."""
+    return (failure.reply_code or "x")[0] in "45" or (failure.status or "x")[0] in "45"
+
+
+def _plausible(failure: Failure, diagnosis: Diagnosis) -> bool:
+    """Plain text unasked counts as a bounce only with failure wording, not a code-like number."""
+    if failure.action:
+        return True
+    if diagnosis.step in ("entry", "lexicon", "generic") and diagnosis.evidence >= STRONG_TEXT:
+        return True
+    if diagnosis.step == "lexicon" and failure.reply_code is not None:
+        return True
+    return has_bounce_structure(failure.diagnostic) and diagnosis.step != "none"
 
 
 def _entry_codes(entry: Entry) -> tuple[str | None, str | None]:

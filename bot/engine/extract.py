@@ -70,6 +70,20 @@ GAVE_UP = re.compile(
 )
 
 
+# The sending server gave up retrying a temporary failure: the message expired.
+EXPIRED = re.compile(
+    r"\b(?:retry time(?:out)? exceeded|retry time not reached for any host after a long failure|"
+    r"delivery time expired|message expired|expired after \d|"
+    r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for (?:\d+|the past)|"
+    r"too long in (?:the )?queue|queue lifetime|maximum time (?:in queue|for delivery))",
+    re.IGNORECASE,
+)
+
+
+def says_gave_up_retrying(text: str) -> bool:
+    return bool(EXPIRED.search(text[:20_000]))
+
+
 def says_retrying(text: str) -> bool:
     return bool(RETRYING.search(text[:20_000]))
 

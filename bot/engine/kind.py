@@ -53,7 +53,7 @@ DELIVERED = re.compile(
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 
-def classify(parsed: ParsedMessage) -> str:
+def message_kind(parsed: ParsedMessage) -> str:
     """One of: bounce, vacation, feedback, delivered, other (failures decide 'bounce' later)."""
     head = parsed.text[:3000]
     if parsed.report_type == "feedback-report" or FEEDBACK.search(head):

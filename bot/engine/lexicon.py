@@ -116,16 +116,14 @@ class Lexicon:
                 if extra:
                     candidates = [*candidates, *extra]
             for phrase in candidates:
-                if phrase.stage and stage and phrase.stage != stage:
+                if phrase.stage and phrase.stage != stage:
                     continue
                 if _matches_at(phrase.words, words, i) and not _negated(phrase, words, i):
                     found.append(Hit(phrase, i))
         if self._substrings:
             compact = norm.replace(" ", "")
             for phrase in self._substrings:
-                if phrase.words[0] in compact and not (
-                    phrase.stage and stage and phrase.stage != stage
-                ):
+                if phrase.words[0] in compact and phrase.stage in (None, stage):
                     found.append(Hit(phrase, len(words)))
         return found
 

@@ -7,10 +7,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
 from bot.knowledge import Entry, KnowledgeBase
+
+if TYPE_CHECKING:
+    from bot.engine.classify import ReasonClassifier
 from bot.engine.textnorm import normalize, tokens
 
 MARKER = 1.02
@@ -84,6 +88,8 @@ class Match:
     """How it was found: "marker", "text" or "code"."""
     evidence: float = 0.0
     """How strongly the text itself matched (before generic entries are held back)."""
+    pattern_words: int = 0
+    """Distinct content words of the pattern that matched (a long one identifies its author)."""
 
     @property
     def score(self) -> float:
@@ -129,6 +135,7 @@ class Matcher:
                 self._pattern_text.append(norm)
                 self._pattern_entry.append(entry)
                 pattern_tokens.append(tokens(norm))
+        self._pattern_words = [len(t) for t in pattern_tokens]
         count = max(1, len(self._pattern_text))
         df: dict[str, int] = defaultdict(int)
         for toks in pattern_tokens:
@@ -159,10 +166,20 @@ class Matcher:
                     self._markers[max(words, key=len)].append((lowered, entry))
                 else:
                     self._script_markers.append((lowered, entry))
+        self._classifier: ReasonClassifier | None = None
         self._cached_match = lru_cache(maxsize=4096)(self._match)
         self._cached_codes = lru_cache(maxsize=1024)(self._code_scores)
 
     # -- public -----------------------------------------------------------------------------
+    @property
+    def classifier(self) -> ReasonClassifier:
+        """The reason classifier of the same knowledge base (built on first use)."""
+        if self._classifier is None:
+            from bot.engine.classify import ReasonClassifier
+
+            self._classifier = ReasonClassifier(self.kb)
+        return self._classifier
+
     def match(
         self,
         text: str,
@@ -178,14 +195,17 @@ class Matcher:
 
     def text_candidates(self, text: str) -> list[tuple[Entry, float]]:
         """Entries whose patterns resemble the text, best first (score 0..1)."""
-        best: dict[str, tuple[Entry, float]] = {}
+        return [(entry, score) for entry, score, _ in self._text_candidates(text)]
+
+    def _text_candidates(self, text: str) -> list[tuple[Entry, float, int]]:
+        best: dict[str, tuple[Entry, float, int]] = {}
         norm = normalize(text[:MAX_QUERY_CHARS])
         if not norm:
             return []
         for index, score in self._fuzzy(norm):
             entry = self._pattern_entry[index]
-            if score > best.get(entry.id, (entry, 0.0))[1]:
-                best[entry.id] = (entry, score)
+            if entry.id not in best or score > best[entry.id][1]:
+                best[entry.id] = (entry, score, self._pattern_words[index])
         return sorted(best.values(), key=lambda item: -item[1])
 
     # -- internals --------------------------------------------------------------------------
@@ -234,23 +254,25 @@ class Matcher:
     ) -> MatchResult:
         scores: dict[str, Match] = {}
 
-        def offer(entry: Entry, score: float, via: str) -> None:
-            evidence = score if via != "code" else 0.0
+        def offer(
+            entry: Entry, score: float, via: str, words: int = 0, evidence: float = 0
+        ) -> None:
             if entry.fallback and via != "code":
                 score = min(score, FALLBACK_TEXT_CAP)
             current = scores.get(entry.id)
             if current is None or score > current.rank:
-                scores[entry.id] = Match(entry, score, via, evidence)
+                scores[entry.id] = Match(entry, score, via, evidence, words)
 
         if text:
             for entry in self._marker_hits(text):
-                offer(entry, MARKER + self._code_bonus(entry, status, reply_code, 1.0), "marker")
-            for entry, text_score in self.text_candidates(text):
+                bonus = self._code_bonus(entry, status, reply_code, 1.0)
+                offer(entry, MARKER + bonus, "marker", evidence=MARKER + bonus)
+            for entry, text_score, words in self._text_candidates(text):
                 if text_score < TEXT_MIN:
                     continue
                 bonus = self._code_bonus(entry, status, reply_code, text_score)
                 bonus += self._provider_bonus(entry, providers)
-                offer(entry, text_score + bonus, "text")
+                offer(entry, text_score + bonus, "text", words, text_score + bonus)
         for entry, score in self._code_candidates(status, reply_code):
             offer(entry, score + self._provider_bonus(entry, providers) / 2, "code")
         ranked = tuple(

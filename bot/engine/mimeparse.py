@@ -12,6 +12,7 @@ from bot.engine.smtpcodes import find_codes
 from bot.engine.textparse import (
     clean_text,
     decode_text,
+    failures_from_body,
     failures_from_text,
     fold_inline_continuations,
     join_continuations,
@@ -71,7 +72,7 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
             _fill_codes(failure)
         parsed.failures = walker.dsn
     else:
-        parsed.failures = failures_from_text(body)
+        parsed.failures = failures_from_body(body, parsed)
     if budget.exhausted:
         parsed.notes.append(
             f"The message has more than {MAX_PARTS} MIME parts; the rest were skipped."

@@ -12,7 +12,7 @@ import re
 from bot.engine import mimeparse
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.smtpcodes import find_ips
-from bot.engine.textparse import clean_text, decode_text, failures_from_text, split_original
+from bot.engine.textparse import clean_text, decode_text, failures_from_body, split_original
 
 MAX_INPUT_BYTES = 1_000_000
 MAX_RECIPIENTS = 100
@@ -21,15 +21,41 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 _HEADER_LINE = re.compile(rb"^(?:From |[A-Za-z][A-Za-z0-9-]{0,76}:[ \t]?)")
 
 
+TEXT_HEAD_BYTES = 256
+"""A bounce's report comes first: this much clean text before any binary byte makes it text."""
+
+
+def _is_textual(sample: bytes) -> bool:
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return b"\x00" not in sample and controls <= len(sample) * 0.05
+
+
 def looks_binary(data: bytes) -> bool:
-    """True for data that is not text (images, archives, executables)."""
+    """True for data that is not text (images, archives, executables).
+
+    Judged on the part that matters: a bounce whose returned original carries NUL or other binary
+    bytes further down is still text, as long as it starts with enough clean text.
+    """
     sample = data[:4096]
     if not sample:
         return False
-    if b"\x00" in sample:
-        return True
-    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    return controls > len(sample) * 0.05
+    if _is_textual(sample):
+        return False
+    first_bad = min(
+        (i for i in (sample.find(b"\x00"), _first_control(sample)) if i != -1), default=-1
+    )
+    head = sample[:first_bad] if first_bad != -1 else sample
+    return len(head) < TEXT_HEAD_BYTES or not _is_textual(head)
+
+
+def _first_control(sample: bytes) -> int:
+    for index, byte in enumerate(sample):
+        if byte < 32 and byte not in (9, 10, 12, 13, 27):
+            return index
+    return -1
+
+
+_STRAY_CONTROLS = bytes.maketrans(_CONTROL_BYTES, b" " * len(_CONTROL_BYTES))
 
 
 def parse(data: bytes | str) -> ParsedMessage:
@@ -46,6 +72,9 @@ def parse(data: bytes | str) -> ParsedMessage:
         return ParsedMessage(
             text="", notes=[*notes, "This is binary data, not a bounce message."], binary=True
         )
+    if not _is_textual(raw[:4096]) or b"\x00" in raw:
+        raw = raw.translate(_STRAY_CONTROLS)  # binary bytes in a returned original
+        data = raw
     stripped = raw.lstrip()
     if _HEADER_LINE.match(stripped) and (b"\n\n" in stripped or b"\r\n\r\n" in stripped):
         parsed = mimeparse.parse_mime(stripped)
@@ -65,7 +94,7 @@ def parse_text(text: str) -> ParsedMessage:
     parsed = ParsedMessage(text=body)
     if original:
         mimeparse.read_original_headers(original, parsed)
-    parsed.failures = failures_from_text(body)
+    parsed.failures = failures_from_body(body, parsed)
     _finish(parsed)
     return parsed
 

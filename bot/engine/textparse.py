@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-from bot.engine.parsed import Failure
+from bot.engine.jsonreport import json_report, looks_like_json_report
+from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.smtpcodes import EMAIL, find_codes
 
 MAX_LINE_CHARS = 4_000
@@ -144,6 +145,20 @@ _REMOTE_HOST = re.compile(
     re.IGNORECASE,
 )
 _CODE_LINE = re.compile(r"(?<![\w.])(?:[245]\.\d{1,3}\.\d{1,3}|[45]\d\d[ -])")
+
+
+def failures_from_body(body: str, parsed: ParsedMessage) -> list[Failure]:
+    """Failures of a report's text: a JSON notification if it is one, else the MTA layouts."""
+    if looks_like_json_report(body):
+        found = json_report(body)
+        if found is not None:
+            kind, failures = found
+            if kind == "feedback":
+                parsed.report_type = parsed.report_type or "feedback-report"
+            elif kind == "delivered":
+                return [Failure(recipient=None, diagnostic="", status="2.0.0", action="delivered")]
+            return failures
+    return failures_from_text(body)
 
 
 def failures_from_text(body: str) -> list[Failure]:

@@ -200,8 +200,9 @@ def test_mention_asks_explicitly_and_is_answered_once(slack: Harness) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "&lt;!channel&gt; &lt;!here&gt; &lt;@U0BOSS&gt; " + PASTE + " &amp; &lt;script&gt;",
+        PASTE + " &lt;!channel&gt; &lt;!here&gt; &lt;@U0BOSS&gt; &amp; &lt;script&gt;",
         "<!channel> <!here> <@U0BOSS> <!subteam^S1|@admins> " + PASTE,
+        PASTE + " <!channel> <!here> <@U0BOSS> <!subteam^S1|@admins>",
     ],
 )
 def test_mentions_in_a_paste_never_ping(slack: Harness, text: str) -> None:
@@ -211,8 +212,8 @@ def test_mentions_in_a_paste_never_ping(slack: Harness, text: str) -> None:
     payload = all_text(reply)
     for ping in ("<!channel>", "<!here>", "<@U0BOSS>", "<!subteam", "<script>"):
         assert ping not in payload
-    if text.startswith("&lt;"):
-        assert "&lt;!channel&gt;" in payload  # shown as text
+    if "&lt;!channel&gt;" in text:
+        assert "&lt;!channel&gt;" in payload  # the server's reply is quoted whole, as text
 
 
 def test_forged_signature_is_rejected(slack: Harness) -> None:

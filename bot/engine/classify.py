@@ -1,0 +1,115 @@
+"""The reason of one failure, decided in a fixed order (a generic code never outvotes the words).
+
+1. A provider or MTA entry that matches with high confidence: its marker, or its own sentence.
+2. The reason lexicon on the server's diagnostic text (strong and fair phrases).
+3. A specific enhanced status code (X.1.1, X.2.2, X.4.7 ...), through its registry entry.
+4. A weaker sign: a hint word of the lexicon, a looser entry match, the SMTP stage.
+5. The generic fallback: a generic code's meaning (X.0.0, X.7.1, X.5.x, X.3.0), else `undefined`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.engine.lexicon import Hit, Lexicon
+from bot.engine.matcher import Match, MatchResult, x_form
+from bot.knowledge import KnowledgeBase
+
+ENTRY_STRONG = 0.88
+"""An entry's text match this good is the provider's own sentence: it decides the reason."""
+ENTRY_CERTAIN = 0.95
+"""Closer than this, the entry decides even against a decisive lexicon phrase."""
+LEXICON_FAIR = 0.6
+"""A lexicon hit at least this decisive outranks a specific status code."""
+ENTRY_LOOSE = 0.7
+"""A looser entry match still beats the SMTP stage and generic codes."""
+GENERIC_DETAILS = frozenset({"0"})
+GENERIC_CODES = frozenset({"X.7.1", "X.3.0"})
+"""Besides X.n.0 and X.5.x: codes servers send for almost anything."""
+STAGE_REASONS = {"mail": "rejected", "connect": "blocked", "helo": "blocked"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reason: str
+    step: str
+    """Which rule decided: entry, lexicon, code, hint, stage, generic or none."""
+    confidence: float
+    match: Match | None = None
+    hit: Hit | None = None
+
+
+def is_generic_status(status: str | None) -> bool:
+    if not status:
+        return True
+    _, subject, detail = status.split(".")
+    return detail in GENERIC_DETAILS or subject == "5" or x_form(status) in GENERIC_CODES
+
+
+class ReasonClassifier:
+    """Decides reasons with one knowledge base's lexicon and code entries."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.lexicon = Lexicon(kb.lexicon)
+        self._code_reason: dict[str, str] = {}
+        for entry in kb.entries:
+            if entry.fallback and entry.id.startswith(("code-", "reply-")):
+                for code in entry.codes:
+                    self._code_reason.setdefault(code, entry.reason)
+
+    def code_reason(self, code: str | None) -> str | None:
+        """The reason a code's registry entry gives (enhanced codes in X form, reply codes)."""
+        if not code:
+            return None
+        return self._code_reason.get(x_form(code) if "." in code else code)
+
+    @staticmethod
+    def _entry_decides(match: Match, hit: Hit | None) -> bool:
+        """A marker, or the provider's own sentence, unless a decisive phrase says otherwise."""
+        if match.via == "marker":
+            return True
+        if match.evidence < ENTRY_STRONG:
+            return False
+        overruled = hit is not None and hit.weight >= 1.0 and hit.reason != match.entry.reason
+        return not overruled or match.evidence >= ENTRY_CERTAIN
+
+    def classify(
+        self,
+        text: str,
+        status: str | None,
+        reply_code: str | None,
+        ranked: MatchResult,
+        stage: str | None = None,
+    ) -> Verdict:
+        words = [m for m in ranked.ranked if m.via != "code" and not m.entry.fallback]
+        best_entry = max(words, key=lambda m: m.evidence, default=None)
+        hit = self.lexicon.best(text, stage) if text else None
+        # 1. the provider's own words or marker
+        if best_entry is not None and self._entry_decides(best_entry, hit):
+            return Verdict(
+                best_entry.entry.reason, "entry", min(1.0, best_entry.evidence), best_entry
+            )
+        # 2. the lexicon
+        code_reason = None if is_generic_status(status) else self.code_reason(status)
+        if hit is not None and hit.weight >= LEXICON_FAIR:
+            agree = 0.1 if code_reason == hit.reason else 0.0
+            return Verdict(hit.reason, "lexicon", min(1.0, 0.5 + 0.4 * hit.weight + agree), hit=hit)
+        # 3. a specific status code
+        if code_reason is not None:
+            return Verdict(code_reason, "code", 0.75)
+        # 4. weaker signs
+        if hit is not None:
+            return Verdict(hit.reason, "hint", 0.5 + 0.4 * hit.weight, hit=hit)
+        if best_entry is not None and best_entry.evidence >= ENTRY_LOOSE:
+            return Verdict(best_entry.entry.reason, "entry", best_entry.evidence * 0.9, best_entry)
+        if stage in STAGE_REASONS and (reply_code or status or "5")[0] in "45":
+            return Verdict(STAGE_REASONS[stage], "stage", 0.55)
+        # 5. generic meanings: an MTA's wrapper text or heading, a generic code
+        wrapper = next((m for m in ranked.ranked if m.via != "code" and m.entry.fallback), None)
+        if wrapper is not None and wrapper.evidence >= ENTRY_LOOSE:
+            return Verdict(wrapper.entry.reason, "generic", 0.5, wrapper)
+        generic = self.code_reason(status) or self.code_reason(reply_code)
+        if generic is not None:
+            return Verdict(generic, "generic", 0.45)
+        return Verdict("undefined", "none", 0.0)

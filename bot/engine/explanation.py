@@ -1,0 +1,61 @@
+"""Which knowledge entry explains a decided reason: the matching specific entry when it agrees and
+its provider is evidenced, else the reason's own generic entry."""
+
+from __future__ import annotations
+
+from bot.engine.matcher import Match, MatchResult
+from bot.knowledge import Entry, KnowledgeBase
+
+OWN_SENTENCE = 0.9
+"""A text match this close to a long pattern is the provider's own sentence: evidence enough."""
+OWN_SENTENCE_WORDS = 5
+SHOWN_TEXT_MIN = 0.7
+"""A specific entry found by text is shown only when its words match at least this well."""
+
+
+def provider_evidenced(match: Match, providers: frozenset[str], own_code: bool = False) -> bool:
+    """May this entry (and the provider name in its title) be shown for this bounce?
+
+    Yes when nothing names a provider, when the bounce carries one of its markers or host names,
+    when the text is the provider's own long sentence, or when the status is a code only this
+    provider uses (not in the IANA registry, listed by the entry).
+    """
+    entry = match.entry
+    if not entry.providers or match.via == "marker" or own_code:
+        return True
+    if providers.intersection(entry.providers):
+        return True
+    return match.evidence >= OWN_SENTENCE and match.pattern_words >= OWN_SENTENCE_WORDS
+
+
+def explanation_entry(
+    reason: str,
+    ranked: MatchResult,
+    kb: KnowledgeBase,
+    providers: frozenset[str],
+    status: str | None = None,
+) -> Entry | None:
+    """The entry whose explanation and steps are shown for this reason."""
+    unregistered = status is not None and kb.get(f"code-x.{status.split('.', 1)[1]}") is None
+    for match in ranked.ranked:
+        entry = match.entry
+        if entry.reason != reason or (entry.fallback and match.via == "code"):
+            continue
+        if match.via == "code":
+            # Found by its code alone: only a provider's entry whose provider is evidenced.
+            if entry.providers and (
+                providers.intersection(entry.providers) or (unregistered and status in entry.codes)
+            ):
+                return entry
+            continue
+        own_code = unregistered and status in entry.codes
+        if match.evidence >= SHOWN_TEXT_MIN and provider_evidenced(match, providers, own_code):
+            return entry
+    generic = kb.get(f"reason-{reason}")
+    if generic is not None:
+        return generic
+    # A knowledge file without generic entries: the code's registry entry, if it agrees.
+    for match in ranked.ranked:
+        if match.entry.fallback and match.entry.reason == reason:
+            return match.entry
+    return None

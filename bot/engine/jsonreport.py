@@ -1,0 +1,164 @@
+"""Bounce notifications as JSON, pasted or inside an e-mail body: Amazon SES (SNS notifications and
+event publishing), SendGrid and Mailgun events, Postmark bounce webhooks."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from bot.engine.parsed import Failure
+from bot.engine.smtpcodes import find_codes
+
+MAX_JSON_CHARS = 500_000
+_SIGNS = ('"notificationtype"', '"eventtype"', '"bouncetype"', '"event"', '"recordtype"')
+
+
+def looks_like_json_report(text: str) -> bool:
+    head = text[:20_000].lower()
+    return "{" in head and any(sign in head for sign in _SIGNS)
+
+
+def json_report(text: str) -> tuple[str, list[Failure]] | None:
+    """(kind, failures) of the first JSON notification in the text, or None.
+
+    kind is bounce, feedback (a complaint) or delivered.
+    """
+    for document in _documents(text[:MAX_JSON_CHARS]):
+        found = _read(document)
+        if found is not None:
+            return found
+    return None
+
+
+def _documents(text: str) -> list[Any]:
+    """JSON values in the text: the whole text, else each top-level {...} in it (SNS wraps the
+    notification as a string in "Message", which is decoded too)."""
+    decoder = json.JSONDecoder()
+    out: list[Any] = []
+    start = text.find("{")
+    while start != -1 and len(out) < 5:
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except ValueError:
+            start = text.find("{", start + 1)
+            continue
+        out.append(value)
+        if isinstance(value, dict) and isinstance(value.get("Message"), str):
+            with contextlib.suppress(ValueError):
+                out.append(json.loads(value["Message"]))
+        start = text.find("{", end)
+    return out
+
+
+def _read(doc: Any) -> tuple[str, list[Failure]] | None:
+    if isinstance(doc, list):
+        for item in doc:
+            found = _read(item)
+            if found is not None:
+                return found
+        return None
+    if not isinstance(doc, dict):
+        return None
+    keys = {k.lower(): k for k in doc}
+    kind = str(doc.get(keys.get("notificationtype", ""), doc.get(keys.get("eventtype", ""), "")))
+    if kind.lower() in ("bounce", "complaint", "delivery"):
+        return _ses(doc, kind.lower())
+    if "event" in keys and ("reason" in keys or "delivery-status" in keys or "email" in keys):
+        return _event(doc)
+    if "recordtype" in keys or ("type" in keys and "description" in keys):
+        return _postmark(doc)
+    return None
+
+
+def _ses(doc: dict[str, Any], kind: str) -> tuple[str, list[Failure]]:
+    if kind == "complaint":
+        return "feedback", []
+    if kind == "delivery":
+        return "delivered", []
+    bounce = doc.get("bounce") or {}
+    sub_type = str(bounce.get("bounceSubType") or "")
+    failures = []
+    for item in bounce.get("bouncedRecipients") or []:
+        if not isinstance(item, dict):
+            continue
+        diagnostic = str(item.get("diagnosticCode") or "")
+        if ";" in diagnostic[:12]:
+            diagnostic = diagnostic.split(";", 1)[1].strip()
+        if not diagnostic and sub_type in ("Suppressed", "OnAccountSuppressionList"):
+            diagnostic = (
+                "Amazon SES has suppressed sending to this address because it has a recent "
+                "history of bouncing as an invalid address (suppression list)."
+            )
+        codes = find_codes(diagnostic)
+        failures.append(
+            Failure(
+                recipient=_address(item.get("emailAddress")),
+                diagnostic=diagnostic or f"{bounce.get('bounceType', '')} {sub_type}".strip(),
+                status=str(item.get("status") or "") or codes.status,
+                reply_code=codes.reply_code,
+                action=str(item.get("action") or "") or None,
+                remote_mta=str(bounce.get("remoteMtaIp") or "") or None,
+            )
+        )
+    return "bounce", failures
+
+
+def _event(doc: dict[str, Any]) -> tuple[str, list[Failure]] | None:
+    event = str(doc.get("event") or "").lower()
+    if event in ("delivered",):
+        return "delivered", []
+    if event in ("spamreport", "complained"):
+        return "feedback", []
+    if event not in ("bounce", "bounced", "dropped", "deferred", "failed", "blocked"):
+        return None
+    status = doc.get("delivery-status") if isinstance(doc.get("delivery-status"), dict) else {}
+    diagnostic = " ".join(
+        str(part)
+        for part in (
+            doc.get("reason"),
+            status.get("message"),
+            status.get("description"),
+        )
+        if part
+    )
+    codes = find_codes(diagnostic)
+    reply = str(status.get("code") or "") or codes.reply_code
+    enhanced = str(doc.get("status") or "") or codes.status
+    if enhanced and not enhanced[:1].isdigit():
+        enhanced = codes.status
+    failure = Failure(
+        recipient=_address(doc.get("email") or doc.get("recipient")),
+        diagnostic=diagnostic,
+        status=enhanced or None,
+        reply_code=reply if reply and reply.isdigit() else None,
+        action="delayed" if event == "deferred" or doc.get("severity") == "temporary" else None,
+    )
+    return "bounce", [failure]
+
+
+def _postmark(doc: dict[str, Any]) -> tuple[str, list[Failure]] | None:
+    kind = str(doc.get("RecordType") or doc.get("Type") or "")
+    if kind == "SpamComplaint":
+        return "feedback", []
+    if kind == "Delivery":
+        return "delivered", []
+    diagnostic = " ".join(str(doc.get(k) or "") for k in ("Details", "Description")).strip()
+    if not diagnostic:
+        return None
+    codes = find_codes(diagnostic)
+    failure = Failure(
+        recipient=_address(doc.get("Email")),
+        diagnostic=diagnostic,
+        status=codes.status,
+        reply_code=codes.reply_code,
+        action="delayed" if kind in ("SoftBounce", "Transient") else None,
+    )
+    return "bounce", [failure]
+
+
+def _address(value: Any) -> str | None:
+    text = str(value or "").strip().strip("<>")
+    if "<" in text and ">" in text:
+        text = text[text.rfind("<") + 1 : text.rfind(">")]
+    return text.lower() if text.count("@") == 1 else None
