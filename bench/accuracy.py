@@ -23,10 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.engine.detect import looks_like_bounce  # noqa: E402
-from bot.engine.diagnose import analyze  # noqa: E402
+from bot.engine.diagnose import Diagnosis, analyze  # noqa: E402
+from bot.engine.explanation import OWN_SENTENCE, OWN_SENTENCE_WORDS  # noqa: E402
 from bot.engine.matcher import PROVIDER_MARKERS, Matcher, detect_providers  # noqa: E402
 from bot.explain import matcher_for  # noqa: E402
-from bot.knowledge import KnowledgeStore  # noqa: E402
+from bot.knowledge import Entry, KnowledgeStore  # noqa: E402
 
 REAL = ROOT / "tests" / "data" / "realcorpus"
 TEAM = ROOT / "tests" / "data" / "corpus"
@@ -106,6 +107,24 @@ def _named_without_evidence(providers: tuple[str, ...], data: bytes | str) -> st
     return providers[0]
 
 
+def _own_sentence(entry: Entry, top: Diagnosis, matcher: Matcher) -> bool:
+    """The bounce carries the entry's marker, quotes a sentence only this provider writes, or a
+    code only it uses (see bot/engine/explanation.py)."""
+    for match in matcher.match(top.diagnostic or "", top.status, top.reply_code).ranked:
+        if match.entry is entry and match.via == "marker":
+            return True
+        if match.entry is entry:
+            own_code = (
+                bool(top.status)
+                and matcher.kb.get("code-x." + top.status.split(".", 1)[1]) is None
+                and top.status in entry.codes
+            )
+            return own_code or (
+                match.evidence >= OWN_SENTENCE and match.pattern_words >= OWN_SENTENCE_WORDS
+            )
+    return False
+
+
 def evaluate(samples: list[Sample], matcher: Matcher) -> list[Outcome]:
     outcomes = []
     for sample in samples:
@@ -115,14 +134,10 @@ def evaluate(samples: list[Sample], matcher: Matcher) -> list[Outcome]:
             outcomes.append(Outcome(sample, "(not a bounce)", None, None))
             continue
         providers = top.entry.providers if top.entry else ()
-        outcomes.append(
-            Outcome(
-                sample,
-                top.reason,
-                top.temporary,
-                _named_without_evidence(providers, sample.data),
-            )
-        )
+        unevidenced = _named_without_evidence(providers, sample.data)
+        if unevidenced and top.entry is not None and _own_sentence(top.entry, top, matcher):
+            unevidenced = None  # its own sentence, code or marker
+        outcomes.append(Outcome(sample, top.reason, top.temporary, unevidenced))
     return outcomes
 
 

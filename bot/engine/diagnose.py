@@ -15,6 +15,7 @@ from bot.engine.detect import (
 )
 from bot.engine.explanation import explanation_entry
 from bot.engine.extract import (
+    is_final_report,
     says_gave_up,
     says_gave_up_retrying,
     says_retrying,
@@ -146,6 +147,8 @@ class Context:
     stage: str | None
     retrying: bool
     gave_up: bool
+    final: bool
+    """The report is a final one (not a delay warning): the sending server stopped trying."""
 
     @classmethod
     def of(cls, parsed: ParsedMessage) -> Context:
@@ -155,9 +158,10 @@ class Context:
         return cls(
             text=parsed.text,
             providers=detect_providers(f"{head} {parsed.sender} {remotes}"),
-            stage=smtp_stage(head) if len(parsed.failures) <= 1 else None,
+            stage=smtp_stage(head, only=True),
             retrying=says_retrying(notice),
             gave_up=says_gave_up(notice),
+            final=is_final_report(notice),
         )
 
 
@@ -227,8 +231,8 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
 
 def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Diagnosis:
     """One recipient's failure: reason (classify), then the entry that explains it."""
-    text = failure.diagnostic or context.text[:2000]
-    stage = smtp_stage(failure.diagnostic) or context.stage
+    text = failure.diagnostic or failure.context or context.text[:2000]
+    stage = smtp_stage(failure.diagnostic) or smtp_stage(failure.context) or context.stage
     ranked = matcher.match(text, failure.status, failure.reply_code, context.providers)
     verdict = matcher.classifier.classify(text, failure.status, failure.reply_code, ranked, stage)
     temporary = is_temporary(failure, context, text)
@@ -286,7 +290,7 @@ def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:
         return False
     if says_retrying(text) or context.retrying:
         return True
-    if context.gave_up:
+    if context.gave_up or context.final:
         return False
     code_class = (failure.reply_code or failure.status or "")[:1]
     if code_class in ("4", "5"):

@@ -38,15 +38,19 @@ _STAGE_NAMES = {
 }
 
 
-def smtp_stage(text: str) -> str | None:
-    """The SMTP command a refusal answered (connect, helo, mail, rcpt, data), if the text says."""
-    last = None
-    for match in _STAGE.finditer(text[:20_000]):
-        last = match  # a transcript's last command is the one refused
-    if last is None:
+def smtp_stage(text: str, *, only: bool = False) -> str | None:
+    """The SMTP command a refusal answered (connect, helo, mail, rcpt, data), if the text says.
+
+    A transcript's last command is the one refused. With `only`, a text that names several
+    different stages (a report about several recipients) gives None.
+    """
+    stages = [
+        _STAGE_NAMES.get(" ".join(next(g for g in match.groups() if g).lower().split()))
+        for match in _STAGE.finditer(text[:20_000])
+    ]
+    if not stages or (only and len(set(stages)) > 1):
         return None
-    said = next(g for g in last.groups() if g)
-    return _STAGE_NAMES.get(" ".join(said.lower().split()))
+    return stages[-1]
 
 
 # The sending server says it keeps trying, or that it gave up.
@@ -86,6 +90,22 @@ def says_gave_up_retrying(text: str) -> bool:
 
 def says_retrying(text: str) -> bool:
     return bool(RETRYING.search(text[:20_000]))
+
+
+# A final report: the sending server stopped trying (as opposed to a delay warning).
+FINAL_REPORT = re.compile(
+    r"could not be delivered to one or more|(?:could ?n[o']t|was ?n[o']t|wasn't|were not) "
+    r"(?:be )?delivered to|delivery (?:has )?failed|failed permanently|permanent(?:ly)? "
+    r"(?:error|failure|fatal)|returning message to sender|undeliverable|mail delivery failed|"
+    r"unable to deliver (?:your|the) message|returned mail|message not delivered|"
+    r"delivery to the following recipients? failed|nicht zugestellt werden|non remis|"
+    r"no se (?:ha )?pudo entregar|non è stato possibile recapitare|配信できませんでした|не доставлено",
+    re.IGNORECASE,
+)
+
+
+def is_final_report(text: str) -> bool:
+    return bool(FINAL_REPORT.search(text[:20_000]))
 
 
 def says_gave_up(text: str) -> bool:

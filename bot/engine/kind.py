@@ -9,7 +9,10 @@ from bot.engine.parsed import ParsedMessage
 
 # Subjects and opening lines that bounce generators use, in the languages users paste.
 BOUNCE_SUBJECT = re.compile(
-    r"undeliver|undelivered mail|returned mail|mail delivery (?:failed|failure|subsystem)|"
+    r"undeliver|undelivered mail|returned mail|mail delivery (?:failed|failure|subsystem|problem)|"
+    r"mail failure|failure delivering|failed delivery|delivery (?:failed|failure|problem)|"
+    r"delivery status notification|warning: message .{0,200}delayed|delayed mail|"
+    r"nondeliverable|delivery report|\bbounced? (?:mail|message|notice)|"
     r"delivery status notification \((?:failure|delay)\)|delivery failure|failure notice|"
     r"non[- ]?delivery|delivery has failed|could\s+not\s+be\s+delivered|couldn't\s+be\s+delivered|"
     r"message not delivered|delivery incomplete|nicht zustellbar|unzustellbar|non remis|"
@@ -21,6 +24,12 @@ BOUNCE_SUBJECT = re.compile(
     r"no (?:se )?(?:ha )?pud(?:o|ieron) (?:ser )?entregar|non è stato possibile recapitare|"
     r"não (?:pôde|foi possível) ser entregue|配信できませんでした|не (?:может быть|удалось) достав|"
     r"无法(?:送达|投递)|\"notificationtype\"\s*:\s*\"bounce\"",
+    re.IGNORECASE,
+)
+# Who sends bounces: a mailer daemon, postmaster or "Mail Delivery System/Subsystem".
+DAEMON = re.compile(
+    r"mailer[-_ ]?daemon|\bpostmaster@|mail delivery (?:system|subsystem|service)|"
+    r"\bmail administrator\b|\bmaildelivery@|\bbounces?@|\bMAILER@",
     re.IGNORECASE,
 )
 VACATION = re.compile(
@@ -64,7 +73,7 @@ def message_kind(parsed: ParsedMessage) -> str:
     if parsed.report_type == "disposition-notification":
         return "delivered"
     subject = parsed.subject
-    if BOUNCE_SUBJECT.search(subject):
+    if BOUNCE_SUBJECT.search(subject) or DAEMON.search(parsed.sender):
         return "bounce"
     is_report = parsed.report_type == "delivery-status" or _has_failure_code(parsed)
     if (

@@ -15,6 +15,8 @@ class Failure:
     reply_code: str | None = None
     action: str | None = None
     remote_mta: str | None = None
+    context: str = ""
+    """The report's own words about this recipient, besides the server's diagnostic."""
 
 
 @dataclass

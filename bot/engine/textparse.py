@@ -95,7 +95,7 @@ def join_continuations(lines: list[str]) -> list[str]:
 
 
 _ORIGINAL_MARKERS = re.compile(
-    r"^[ \t]{0,20}(?:original message headers:?|-{0,40} ?This is a copy of the message|"
+    r"^[ \t]{0,20}(?:original message headers:?|-{0,40} ?This is a copy of (?:the|your) message|"
     r"-{0,40} ?The header of the original message is following|Original-Envelope-Id:|"
     r"[- ]{0,40}Below this line is a copy of the message|Text of returned message follows|"
     r"Original message follows|-{2,40} ?(?:original|returned|forwarded) message ?-{2,40}|"
