@@ -26,6 +26,8 @@ ENTRY_LOOSE = 0.7
 GENERIC_DETAILS = frozenset({"0"})
 GENERIC_CODES = frozenset({"X.7.1", "X.3.0"})
 """Besides X.n.0 and X.5.x: codes servers send for almost anything."""
+SENDER_REASONS = frozenset({"rejected"})
+ADDRESS_REASONS = frozenset({"userunknown", "hostunknown"})
 STAGE_REASONS = {"mail": "rejected", "connect": "blocked", "helo": "blocked"}
 
 
@@ -44,6 +46,14 @@ def is_generic_status(status: str | None) -> bool:
         return True
     _, subject, detail = status.split(".")
     return detail in GENERIC_DETAILS or subject == "5" or x_form(status) in GENERIC_CODES
+
+
+def _codes_agree(match: Match, status: str | None) -> bool:
+    """A specific status that the entry does not list means another server used like words."""
+    enhanced = [c for c in match.entry.codes if "." in c]
+    if is_generic_status(status) or not enhanced or status is None:
+        return True
+    return status in enhanced or x_form(status) in enhanced
 
 
 class ReasonClassifier:
@@ -85,13 +95,20 @@ class ReasonClassifier:
         words = [m for m in ranked.ranked if m.via != "code" and not m.entry.fallback]
         best_entry = max(words, key=lambda m: m.evidence, default=None)
         hit = self.lexicon.best(text, stage) if text else None
-        # 1. the provider's own words or marker
-        if best_entry is not None and self._entry_decides(best_entry, hit):
+        code_reason = None if is_generic_status(status) else self.code_reason(status)
+        # 1. the provider's own words or marker (with the provider's own code, if it has one)
+        if (
+            best_entry is not None
+            and self._entry_decides(best_entry, hit)
+            and (best_entry.via == "marker" or _codes_agree(best_entry, status))
+        ):
             return Verdict(
                 best_entry.entry.reason, "entry", min(1.0, best_entry.evidence), best_entry
             )
+        # An envelope-sender code (X.1.7, X.1.8) says whose address the words are about.
+        if code_reason in SENDER_REASONS and hit is not None and hit.reason in ADDRESS_REASONS:
+            return Verdict(code_reason, "code", 0.8, hit=hit)
         # 2. the lexicon
-        code_reason = None if is_generic_status(status) else self.code_reason(status)
         if hit is not None and hit.weight >= LEXICON_FAIR:
             agree = 0.1 if code_reason == hit.reason else 0.0
             return Verdict(hit.reason, "lexicon", min(1.0, 0.5 + 0.4 * hit.weight + agree), hit=hit)

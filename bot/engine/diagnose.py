@@ -236,12 +236,15 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     ranked = matcher.match(text, failure.status, failure.reply_code, context.providers)
     verdict = matcher.classifier.classify(text, failure.status, failure.reply_code, ranked, stage)
     temporary = is_temporary(failure, context, text)
+    is_delay_notice = failure.action == "delayed" or (
+        temporary is True and (context.retrying or says_retrying(text))
+    )
     reason, confidence = verdict.reason, verdict.confidence
     gave_up_on_retries = failure.action == "failed" and (failure.status or "")[:1] == "4"
     if temporary is False and (gave_up_on_retries or says_gave_up_retrying(text)):
         # The sending server retried a temporary error until it gave up: the message expired.
         reason, confidence = "expired", max(confidence, 0.8)
-    elif temporary and verdict.step in ("generic", "none", "stage"):
+    elif is_delay_notice and verdict.step in ("generic", "none", "stage"):
         # A delay notice that names no cause: the message is waiting in the sender's queue.
         reason, confidence = "expired", max(confidence, 0.6)
     if (failure.reply_code or failure.status or "")[:1] == "2" and verdict.step in (
@@ -256,6 +259,9 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
         inferred = bool(status or reply_code)
     if temporary is None and entry is not None and verdict.step == "entry":
         temporary = entry.temporary
+    if temporary is None and reason not in NOT_FAILURES:
+        # No code and no wording: what this kind of failure usually is.
+        temporary = reason in USUALLY_TEMPORARY
     certain = confidence >= CERTAIN
     alternatives = (
         ()
@@ -280,6 +286,9 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
         alternatives=alternatives,
         step=verdict.step,
     )
+
+
+USUALLY_TEMPORARY = frozenset({"speeding", "toomanyconn", "systemfull"})
 
 
 def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:
