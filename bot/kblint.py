@@ -35,11 +35,15 @@ def lint(kb: KnowledgeBase, matcher: Matcher | None = None) -> list[Finding]:
 
 def _generic_entries(kb: KnowledgeBase) -> list[Finding]:
     """Every failure reason needs its generic entry: the explanation when no specific one fits."""
-    return [
-        Finding("warning", f"reason-{reason}", "missing: the generic entry of this reason")
+    missing = [
+        reason
         for reason in REASONS
         if reason not in NOT_FAILURES and kb.get(f"reason-{reason}") is None
     ]
+    if not missing:
+        return []
+    message = f"no generic entry (reason-<reason>) for {', '.join(missing)}"
+    return [Finding("warning", "reason-*", message)]
 
 
 def _examples(kb: KnowledgeBase, matcher: Matcher) -> list[Finding]:
@@ -56,16 +60,19 @@ def _examples(kb: KnowledgeBase, matcher: Matcher) -> list[Finding]:
         for number, example in enumerate(entry.examples, 1):
             analysis = analyze(example, matcher)
             top = analysis.diagnoses[0] if analysis.diagnoses else None
-            if top is None or (top.id != entry.id and not _unattributed(entry, top)):
+            if top is None or not reaches(entry, top):
                 got = f"{top.id} ({top.reason})" if top else "nothing"
                 out.append(Finding("error", entry.id, f"example {number} is diagnosed as {got}"))
     return out
 
 
-def _unattributed(entry: Entry, top: Diagnosis) -> bool:
-    """The example has the entry's reason but nothing in it names the entry's provider, so the
-    reason's generic entry explains it: a provider is named only on evidence."""
-    return bool(entry.providers) and top.reason == entry.reason and top.id.startswith("reason-")
+def reaches(entry: Entry, top: Diagnosis) -> bool:
+    """Is an example of this entry answered as it should be? By the entry itself, or, when
+    nothing in the example names the entry's provider, by the reason's generic entry (a provider
+    is named only on evidence)."""
+    if top.id == entry.id:
+        return True
+    return bool(entry.providers) and top.reason == entry.reason and top.id == f"reason-{top.reason}"
 
 
 def _fallback_reached(entry: Entry, matcher: Matcher) -> list[Finding]:

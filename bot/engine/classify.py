@@ -19,6 +19,8 @@ ENTRY_STRONG = 0.88
 """An entry's text match this good is the provider's own sentence: it decides the reason."""
 ENTRY_CERTAIN = 0.95
 """Closer than this, the entry decides even against a decisive lexicon phrase."""
+OWN_WORDS = 5
+"""A pattern this long that matches almost exactly is the provider's own sentence."""
 LEXICON_FAIR = 0.6
 """A lexicon hit at least this decisive outranks a specific status code."""
 ENTRY_LOOSE = 0.7
@@ -63,10 +65,19 @@ class ReasonClassifier:
         self.kb = kb
         self.lexicon = Lexicon(kb.lexicon)
         self._code_reason: dict[str, str] = {}
+        specific: dict[str, set[str]] = {}
         for entry in kb.entries:
             if entry.fallback and entry.id.startswith(("code-", "reply-")):
                 for code in entry.codes:
                     self._code_reason.setdefault(code, entry.reason)
+            elif not entry.fallback:
+                for code in entry.codes:
+                    if "." in code:
+                        specific.setdefault(x_form(code), set()).add(entry.reason)
+        # Codes the registry entries do not cover: the reason the knowledge's entries agree on.
+        for code, reasons in specific.items():
+            if len(reasons) == 1 and code not in self._code_reason:
+                self._code_reason[code] = next(iter(reasons))
 
     def code_reason(self, code: str | None) -> str | None:
         """The reason a code's registry entry gives (enhanced codes in X form, reply codes)."""
@@ -100,7 +111,11 @@ class ReasonClassifier:
         if (
             best_entry is not None
             and self._entry_decides(best_entry, hit)
-            and (best_entry.via == "marker" or _codes_agree(best_entry, status))
+            and (
+                best_entry.via == "marker"
+                or (best_entry.evidence >= ENTRY_CERTAIN and best_entry.pattern_words >= OWN_WORDS)
+                or _codes_agree(best_entry, status)
+            )
         ):
             return Verdict(
                 best_entry.entry.reason, "entry", min(1.0, best_entry.evidence), best_entry
@@ -115,7 +130,10 @@ class ReasonClassifier:
         # 3. a specific status code
         if code_reason is not None:
             return Verdict(code_reason, "code", 0.75)
-        # 4. weaker signs
+        # 4. weaker signs (an MTA's own heading or wrapper, quoted whole, before a hint word)
+        wrapper = next((m for m in ranked.ranked if m.via != "code" and m.entry.fallback), None)
+        if wrapper is not None and wrapper.evidence >= ENTRY_CERTAIN:
+            return Verdict(wrapper.entry.reason, "generic", 0.5, wrapper)
         if hit is not None:
             return Verdict(hit.reason, "hint", 0.5 + 0.4 * hit.weight, hit=hit)
         if best_entry is not None and best_entry.evidence >= ENTRY_LOOSE:
@@ -123,7 +141,6 @@ class ReasonClassifier:
         if stage in STAGE_REASONS and (reply_code or status or "5")[0] in "45":
             return Verdict(STAGE_REASONS[stage], "stage", 0.55)
         # 5. generic meanings: an MTA's wrapper text or heading, a generic code
-        wrapper = next((m for m in ranked.ranked if m.via != "code" and m.entry.fallback), None)
         if wrapper is not None and wrapper.evidence >= ENTRY_LOOSE:
             return Verdict(wrapper.entry.reason, "generic", 0.5, wrapper)
         generic = self.code_reason(status) or self.code_reason(reply_code)

@@ -131,7 +131,8 @@ REFUSAL_PHRASES = (
     "не существует",
     "отклонено",
 )
-_QUOTED = re.compile(r"[\"“”«»`'][^\"“”«»`']{3,}[\"“”«»`']")
+# A quotation, not an apostrophe: the marks stand outside words ("couldn't ... don't" is none).
+_QUOTED = re.compile(r"(?<!\w)[\"“”«»`'][^\"“”«»`']{3,}[\"“”«»`'](?!\w)")
 _OPENERS = re.compile(
     r"^(?:i|i'm|we|we're|our|my|just|ok|okay|so|if|what|what's|whats|why|how|does|do|did|is|are|"
     r"can|could|should|would|anyone|anybody|hey|hi|fyi|btw|got|pls|please|lol|ich|wir|on|est-ce|"

@@ -13,7 +13,7 @@ from bot.engine.detect import (
     is_talk,
     looks_like_bounce,
 )
-from bot.engine.explanation import explanation_entry
+from bot.engine.explanation import OWN_SENTENCE, explanation_entry
 from bot.engine.extract import (
     is_final_report,
     says_gave_up,
@@ -26,6 +26,7 @@ from bot.engine.kind import message_kind
 from bot.engine.matcher import CERTAIN, Matcher, detect_providers
 from bot.engine.parse import parse
 from bot.engine.parsed import Failure, ParsedMessage
+from bot.engine.textnorm import normalize
 from bot.engine.textparse import diagnostic_lines
 from bot.knowledge import Entry
 from bot.reasons import NOT_FAILURES
@@ -170,7 +171,27 @@ def is_chat_talk(text: str, matcher: Matcher) -> bool:
     stripped = text.strip()
     if "\n" in stripped or len(stripped) > TALK_MAX_CHARS:
         return False
+    if is_own_sentence(stripped, matcher):
+        return False  # a provider's sentence pasted alone (Gmail's may start "We weren't ...")
     return is_talk(stripped) or not looks_like_bounce(stripped, matcher)
+
+
+OWN_SHARE = 0.5
+"""How much of a talk-like line a provider's sentence must make up to count as pasted."""
+
+
+def is_own_sentence(text: str, matcher: Matcher) -> bool:
+    """The text is (mostly) a sentence a knowledge entry holds: a server's own words."""
+    if text.rstrip().endswith("?"):
+        return False
+    candidates = matcher.text_candidates(text)
+    if not candidates or candidates[0][1] < OWN_SENTENCE:
+        return False
+    if not is_talk(text):
+        return True
+    # Talk-like openings ("We weren't able to find ...") count when the sentence is most of it.
+    size = len(normalize(text))
+    return any(len(p) >= OWN_SHARE * size for p in candidates[0][0].normalized_patterns)
 
 
 def has_failure_wording(text: str, matcher: Matcher) -> bool:

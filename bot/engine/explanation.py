@@ -42,7 +42,10 @@ def explanation_entry(
         if entry.reason != reason or (entry.fallback and match.via == "code"):
             continue
         if match.via == "code":
-            # Found by its code alone: only a provider's entry whose provider is evidenced.
+            # Found by its code alone: an entry naming no provider that lists this very code,
+            # or a provider's entry whose provider is evidenced.
+            if not entry.providers and status is not None and status in entry.codes:
+                return entry
             if entry.providers and (
                 providers.intersection(entry.providers) or (unregistered and status in entry.codes)
             ):

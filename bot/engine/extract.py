@@ -53,6 +53,11 @@ def smtp_stage(text: str, *, only: bool = False) -> str | None:
     return stages[-1]
 
 
+def _flat(text: str) -> str:
+    """The text's start with line breaks and runs of blanks folded (wording spans lines)."""
+    return " ".join(text[:20_000].split())
+
+
 # The sending server says it keeps trying, or that it gave up.
 RETRYING = re.compile(
     r"\b(?:will (?:continue to |keep )?(?:retry|re-?try|try again|attempt|keep trying|be retried)|"
@@ -85,11 +90,11 @@ EXPIRED = re.compile(
 
 
 def says_gave_up_retrying(text: str) -> bool:
-    return bool(EXPIRED.search(text[:20_000]))
+    return bool(EXPIRED.search(_flat(text)))
 
 
 def says_retrying(text: str) -> bool:
-    return bool(RETRYING.search(text[:20_000]))
+    return bool(RETRYING.search(_flat(text)))
 
 
 # A final report: the sending server stopped trying (as opposed to a delay warning).
@@ -105,11 +110,11 @@ FINAL_REPORT = re.compile(
 
 
 def is_final_report(text: str) -> bool:
-    return bool(FINAL_REPORT.search(text[:20_000]))
+    return bool(FINAL_REPORT.search(_flat(text)))
 
 
 def says_gave_up(text: str) -> bool:
-    return bool(GAVE_UP.search(text[:20_000]))
+    return bool(GAVE_UP.search(_flat(text)))
 
 
 # Where a server's own reply starts inside a diagnostic: a reply code with its enhanced code, a
