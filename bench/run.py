@@ -47,6 +47,14 @@ def rate(label: str, items: list, work: Callable[[object], object], unit: str) -
     }
 
 
+def real_bounces() -> list[bytes]:
+    """Every whole message of the real-bounce corpus (many MTAs and layouts, not templates)."""
+    root = ROOT / "tests" / "data" / "realcorpus"
+    return [
+        p.read_bytes() for p in sorted(root.glob("*/*")) if p.suffix in (".eml", ".txt", ".json")
+    ]
+
+
 def memory_mb() -> float:
     """Peak RSS of a fresh process that loads the knowledge base and explains one bounce."""
     code = (
@@ -104,6 +112,9 @@ def main() -> None:
             "msg",
         )
     )  # type: ignore[arg-type]
+    real = real_bounces()
+    if real:
+        results.append(rate("explain real bounces (cache cold)", real, explain_cold, "msg"))
     results.append(
         rate("is-it-a-bounce on chat lines", lines, lambda s: looks_like_bounce(s, matcher), "line")
     )  # type: ignore[arg-type]

@@ -9,10 +9,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.engine.lexicon import Hit, Lexicon
-from bot.engine.matcher import Match, MatchResult, x_form
+from bot.engine.matcher import MAX_QUERY_CHARS, Match, MatchResult, x_form
 from bot.knowledge import KnowledgeBase
 
 ENTRY_STRONG = 0.88
@@ -85,15 +86,21 @@ class ReasonClassifier:
             return None
         return self._code_reason.get(x_form(code) if "." in code else code)
 
+    def _best_hit(self, text: str, stage: str | None) -> Hit | None:
+        return self.lexicon.best(text[:MAX_QUERY_CHARS], stage) if text else None
+
     @staticmethod
-    def _entry_decides(match: Match, hit: Hit | None) -> bool:
-        """A marker, or the provider's own sentence, unless a decisive phrase says otherwise."""
-        if match.via == "marker":
+    def _entry_decides(match: Match, hit: Callable[[], Hit | None]) -> bool:
+        """A marker, or the provider's own sentence, unless a decisive phrase says otherwise
+        (the lexicon is consulted only when that can change the answer)."""
+        if match.via == "marker" or match.evidence >= ENTRY_CERTAIN:
             return True
         if match.evidence < ENTRY_STRONG:
             return False
-        overruled = hit is not None and hit.weight >= 1.0 and hit.reason != match.entry.reason
-        return not overruled or match.evidence >= ENTRY_CERTAIN
+        found = hit()
+        return not (
+            found is not None and found.weight >= 1.0 and found.reason != match.entry.reason
+        )
 
     def classify(
         self,
@@ -105,12 +112,11 @@ class ReasonClassifier:
     ) -> Verdict:
         words = [m for m in ranked.ranked if m.via != "code" and not m.entry.fallback]
         best_entry = max(words, key=lambda m: m.evidence, default=None)
-        hit = self.lexicon.best(text, stage) if text else None
         code_reason = None if is_generic_status(status) else self.code_reason(status)
         # 1. the provider's own words or marker (with the provider's own code, if it has one)
         if (
             best_entry is not None
-            and self._entry_decides(best_entry, hit)
+            and self._entry_decides(best_entry, lambda: self._best_hit(text, stage))
             and (
                 best_entry.via == "marker"
                 or (best_entry.evidence >= ENTRY_CERTAIN and best_entry.pattern_words >= OWN_WORDS)
@@ -120,6 +126,7 @@ class ReasonClassifier:
             return Verdict(
                 best_entry.entry.reason, "entry", min(1.0, best_entry.evidence), best_entry
             )
+        hit = self._best_hit(text, stage)
         # An envelope-sender code (X.1.7, X.1.8) says whose address the words are about.
         if code_reason in SENDER_REASONS and hit is not None and hit.reason in ADDRESS_REASONS:
             return Verdict(code_reason, "code", 0.8, hit=hit)

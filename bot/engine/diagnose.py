@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bot.engine.detect import (
@@ -139,31 +140,39 @@ def analyze_code(text: str, matcher: Matcher) -> Analysis:
     return Analysis("bounce", reason not in NOT_FAILURES, (diagnosis,))
 
 
-@dataclass(frozen=True)
 class Context:
-    """What the whole message says around its failures."""
+    """What the whole message says around its failures (each part worked out when first asked)."""
 
-    text: str
-    providers: frozenset[str]
-    stage: str | None
-    retrying: bool
-    gave_up: bool
-    final: bool
-    """The report is a final one (not a delay warning): the sending server stopped trying."""
+    def __init__(self, parsed: ParsedMessage) -> None:
+        self.text = parsed.text
+        self._parsed = parsed
 
-    @classmethod
-    def of(cls, parsed: ParsedMessage) -> Context:
-        head = parsed.text[:5000]
+    @cached_property
+    def providers(self) -> frozenset[str]:
+        parsed = self._parsed
         remotes = " ".join(f.remote_mta or "" for f in parsed.failures[:5])
-        notice = parsed.subject + "\n" + head
-        return cls(
-            text=parsed.text,
-            providers=detect_providers(f"{head} {parsed.sender} {remotes}"),
-            stage=smtp_stage(head, only=True),
-            retrying=says_retrying(notice),
-            gave_up=says_gave_up(notice),
-            final=is_final_report(notice),
-        )
+        return detect_providers(f"{parsed.text[:5000]} {parsed.sender} {remotes}")
+
+    @cached_property
+    def stage(self) -> str | None:
+        return smtp_stage(self.text[:5000], only=True)
+
+    @cached_property
+    def _notice(self) -> str:
+        return self._parsed.subject + "\n" + self.text[:5000]
+
+    @cached_property
+    def retrying(self) -> bool:
+        return says_retrying(self._notice)
+
+    @cached_property
+    def gave_up(self) -> bool:
+        return says_gave_up(self._notice)
+
+    @cached_property
+    def final(self) -> bool:
+        """A final report (not a delay warning): the sending server stopped trying."""
+        return is_final_report(self._notice)
 
 
 def is_chat_talk(text: str, matcher: Matcher) -> bool:
@@ -230,7 +239,7 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
         and has_failure_wording(parsed.text, matcher)
     ):
         parsed.failures.append(Failure(recipient=None, diagnostic=diagnostic_lines(parsed.text)))
-    context = Context.of(parsed)
+    context = Context(parsed)
     failures = [f for f in parsed.failures if f.action not in ("delivered", "relayed", "expanded")]
     diagnoses: list[Diagnosis] = []
     for failure in failures:

@@ -4,19 +4,19 @@ server's own reply to quote."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # The SMTP command the server was answering, in the wordings MTAs use:
 #   Postfix  "(in reply to RCPT TO command)", "(in reply to end of DATA command)"
 #   Exim     "SMTP error from remote mail server after RCPT TO:<a@b>:", "after end of data"
 #   Sendmail ">>> RCPT To:<a@b>" then "<<< 550 ...", "... while talking to mx: >>> DATA"
 #   others   "after MAIL FROM", "in response to the RCPT command", "during the DATA phase"
-_STAGE = re.compile(
-    r"in reply to (?P<a>rcpt to|mail from|end of data|data|helo|ehlo|starttls|quit|message text)"
-    r"\b|(?:after|during|in response to|in reply to the)\s+(?:the\s+)?(?:pipelined\s+)?"
-    r"(?P<b>rcpt\b|rcpt to|mail from|mail\b|end of data|data\b|helo|ehlo|initial connection|"
-    r"connect(?:ion)?\b|banner|greeting)|"
-    r"^[ \t]*>>>[ \t]*(?P<c>rcpt to|mail from|data|helo|ehlo)\b",
-    re.IGNORECASE | re.MULTILINE,
+_STAGE_ANCHOR = re.compile(r"in reply to |after |during |in response to |>>>")
+_STAGE_AT = re.compile(
+    r"in reply to (?:the )?(rcpt to|mail from|end of data|data|helo|ehlo|starttls|quit|"
+    r"message text)\b|(?:after|during|in response to) (?:the )?(?:pipelined )?(rcpt\b|rcpt to|"
+    r"mail from|mail\b|end of data|data\b|helo|ehlo|initial connection|connect(?:ion)?\b|"
+    r"banner|greeting)|>>>[ \t]*(rcpt to|mail from|data|helo|ehlo)\b"
 )
 _STAGE_NAMES = {
     "rcpt to": "rcpt",
@@ -44,18 +44,30 @@ def smtp_stage(text: str, *, only: bool = False) -> str | None:
     A transcript's last command is the one refused. With `only`, a text that names several
     different stages (a report about several recipients) gives None.
     """
-    stages = [
-        _STAGE_NAMES.get(" ".join(next(g for g in match.groups() if g).lower().split()))
-        for match in _STAGE.finditer(text[:20_000])
-    ]
+    lowered = text[:20_000].lower()
+    stages = []
+    for anchor in _STAGE_ANCHOR.finditer(lowered):
+        match = _STAGE_AT.match(lowered, anchor.start())
+        if match:
+            said = next(g for g in match.groups() if g)
+            stages.append(_STAGE_NAMES.get(" ".join(said.split())))
     if not stages or (only and len(set(stages)) > 1):
         return None
     return stages[-1]
 
 
-def _flat(text: str) -> str:
-    """The text's start with line breaks and runs of blanks folded (wording spans lines)."""
-    return " ".join(text[:20_000].split())
+@lru_cache(maxsize=64)
+def _flat(text: str) -> tuple[str, str]:
+    """The text's start with line breaks and runs of blanks folded (wording spans lines), as is
+    and lower-cased; cached, as one report's text is asked about several times."""
+    flat = " ".join(text[:20_000].split())
+    return flat, flat.lower()
+
+
+def _guarded(pattern: re.Pattern[str], guards: tuple[str, ...], text: str) -> bool:
+    """pattern.search, run only when one of its cheap lower-case substrings is there."""
+    flat, lowered = _flat(text)
+    return any(g in lowered for g in guards) and bool(pattern.search(flat))
 
 
 # The sending server says it keeps trying, or that it gave up.
@@ -90,11 +102,43 @@ EXPIRED = re.compile(
 
 
 def says_gave_up_retrying(text: str) -> bool:
-    return bool(EXPIRED.search(_flat(text)))
+    return _guarded(
+        EXPIRED,
+        (
+            "retry time",
+            "expired",
+            "failing for a long",
+            "could not be delivered for",
+            "too long in",
+            "queue lifetime",
+            "maximum time",
+        ),
+        text,
+    )
 
 
 def says_retrying(text: str) -> bool:
-    return bool(RETRYING.search(_flat(text)))
+    return _guarded(
+        RETRYING,
+        (
+            "retr",
+            "re-tr",
+            "try again",
+            "attempt",
+            "trying",
+            "delay",
+            "not yet",
+            "no action is required",
+            "verzöger",
+            "noch nicht zugestellt",
+            "différ",
+            "retard",
+            "遅延",
+            "задерж",
+            "延迟",
+        ),
+        text,
+    )
 
 
 # A final report: the sending server stopped trying (as opposed to a delay warning).
@@ -110,11 +154,45 @@ FINAL_REPORT = re.compile(
 
 
 def is_final_report(text: str) -> bool:
-    return bool(FINAL_REPORT.search(_flat(text)))
+    return _guarded(
+        FINAL_REPORT,
+        (
+            "deliver",
+            "failed",
+            "permanent",
+            "returning",
+            "returned mail",
+            "zugestellt",
+            "non remis",
+            "entregar",
+            "recapitare",
+            "配信",
+            "доставлено",
+        ),
+        text,
+    )
 
 
 def says_gave_up(text: str) -> bool:
-    return bool(GAVE_UP.search(_flat(text)))
+    return _guarded(
+        GAVE_UP,
+        (
+            "giv",
+            "gave up",
+            "retry time",
+            "expire",
+            "failing for a long",
+            "could not be delivered for",
+            "too long in",
+            "maximum time",
+            "permanent",
+            "fatal",
+            "not be retried",
+            "not retry",
+            "no more retries",
+        ),
+        text,
+    )
 
 
 # Where a server's own reply starts inside a diagnostic: a reply code with its enhanced code, a

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from bot.engine.textnorm import normalize
 
 GAP = ".."
+PREFIX_KEY = 3
+"""A `word*` prefix has at least this many letters."""
 MAX_GAP = 3
 STAGES = ("connect", "helo", "mail", "rcpt", "data")
 NEGATIONS = frozenset(
@@ -34,6 +36,11 @@ class Phrase:
     stage: str | None = None
     source: str = ""
     """The phrase as written in knowledge.yaml (for messages and `kb` tools)."""
+
+    @property
+    def literals(self) -> frozenset[str]:
+        """Words the text must contain for the phrase to match (a cheap test before the walk)."""
+        return frozenset(w for w in self.words if w != GAP and not w.endswith("*"))
 
     @property
     def length(self) -> int:
@@ -68,6 +75,8 @@ def parse_phrase(text: str) -> tuple[str, ...]:
     for word in words:
         if word == GAP or word in _PLACEHOLDER_WORDS:
             continue
+        if word.endswith("*") and len(word) <= PREFIX_KEY:
+            raise ValueError(f"phrase {text!r}: a prefix needs {PREFIX_KEY} letters or more")
         if not _WORD.match(word) or normalize(word.rstrip("*")) != word.rstrip("*"):
             raise ValueError(
                 f"phrase {text!r}: {word!r} is not a normalised word (lower case, no digits "
@@ -83,18 +92,22 @@ class Lexicon:
 
     def __init__(self, phrases: tuple[Phrase, ...] | list[Phrase]) -> None:
         self.phrases = tuple(phrases)
-        self._exact: dict[str, list[Phrase]] = defaultdict(list)
-        self._prefix: dict[str, list[Phrase]] = defaultdict(list)
+        self._exact: dict[str, list[tuple[Phrase, frozenset[str]]]] = defaultdict(list)
+        self._prefix: dict[str, list[tuple[Phrase, frozenset[str]]]] = defaultdict(list)
         self._substrings: list[Phrase] = []
         for phrase in self.phrases:
             first = phrase.words[0]
             if _CJK.search(first):
                 self._substrings.append(phrase)
             elif first.endswith("*"):
-                self._prefix[first[:-1]].append(phrase)
+                self._prefix[first[:-1]].append((phrase, phrase.literals))
             else:
-                self._exact[first].append(phrase)
-        self._prefix_lengths = sorted({len(p) for p in self._prefix})
+                self._exact[first].append((phrase, phrase.literals))
+        # Prefix phrases by their prefix's first PREFIX_KEY letters: one lookup per text word.
+        self._by_stem: dict[str, list[tuple[str, Phrase, frozenset[str]]]] = defaultdict(list)
+        for prefix, items in self._prefix.items():
+            for phrase, literals in items:
+                self._by_stem[prefix[:PREFIX_KEY]].append((prefix, phrase, literals))
 
     def __len__(self) -> int:
         return len(self.phrases)
@@ -103,20 +116,17 @@ class Lexicon:
         """Every phrase found in the text (normalised here unless already), in text order."""
         norm = text if normalized else normalize(text)
         words = norm.split()
+        present = set(words)
         found: list[Hit] = []
         for i, word in enumerate(words):
             candidates = self._exact.get(word, ())
-            if self._prefix_lengths:
-                extra = [
-                    p
-                    for n in self._prefix_lengths
-                    if n <= len(word)
-                    for p in self._prefix.get(word[:n], ())
-                ]
+            stemmed = self._by_stem.get(word[:PREFIX_KEY])
+            if stemmed:
+                extra = [(p, lit) for prefix, p, lit in stemmed if word.startswith(prefix)]
                 if extra:
                     candidates = [*candidates, *extra]
-            for phrase in candidates:
-                if phrase.stage and phrase.stage != stage:
+            for phrase, literals in candidates:
+                if (phrase.stage and phrase.stage != stage) or not literals <= present:
                     continue
                 if _matches_at(phrase.words, words, i) and not _negated(phrase, words, i):
                     found.append(Hit(phrase, i))

@@ -12,7 +12,6 @@ from bot.engine.smtpcodes import find_codes
 from bot.engine.textparse import (
     clean_text,
     decode_text,
-    diagnostic_lines,
     failures_from_body,
     failures_from_text,
     fold_inline_continuations,
@@ -67,12 +66,11 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
     parsed.text = body
     if walker.dsn:
         text_failures = {f.recipient: f for f in failures_from_text(body) if f.recipient}
-        alone = len(walker.dsn) == 1
         for failure in walker.dsn:
             block = text_failures.get(failure.recipient)
             # The human-readable part says what the fields leave out (the SMTP command, a
-            # local delivery's words); with one recipient, all of it is about that recipient.
-            failure.context = block.diagnostic if block else diagnostic_lines(body) if alone else ""
+            # local delivery's words).
+            failure.context = block.diagnostic if block else ""
             if not failure.diagnostic and block is not None:
                 failure.diagnostic = block.diagnostic
             _fill_codes(failure)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Placeholders that knowledge patterns may use; bounce text is rewritten to the same tokens.
 PLACEHOLDERS = ("{domain}", "{ip}", "{email}", "{n}", "{text}")
@@ -39,8 +40,10 @@ STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1024)
 def normalize(text: str) -> str:
-    """Lower-case, mask addresses, drop numbers and punctuation, fold white space."""
+    """Lower-case, mask addresses, drop numbers and punctuation, fold white space (cached: the
+    matcher and the lexicon read the same diagnostic)."""
     text = text.lower()
     text = _URL.sub(" ", text)
     text = _EMAIL.sub(" {email} ", text)
