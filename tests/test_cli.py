@@ -74,6 +74,8 @@ def test_bounce_text_human(capsys: pytest.CaptureFixture[str]) -> None:
         "does",
         "not",
         "exist.",
+        "-",
+        "gsmtp",  # Gmail's signature: without it the title names no provider
     )
     assert code == 0
     assert "The Gmail account does not exist" in out

@@ -32,6 +32,8 @@ GENERIC_CODES = frozenset({"X.7.1", "X.3.0"})
 SENDER_REASONS = frozenset({"rejected"})
 ADDRESS_REASONS = frozenset({"userunknown", "hostunknown"})
 STAGE_REASONS = {"mail": "rejected", "connect": "blocked", "helo": "blocked"}
+"""A vague refusal at these stages is about the sender or its host. After DATA it is about
+the content, but vague words there do not say whether spam, policy or a filter: onhold."""
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,7 @@ class Context:
 def is_chat_talk(text: str, matcher: Matcher) -> bool:
     """A short chat line the detector would not answer: talk about mail, not a pasted bounce."""
     stripped = text.strip()
-    if "\n" in stripped or len(stripped) > TALK_MAX_CHARS:
+    if "\n" in stripped or len(stripped) > TALK_MAX_CHARS or stripped[:1] in ("{", "["):
         return False
     if is_own_sentence(stripped, matcher):
         return False  # a provider's sentence pasted alone (Gmail's may start "We weren't ...")

@@ -8,7 +8,7 @@ from bot.knowledge import Entry, KnowledgeBase
 
 OWN_SENTENCE = 0.9
 """A text match this close to a long pattern is the provider's own sentence: evidence enough."""
-OWN_SENTENCE_WORDS = 5
+OWN_SENTENCE_WORDS = 7
 SHOWN_TEXT_MIN = 0.7
 """A specific entry found by text is shown only when its words match at least this well."""
 

@@ -11,7 +11,8 @@ from bot.engine.parsed import Failure
 from bot.engine.smtpcodes import find_codes
 
 MAX_JSON_CHARS = 500_000
-_SIGNS = ('"notificationtype"', '"eventtype"', '"bouncetype"', '"event"', '"recordtype"')
+_SIGNS = ("notificationtype", "eventtype", "bouncetype", '"event"', "recordtype")
+"""Keys of the notifications (also inside SNS's escaped "Message" string)."""
 
 
 def looks_like_json_report(text: str) -> bool:
@@ -86,9 +87,9 @@ def _ses(doc: dict[str, Any], kind: str) -> tuple[str, list[Failure]]:
         if ";" in diagnostic[:12]:
             diagnostic = diagnostic.split(";", 1)[1].strip()
         if not diagnostic and sub_type in ("Suppressed", "OnAccountSuppressionList"):
-            diagnostic = (
-                "Amazon SES has suppressed sending to this address because it has a recent "
-                "history of bouncing as an invalid address (suppression list)."
+            diagnostic = (  # SES's own wording for this case
+                "Amazon SES did not send the message to this address because it is on the "
+                "suppression list for your account."
             )
         codes = find_codes(diagnostic)
         failures.append(

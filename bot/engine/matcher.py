@@ -89,7 +89,8 @@ class Match:
     evidence: float = 0.0
     """How strongly the text itself matched (before generic entries are held back)."""
     pattern_words: int = 0
-    """Distinct content words of the pattern that matched (a long one identifies its author)."""
+    """Content words of the matched pattern when the text has them all, else 0 (a long pattern
+    found whole identifies its author)."""
 
     @property
     def score(self) -> float:
@@ -135,7 +136,7 @@ class Matcher:
                 self._pattern_text.append(norm)
                 self._pattern_entry.append(entry)
                 pattern_tokens.append(tokens(norm))
-        self._pattern_words = [len(t) for t in pattern_tokens]
+        self._pattern_tokens = pattern_tokens
         count = max(1, len(self._pattern_text))
         df: dict[str, int] = defaultdict(int)
         for toks in pattern_tokens:
@@ -202,10 +203,14 @@ class Matcher:
         norm = normalize(text[:MAX_QUERY_CHARS])
         if not norm:
             return []
+        present = tokens(norm)
         for index, score in self._fuzzy(norm):
             entry = self._pattern_entry[index]
             if entry.id not in best or score > best[entry.id][1]:
-                best[entry.id] = (entry, score, self._pattern_words[index])
+                wanted = self._pattern_tokens[index]
+                # Every content word of the pattern in the text: its length tells how telling.
+                words = len(wanted) if wanted <= present else 0
+                best[entry.id] = (entry, score, words)
         return sorted(best.values(), key=lambda item: -item[1])
 
     # -- internals --------------------------------------------------------------------------

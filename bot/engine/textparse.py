@@ -120,6 +120,10 @@ _BARE_RCPT = re.compile(
     r"^[ \t]*<?([^<>\s@]+@[^<>\s]+?)>?:?\s*$"
 )  # "  bob@x" (Exim, Exchange, qmail)
 _SENDMAIL_RCPT = re.compile(r"^[ \t]*<([^<>\s]+@[^<>\s]+)>\.{3}\s*(.*)$")
+# Exchange 2000/2003: "      'bob@example.com' on 1/2/2007 10:22 AM" (the reason follows below).
+_DATED_RCPT = re.compile(
+    r"^[ \t]{0,20}['\"]?([^'\"<>\s@]{1,64}@[^'\"<>\s@]{1,255}?)['\"]? on \d{1,4}[./-]"
+)
 _NAMED_RCPT = re.compile(
     r"(?:Final-Recipient|Original-Recipient|X-Failed-Recipients):\s*(?:rfc822;\s*)?<?([^<>\s;]+@[^<>\s;]+)>?",
     re.IGNORECASE,
@@ -219,6 +223,9 @@ def _recipient_header(line: str) -> tuple[str | None, str]:
         match = pattern.match(line)
         if match:
             return match.group(1).lower(), match.group(2).strip()
+    match = _DATED_RCPT.match(line)
+    if match:
+        return match.group(1).lower(), ""
     match = _BARE_RCPT.match(line)
     if match:
         return match.group(1).lower().strip("<>"), ""

@@ -1,0 +1,268 @@
+"""The reason classifier through `analyze`: wording, codes, SMTP stage, delays, provider names.
+
+The texts are written here in the shape servers use (their fixed wordings are facts); none comes
+from the locked test split of the real-bounce corpus.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.diagnose import analyze
+from bot.engine.matcher import Matcher
+
+
+def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: ignore[no-untyped-def]
+    analysis = analyze(text, matcher, asked=asked)
+    assert analysis.diagnoses, f"no diagnosis for {text!r}"
+    return analysis.diagnoses[0]
+
+
+# -- 1. common wording that no provider entry holds --------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("<ann@example.net>:\nuser is over quota", "mailboxfull"),  # qmail / vpopmail
+        ("552 5.2.2 <ann@example.net>: maildir over quota", "mailboxfull"),  # maildrop
+        ("452 4.2.2 <ann@example.net> Quota exceeded (mailbox for user is full)", "mailboxfull"),
+        ("554 5.7.1 <ann@example.net>: Relay access denied", "norelaying"),
+        ("550 5.1.1 <ann@example.net>: ann is not a known user", "userunknown"),
+        ("550 ann@example.net... No such user here", "userunknown"),
+        ("554 5.7.1 Your message looks like spam and was rejected", "spamdetected"),
+        ("550 5.7.1 Virus found in message: Eicar-Test-Signature", "virusdetected"),
+        ("554 5.4.6 Too many hops (mail loop)", "networkerror"),
+        ("554 5.4.14 Hop count exceeded - possible mail loop", "networkerror"),
+        (
+            "553 5.1.8 <x@nonexistent.invalid>: Sender address rejected: Domain not found",
+            "rejected",
+        ),
+        ("550 Unrouteable sender address", "rejected"),
+        ("550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org", "blocked"),
+        (
+            "550 5.7.1 Message rejected because the sending IP has a poor reputation",
+            "badreputation",
+        ),
+        ("554 5.3.4 Message size exceeds fixed limit", "mesgtoobig"),
+        ("550 5.2.1 <ann@example.net>: This mailbox has been disabled", "suspend"),
+    ],
+)
+def test_common_wording_gets_its_reason(text: str, reason: str, matcher: Matcher) -> None:
+    assert top(text, matcher, asked=True).reason == reason
+
+
+def test_languages_beyond_english(matcher: Matcher) -> None:
+    cases = {
+        "550 5.1.1 Benutzer unbekannt: ann@example.de": "userunknown",
+        "552 Postfach voll": "mailboxfull",
+        "550 5.1.1 Adresse d'au moins un destinataire invalide": "userunknown",
+        "550 Buzón lleno": "mailboxfull",
+        "550 Почтовый ящик переполнен": "mailboxfull",
+    }
+    for text, reason in cases.items():
+        assert top(text, matcher, asked=True).reason == reason, text
+
+
+# -- 2. a generic code never overrides text that says more -------------------------------------
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("550 5.7.1 Message rejected as spam by Content Filtering", "spamdetected"),
+        ("550 5.7.1 <ann@example.net>: Recipient address rejected: User unknown", "userunknown"),
+        ("554 5.5.0 Rejected: poor reputation of the sending IP address", "badreputation"),
+        ("550 5.0.0 Mailbox full, try again later", "mailboxfull"),
+        ("554 5.3.0 <ann@example.net>: user unknown", "userunknown"),
+    ],
+)
+def test_generic_codes_do_not_outvote_words(text: str, reason: str, matcher: Matcher) -> None:
+    assert top(text, matcher, asked=True).reason == reason
+
+
+def test_a_specific_code_decides_when_the_words_are_vague(matcher: Matcher) -> None:
+    assert top("550 5.1.1 Requested action not taken", matcher, asked=True).reason == "userunknown"
+    assert top("552 5.2.2 Requested action aborted", matcher, asked=True).reason == "mailboxfull"
+
+
+def test_a_sender_code_owns_address_words(matcher: Matcher) -> None:
+    assert top("550 5.1.7 Invalid address", matcher, asked=True).reason == "rejected"
+
+
+# -- 3. the SMTP stage --------------------------------------------------------------------------
+def test_a_vague_refusal_of_the_sender_is_about_the_sender(matcher: Matcher) -> None:
+    text = (
+        "<ann@example.net>: host mx.example.net[192.0.2.4] said: 550 Not accepted "
+        "(in reply to MAIL FROM command)"
+    )
+    assert top(text, matcher, asked=True).reason == "rejected"
+
+
+def test_a_refusal_at_the_greeting_is_about_the_connecting_host(matcher: Matcher) -> None:
+    text = (
+        "SMTP error from remote mail server after initial connection:\n"
+        "host mx.example.net [192.0.2.4]: 554 Go away"
+    )
+    assert top(text, matcher, asked=True).reason == "blocked"
+
+
+# -- 4. delays and give-ups ---------------------------------------------------------------------
+DELAYED_DSN = b"""\
+From: Mail Delivery System <MAILER-DAEMON@mx.example.org>
+To: ann@example.org
+Subject: Delayed Mail (still being retried)
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+This is the mail system at host mx.example.org.
+
+####################################################################
+# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #
+####################################################################
+
+Your message could not be delivered for more than 4 hour(s).
+It will be retried until it is 5 day(s) old.
+
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; bob@example.net
+Action: delayed
+Status: 4.4.1
+Diagnostic-Code: X-Postfix; connect to mx.example.net[192.0.2.9]:25: Connection timed out
+
+--b1--
+"""
+
+
+def test_a_delay_notice_is_answered_as_a_delay(matcher: Matcher) -> None:
+    diagnosis = top(DELAYED_DSN, matcher)
+    assert diagnosis.temporary is True
+    assert diagnosis.reason == "networkerror"
+
+
+def test_a_delay_notice_naming_no_cause_is_a_wait_in_the_queue(matcher: Matcher) -> None:
+    quiet = DELAYED_DSN.replace(
+        b"Diagnostic-Code: X-Postfix; connect to mx.example.net[192.0.2.9]:25: Connection timed out\n",
+        b"",
+    ).replace(b"Status: 4.4.1", b"Status: 4.0.0")
+    diagnosis = top(quiet, matcher)
+    assert (diagnosis.reason, diagnosis.temporary) == ("expired", True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bob@example.net\n  retry timeout exceeded",
+        "bob@example.net\n  all hosts for 'example.net' have been failing for a long time "
+        "(and retry time not reached)",
+        "Hi. This is the qmail-send program.\n<bob@example.net>:\nI'm not going to try again; "
+        "this message has been in the queue too long.",
+    ],
+)
+def test_giving_up_is_expired_and_final(text: str, matcher: Matcher) -> None:
+    diagnosis = top(text, matcher, asked=True)
+    assert (diagnosis.reason, diagnosis.temporary) == ("expired", False)
+
+
+def test_a_final_report_quoting_a_4xx_reply_is_not_retried(matcher: Matcher) -> None:
+    text = (
+        "This is the mail system at host mx.example.org.\n\nI'm sorry to have to inform you that "
+        "your message could not\nbe delivered to one or more recipients.\n\n"
+        "<bob@example.net>: host mx.example.net[192.0.2.9] said: 452 4.2.2 Mailbox full "
+        "(in reply to RCPT TO command)\n"
+    )
+    diagnosis = top(text, matcher)
+    assert (diagnosis.reason, diagnosis.temporary) == ("mailboxfull", False)
+
+
+def test_a_lone_4xx_reply_is_temporary(matcher: Matcher) -> None:
+    diagnosis = top("452 4.2.2 Mailbox full", matcher, asked=True)
+    assert (diagnosis.reason, diagnosis.temporary) == ("mailboxfull", True)
+
+
+# -- 6. provider names only on evidence -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "not_named"),
+    [
+        ("550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown", "Sendmail"),
+        ("550 Requested action not taken: mailbox unavailable", "Outlook"),
+        ("552 5.2.2 Mailbox quota exceeded", "Exim"),
+        ("552 user is over quota", "iCloud"),
+    ],
+)
+def test_generic_text_is_not_credited_to_a_product(
+    text: str, not_named: str, matcher: Matcher
+) -> None:
+    diagnosis = top(text, matcher, asked=True)
+    assert not_named.lower() not in diagnosis.title.lower()
+    assert not (diagnosis.entry and diagnosis.entry.providers), diagnosis.id
+    assert "/etc/mail/aliases" not in str(diagnosis.entry.fix if diagnosis.entry else "")
+
+
+def test_a_marker_or_host_names_the_provider(matcher: Matcher) -> None:
+    gmail = (
+        "550-5.1.1 The email account that you tried to reach does not exist. Please try\n"
+        "550-5.1.1 double-checking the recipient's email address for typos or\n"
+        "550 5.1.1 unnecessary spaces. https://support.google.com/mail/?p=NoSuchUser "
+        "a1si123 - gsmtp"
+    )
+    assert top(gmail, matcher).entry.providers == ("google",)  # type: ignore[union-attr]
+
+
+# -- 7. someone asked: failure wording is always diagnosed -------------------------------------
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("user is over quota", "mailboxfull"),
+        ("mailbox full", "mailboxfull"),
+        ("The recipient's mailbox is full and can't accept messages now.", "mailboxfull"),
+        ("relay access denied", "norelaying"),
+    ],
+)
+def test_asking_about_failure_wording_is_never_not_a_bounce(
+    text: str, reason: str, matcher: Matcher
+) -> None:
+    analysis = analyze(text, matcher, asked=True)
+    assert analysis.is_bounce
+    assert analysis.diagnoses[0].reason == reason
+
+
+# -- 8. talk is not a bounce, in `explain` as in the detector ----------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the 5.7.1 release notes are up",
+        "we run 4.4.7 of the agent",
+        "ticket #550 is about the printer",
+        "the parcel was undeliverable so the courier took it back",
+        "my flight is at 5.50 pm on 12.06.2026",
+    ],
+)
+def test_talk_with_code_like_numbers_is_not_a_bounce(text: str, matcher: Matcher) -> None:
+    analysis = analyze(text, matcher)
+    assert not analysis.is_bounce
+    assert analysis.diagnoses == ()
+
+
+# -- 9. "Server said" quotes the server, whole --------------------------------------------------
+def test_the_quote_is_the_servers_reply_not_the_preamble(matcher: Matcher) -> None:
+    text = (
+        "Address not found\n\nYour message wasn't delivered to bob@example.net because the "
+        "address couldn't be found, or is unable to receive mail.\n\n"
+        "The response from the remote server was:\n"
+        "550 5.1.1 The email account that you tried to reach does not exist. Please try "
+        "double-checking the recipient's email address for typos or unnecessary spaces. "
+        "For more information, go to https://support.google.com/mail/?p=NoSuchUser "
+        "a1si123.45 - gsmtp"
+    )
+    quote = top(text, matcher).diagnostic
+    assert quote.startswith("550 5.1.1 The email account")
+    assert "https://support.google.com/mail/?p=NoSuchUser" in quote
+
+
+def test_a_mention_before_the_paste_is_not_quoted(matcher: Matcher) -> None:
+    text = "@ndrbot what now? 550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown"
+    quote = top(text, matcher, asked=True).diagnostic
+    assert quote.startswith("550 5.1.1")

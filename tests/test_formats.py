@@ -1,0 +1,175 @@
+"""Layouts beyond RFC 3464: JSON notifications, binary bytes in returned originals, legacy charsets,
+vendor plain-text layouts. The messages are written here in each format's shape."""
+
+from __future__ import annotations
+
+import json
+
+from bot.engine.diagnose import analyze
+from bot.engine.matcher import Matcher
+from bot.engine.parse import looks_binary, parse
+
+SES = {
+    "notificationType": "Bounce",
+    "bounce": {
+        "bounceType": "Permanent",
+        "bounceSubType": "General",
+        "bouncedRecipients": [
+            {
+                "emailAddress": "bob@example.net",
+                "action": "failed",
+                "status": "5.1.1",
+                "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+            }
+        ],
+        "remoteMtaIp": "192.0.2.8",
+    },
+    "mail": {"source": "news@example.org"},
+}
+
+
+def test_ses_notification_inside_an_email_body(matcher: Matcher) -> None:
+    sns = {"Type": "Notification", "Message": json.dumps(SES)}
+    message = (
+        "From: no-reply@sns.example.com\nSubject: Amazon SES Email Event Notification\n"
+        "Content-Type: text/plain; charset=UTF-8\n\n" + json.dumps(sns)
+    ).encode()
+    analysis = analyze(message, matcher)
+    assert analysis.is_bounce
+    (diagnosis,) = analysis.diagnoses
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.status) == (
+        "bob@example.net",
+        "userunknown",
+        "5.1.1",
+    )
+    assert diagnosis.diagnostic == "550 5.1.1 user unknown"
+
+
+def test_ses_suppression_and_complaints(matcher: Matcher) -> None:
+    suppressed = json.loads(json.dumps(SES))
+    suppressed["bounce"]["bounceSubType"] = "Suppressed"
+    del suppressed["bounce"]["bouncedRecipients"][0]["diagnosticCode"]
+    del suppressed["bounce"]["bouncedRecipients"][0]["status"]
+    assert analyze(json.dumps(suppressed), matcher).diagnoses[0].reason == "suppressed"
+    complaint = {"notificationType": "Complaint", "complaint": {"complainedRecipients": []}}
+    analysis = analyze(json.dumps(complaint), matcher)
+    assert (analysis.is_bounce, analysis.diagnoses[0].reason) == (False, "feedback")
+
+
+def test_event_webhooks_of_sending_services(matcher: Matcher) -> None:
+    sendgrid = [
+        {
+            "email": "bob@example.net",
+            "event": "bounce",
+            "reason": "550 5.2.2 <bob@example.net>: Mailbox full",
+            "status": "5.2.2",
+        }
+    ]
+    diagnosis = analyze(json.dumps(sendgrid), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("bob@example.net", "mailboxfull")
+    postmark = {
+        "RecordType": "Bounce",
+        "Type": "HardBounce",
+        "Email": "ann@example.net",
+        "Description": "The server was unable to deliver your message (ex: unknown user).",
+        "Details": "smtp;550 5.1.1 The email account that you tried to reach does not exist.",
+    }
+    diagnosis = analyze(json.dumps(postmark), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("ann@example.net", "userunknown")
+
+
+QMAIL_WITH_BINARY = (
+    b"From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n\n"
+    b"Hi. This is the qmail-send program at mx.example.net.\n"
+    b"I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+    b"This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+    b"<bob@example.net>:\nuser is over quota\n\n"
+    b"--- Below this line is a copy of the message.\n\n"
+    b"Content-Type: application/octet-stream\n\n" + bytes(range(256)) * 4
+)
+
+
+def test_binary_bytes_in_the_returned_original_do_not_hide_the_report(matcher: Matcher) -> None:
+    assert not looks_binary(QMAIL_WITH_BINARY)
+    diagnosis = analyze(QMAIL_WITH_BINARY, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.temporary) == (
+        "bob@example.net",
+        "mailboxfull",
+        False,
+    )
+
+
+def test_real_binary_is_still_refused(matcher: Matcher) -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+    assert looks_binary(png)
+    assert analyze(png, matcher).kind == "binary"
+
+
+def test_a_japanese_domino_report_in_iso_2022_jp(matcher: Matcher) -> None:
+    body = (
+        "メッセージは次の宛先に配信されませんでした:\n\n  bob@example.jp\n\n理由:\n\n"
+        "  User bob (bob@example.jp) not listed in Domino Directory\n"
+    )
+    message = (
+        b"From: Postmaster <postmaster@mail.example.jp>\nSubject: DELIVERY FAILURE\n"
+        b"MIME-Version: 1.0\nContent-Type: text/plain; charset=ISO-2022-JP\n"
+        b"Content-Transfer-Encoding: 7bit\n\n" + body.encode("iso-2022-jp")
+    )
+    parsed = parse(message)
+    assert "配信されませんでした" in parsed.text
+    diagnosis = analyze(message, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("bob@example.jp", "userunknown")
+
+
+def test_google_groups_refusal(matcher: Matcher) -> None:
+    message = (
+        "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+        "Subject: Address not found\n\n"
+        "We're writing to let you know that the group you tried to contact (staff) may not exist, "
+        "or you may not have permission to post messages to the group. A few more details on why "
+        "you weren't able to post:\n\n * You might have spelled or formatted the group name "
+        "incorrectly.\n * The owner of the group may have removed this group.\n"
+        " * You may need to join the group before receiving permission to post.\n"
+    )
+    diagnosis = analyze(message, matcher).diagnoses[0]
+    assert diagnosis.reason == "filtered"
+
+
+def test_exchange_2003_layout(matcher: Matcher) -> None:
+    message = (
+        "From: System Administrator <postmaster@example.org>\n"
+        "Subject: Undeliverable: quarterly report\n\n"
+        "Your message did not reach some or all of the intended recipients.\n\n"
+        "      Subject:\tquarterly report\n      Sent:\t1/2/2007 10:22 AM\n\n"
+        "The following recipient(s) cannot be reached:\n\n"
+        "      'bob@example.net' on 1/2/2007 10:22 AM\n"
+        "            The e-mail account does not exist at the organization this message was "
+        "sent to.  Check the e-mail address, or contact the recipient directly to find out the "
+        "correct address.\n"
+        "            <mx.example.net #5.1.1>\n"
+    )
+    diagnosis = analyze(message, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.status) == (
+        "bob@example.net",
+        "userunknown",
+        "5.1.1",
+    )
+
+
+def test_a_dsn_diagnostic_in_the_parts_charset(matcher: Matcher) -> None:
+    status = (
+        "Reporting-MTA: dns; mx.example.de\n\nFinal-Recipient: rfc822; anna@example.de\n"
+        "Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 Postfach voll, "
+        "Größe überschritten\n"
+    )
+    message = (
+        b"From: MAILER-DAEMON@mx.example.de\nSubject: Unzustellbar\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        b"--b\nContent-Type: text/plain\n\nUnzustellbar.\n\n--b\n"
+        b"Content-Type: message/delivery-status; charset=iso-8859-1\n\n"
+        + status.encode("iso-8859-1")
+        + b"\n--b--\n"
+    )
+    diagnosis = analyze(message, matcher).diagnoses[0]
+    assert "Größe überschritten" in diagnosis.diagnostic
+    assert diagnosis.reason == "mailboxfull"

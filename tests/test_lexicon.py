@@ -1,0 +1,157 @@
+"""The reason lexicon: phrase syntax, word-level matching, negation, stages, and its validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.lexicon import Lexicon, Phrase, parse_phrase
+from bot.knowledge import KnowledgeError, parse_knowledge
+
+
+def lexicon(*groups: tuple[str, float, list[str], str | None]) -> Lexicon:
+    return Lexicon(
+        [
+            Phrase(reason, weight, parse_phrase(text), stage, text)
+            for reason, weight, phrases, stage in groups
+            for text in phrases
+        ]
+    )
+
+
+def test_words_gaps_prefixes_and_placeholders() -> None:
+    lex = lexicon(
+        ("mailboxfull", 1.0, ["mailbox .. full", "quota exceed*", "{email} is over quota"], None)
+    )
+    assert lex.best("The mailbox is currently full").reason == "mailboxfull"
+    assert lex.best("Quota exceeded (mailbox for user is full)").phrase.source == "quota exceed*"
+    assert lex.best("bob@example.net is over quota") is not None
+    # masked numbers and punctuation do not get in the way
+    assert lex.best("552-5.2.2 MAILBOX, 100% FULL!!") is not None
+    # a gap is at most three words
+    assert lex.best("mailbox one two three four full") is None
+
+
+def test_a_negated_hit_does_not_count_unless_the_phrase_says_so() -> None:
+    lex = lexicon(
+        ("spamdetected", 0.6, ["spam"], None), ("userunknown", 1.0, ["no such user"], None)
+    )
+    assert lex.best("If you think this is not spam, contact us") is None
+    assert lex.best("This message isn't spam") is None
+    assert lex.best("550 No such user here").reason == "userunknown"
+
+
+def test_the_decisive_hit_wins_then_the_longest() -> None:
+    lex = lexicon(
+        ("hostunknown", 0.8, ["domain not found"], None),
+        ("rejected", 1.0, ["sender address rejected"], None),
+        ("userunknown", 1.0, ["user unknown", "unknown user here"], None),
+    )
+    assert lex.best("Sender address rejected: Domain not found").reason == "rejected"
+    assert lex.best("unknown user here").phrase.source == "unknown user here"
+
+
+def test_stage_limited_phrases_need_that_stage() -> None:
+    lex = lexicon(("rejected", 0.6, ["not accepted"], "mail"))
+    assert lex.best("550 not accepted", "mail").reason == "rejected"
+    assert lex.best("550 not accepted", "rcpt") is None
+    assert lex.best("550 not accepted") is None
+
+
+def test_cjk_phrases_match_as_substrings() -> None:
+    lex = lexicon(("mailboxfull", 1.0, ["容量超過"], None))
+    assert lex.best("550 メールボックス容量超過のため受信できません").reason == "mailboxfull"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "message"),
+    [
+        ("mailbox full!", "not a normalised word"),
+        ("user 550 unknown", "not a normalised word"),
+        (".. full", "may not start or end"),
+        ("ab*", "prefix needs"),
+        ("{email} ..", "may not start or end"),
+        ("メール ボックス", "without spaces"),
+    ],
+)
+def test_phrases_that_could_never_match_are_refused(phrase: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_phrase(phrase)
+
+
+BASE = """\
+version: 1
+entries:
+  - id: demo
+    title: Demo
+    reason: userunknown
+    codes: ["5.1.1"]
+    explain: x
+    who_fixes: sender
+    fix: {sender: [x]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("lexicon_yaml", "message"),
+    [
+        (
+            "lexicon:\n  - reason: nosuch\n    weight: 1\n    phrases: [a b c]\n",
+            "not a failure reason",
+        ),
+        (
+            "lexicon:\n  - reason: vacation\n    weight: 1\n    phrases: [out of office]\n",
+            "not a failure",
+        ),
+        (
+            "lexicon:\n  - reason: userunknown\n    weight: 2\n    phrases: [x y]\n",
+            "weight must be",
+        ),
+        ("lexicon:\n  - reason: userunknown\n    weight: 1\n    phrases: []\n", "non-empty list"),
+        ("lexicon:\n  - reason: userunknown\n    phrases: [x y]\n", "missing field 'weight'"),
+        (
+            "lexicon:\n  - reason: userunknown\n    weight: 1\n    phrases: [x]\n    color: red\n",
+            "unknown field",
+        ),
+        (
+            "lexicon:\n  - reason: userunknown\n    weight: 1\n    stage: lunch\n    phrases: [x]\n",
+            "stage must be",
+        ),
+        (
+            "lexicon:\n  - reason: userunknown\n    weight: 1\n    phrases: [no user, no user]\n",
+            "repeats",
+        ),
+        ("lexicon: {}\n", "list of groups"),
+    ],
+)
+def test_a_broken_lexicon_is_refused_with_file_line_and_group(
+    lexicon_yaml: str, message: str
+) -> None:
+    with pytest.raises(KnowledgeError, match=message) as caught:
+        parse_knowledge(BASE + lexicon_yaml, source="kb.yaml")
+    assert str(caught.value).startswith("kb.yaml:")
+
+
+def test_a_knowledge_file_without_a_lexicon_still_loads() -> None:
+    kb = parse_knowledge(BASE)
+    assert kb.lexicon == ()
+
+
+def test_the_shipped_lexicon_covers_every_failure_reason(matcher) -> None:  # type: ignore[no-untyped-def]
+    from bot.reasons import NOT_FAILURES, REASONS
+
+    covered = {p.reason for p in matcher.kb.lexicon}
+    wanted = set(REASONS) - NOT_FAILURES - {"onhold", "undefined"}
+    assert wanted <= covered, sorted(wanted - covered)
+    # at least the eight languages the knowledge base covers (one telling word each)
+    words = " ".join(p.source for p in matcher.kb.lexicon)
+    for sample in (
+        "unbekannt",
+        "inconnu",
+        "desconocido",
+        "inesistente",
+        "inexistente",
+        "存在しません",
+        "не существует",
+        "不存在",
+    ):
+        assert sample in words, sample
