@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from bot.engine.classify import Verdict
 from bot.engine.detect import (
     REFUSAL_PHRASES,
     TALK_MAX_CHARS,
@@ -24,7 +25,7 @@ from bot.engine.extract import (
     smtp_stage,
 )
 from bot.engine.kind import message_kind
-from bot.engine.matcher import CERTAIN, Matcher, detect_providers
+from bot.engine.matcher import CERTAIN, MAX_QUERY_CHARS, Matcher, detect_providers
 from bot.engine.parse import parse
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.textnorm import normalize
@@ -265,6 +266,12 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     stage = smtp_stage(failure.diagnostic) or smtp_stage(failure.context) or context.stage
     ranked = matcher.match(text, failure.status, failure.reply_code, context.providers)
     verdict = matcher.classifier.classify(text, failure.status, failure.reply_code, ranked, stage)
+    if verdict.step in VAGUE_STEPS and context.text.strip() and context.text[:2000] != text:
+        # The server's words say nothing; the report's own text may (a human-readable part that
+        # explains what the fields leave out).
+        hit = matcher.classifier.lexicon.best(context.text[:MAX_QUERY_CHARS])
+        if hit is not None and hit.weight >= REPORT_WEIGHT:
+            verdict = Verdict(hit.reason, "report", 0.6, hit=hit)
     temporary = is_temporary(failure, context, text)
     is_delay_notice = failure.action == "delayed" or (
         temporary is True and (context.retrying or says_retrying(text))
@@ -274,7 +281,7 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     if temporary is False and (gave_up_on_retries or says_gave_up_retrying(text)):
         # The sending server retried a temporary error until it gave up: the message expired.
         reason, confidence = "expired", max(confidence, 0.8)
-    elif is_delay_notice and verdict.step in ("generic", "none", "stage"):
+    elif is_delay_notice and verdict.step in VAGUE_STEPS:
         # A delay notice that names no cause: the message is waiting in the sender's queue.
         reason, confidence = "expired", max(confidence, 0.6)
     if (failure.reply_code or failure.status or "")[:1] == "2" and verdict.step in (
@@ -318,6 +325,9 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     )
 
 
+VAGUE_STEPS = frozenset({"generic", "none", "stage"})
+REPORT_WEIGHT = 0.8
+"""A phrase this decisive in the report's own text explains a vague server reply."""
 USUALLY_TEMPORARY = frozenset({"speeding", "toomanyconn", "systemfull"})
 
 
