@@ -53,6 +53,34 @@ def is_generic_status(status: str | None) -> bool:
     return detail in GENERIC_DETAILS or subject == "5" or x_form(status) in GENERIC_CODES
 
 
+# IP blocklists by the names and host names servers quote (URLs are dropped before the lexicon
+# sees the text, so these are looked for in the raw words). Domain lists (Spamhaus DBL, SURBL) list
+# domains in the content or the sender, not the connecting IP, and are left to the lexicon.
+BLOCKLISTS = (
+    "spamhaus",
+    "spamcop",
+    "sorbs.net",
+    "barracudacentral",
+    "uceprotect",
+    "abuseat.org",
+    "mailspike",
+    "psbl.",
+    "spamrats",
+    "invaluement",
+    "blocklist.de",
+    "backscatterer",
+)
+DOMAIN_LISTS = ("dbl.spamhaus", "spamhaus dbl", "spamhaus domain block", "surbl", "uribl")
+LISTING_REASONS = frozenset({"blocked", "badreputation", "requireptr"})
+
+
+def names_blocklist(text: str) -> bool:
+    lowered = text.lower()
+    return any(name in lowered for name in BLOCKLISTS) and not any(
+        name in lowered for name in DOMAIN_LISTS
+    )
+
+
 def _codes_agree(match: Match, status: str | None) -> bool:
     """A specific status that the entry does not list means another server used like words."""
     enhanced = [c for c in match.entry.codes if "." in c]
@@ -129,6 +157,10 @@ class ReasonClassifier:
                 best_entry.entry.reason, "entry", min(1.0, best_entry.evidence), best_entry
             )
         hit = self._best_hit(text, stage)
+        # A refusal that points at an IP blocklist (its name or its lookup URL) is a listing,
+        # whatever else it says ("You are sending spam (check spamhaus.org/query...)").
+        if names_blocklist(text) and (hit is None or hit.reason not in LISTING_REASONS):
+            return Verdict("blocked", "lexicon", 0.85, hit=hit)
         # An envelope-sender code (X.1.7, X.1.8) says whose address the words are about.
         if code_reason in SENDER_REASONS and hit is not None and hit.reason in ADDRESS_REASONS:
             return Verdict(code_reason, "code", 0.8, hit=hit)
