@@ -294,8 +294,8 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     if status is None and reply_code is None and entry is not None and verdict.step == "entry":
         status, reply_code = _entry_codes(entry)
         inferred = bool(status or reply_code)
-    if temporary is None and entry is not None and verdict.step == "entry":
-        temporary = entry.temporary
+    if temporary is None and verdict.step == "entry" and verdict.match is not None:
+        temporary = verdict.match.entry.temporary  # what the matched entry knows of its text
     if temporary is None and reason not in NOT_FAILURES:
         # No code and no wording: what this kind of failure usually is.
         temporary = reason in USUALLY_TEMPORARY

@@ -76,7 +76,7 @@ RETRYING = re.compile(
     r"still (?:trying|being retried|retrying)|has been delayed|have been delayed|delivery (?:is )?delayed|"
     r"delayed mail|\(delay\)|not yet been delivered|no action is required on your part|"
     r"warning: message .{0,200}? delayed|will be retried|message delayed|delivery delay|"
-    r"zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
+    r"greylist|zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
     r"配信が遅延|配送遅延|доставка задерживается|延迟)",
     re.IGNORECASE,
 )
@@ -101,46 +101,6 @@ EXPIRED = re.compile(
 )
 
 
-def says_gave_up_retrying(text: str) -> bool:
-    return _guarded(
-        EXPIRED,
-        (
-            "retry time",
-            "expired",
-            "failing for a long",
-            "could not be delivered for",
-            "too long in",
-            "queue lifetime",
-            "maximum time",
-        ),
-        text,
-    )
-
-
-def says_retrying(text: str) -> bool:
-    return _guarded(
-        RETRYING,
-        (
-            "retr",
-            "re-tr",
-            "try again",
-            "attempt",
-            "trying",
-            "delay",
-            "not yet",
-            "no action is required",
-            "verzöger",
-            "noch nicht zugestellt",
-            "différ",
-            "retard",
-            "遅延",
-            "задерж",
-            "延迟",
-        ),
-        text,
-    )
-
-
 # A final report: the sending server stopped trying (as opposed to a delay warning).
 FINAL_REPORT = re.compile(
     r"could not be delivered to one or more|(?:could ?n[o']t|was ?n[o']t|wasn't|were not) "
@@ -153,46 +113,39 @@ FINAL_REPORT = re.compile(
 )
 
 
-def is_final_report(text: str) -> bool:
-    return _guarded(
-        FINAL_REPORT,
-        (
-            "deliver",
-            "failed",
-            "permanent",
-            "returning",
-            "returned mail",
-            "zugestellt",
-            "non remis",
-            "entregar",
-            "recapitare",
-            "配信",
-            "доставлено",
-        ),
-        text,
-    )
+# Cheap lower-case substrings, one of which each wording needs: the regex runs only then.
+_GUARDS = {
+    "expired": ("retry time", "expired", "failing for a long", "could not be delivered for",
+                "too long in", "queue lifetime", "maximum time"),
+    "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay",
+                 "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
+                 "différ", "retard", "遅延", "задерж", "延迟"),
+    "gave_up": ("giv", "gave up", "retry time", "expire", "failing for a long",
+                "could not be delivered for", "too long in", "maximum time", "permanent",
+                "fatal", "not be retried", "not retry", "no more retries"),
+    "final": ("deliver", "failed", "permanent", "returning", "returned mail", "zugestellt",
+              "non remis", "entregar", "recapitare", "配信", "доставлено"),
+}  # fmt: skip
+
+
+def says_gave_up_retrying(text: str) -> bool:
+    """The sending server retried a temporary failure until it gave up (the message expired)."""
+    return _guarded(EXPIRED, _GUARDS["expired"], text)
+
+
+def says_retrying(text: str) -> bool:
+    """The sending server keeps trying (a delay notice, greylisting)."""
+    return _guarded(RETRYING, _GUARDS["retrying"], text)
 
 
 def says_gave_up(text: str) -> bool:
-    return _guarded(
-        GAVE_UP,
-        (
-            "giv",
-            "gave up",
-            "retry time",
-            "expire",
-            "failing for a long",
-            "could not be delivered for",
-            "too long in",
-            "maximum time",
-            "permanent",
-            "fatal",
-            "not be retried",
-            "not retry",
-            "no more retries",
-        ),
-        text,
-    )
+    """The sending server stopped trying."""
+    return _guarded(GAVE_UP, _GUARDS["gave_up"], text)
+
+
+def is_final_report(text: str) -> bool:
+    """A final report: the message could not be delivered (not a delay warning)."""
+    return _guarded(FINAL_REPORT, _GUARDS["final"], text)
 
 
 # Where a server's own reply starts inside a diagnostic: a reply code with its enhanced code, a
