@@ -94,6 +94,8 @@ class Finding:
     alternatives: tuple[str, ...] = ()
     """Titles of other entries that came close (shown when the match is unsure)."""
     certain: bool = True
+    refused_at: str = ""
+    """The SMTP step the server refused, in words ("RCPT TO (the recipient)"), when known."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,13 @@ from bot.engine.diagnose import Analysis, Diagnosis
 from bot.model import CheckResult, Finding, Reply, Section, Severity
 from bot.reasons import AUDIENCES, NOT_FAILURES, REASONS
 
+STAGE_WORDS = {
+    "connect": "the connection (before any command)",
+    "helo": "HELO/EHLO (the sending server's name)",
+    "mail": "MAIL FROM (the sender's address)",
+    "rcpt": "RCPT TO (the recipient's address)",
+    "data": "end of DATA (the message itself)",
+}
 _NOT_FAILURE_TEXT = {
     "vacation": "This is an automatic reply (out of office or similar). The message was delivered; "
     "nothing bounced.",
@@ -60,6 +67,7 @@ def finding_for(diagnosis: Diagnosis) -> Finding:
         links=entry.links if entry else (),
         alternatives=tuple(alt.title for alt in diagnosis.alternatives),
         certain=diagnosis.certain,
+        refused_at=STAGE_WORDS.get(diagnosis.stage or "", ""),
     )
 
 

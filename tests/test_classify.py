@@ -266,3 +266,13 @@ def test_a_mention_before_the_paste_is_not_quoted(matcher: Matcher) -> None:
     text = "@ndrbot what now? 550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown"
     quote = top(text, matcher, asked=True).diagnostic
     assert quote.startswith("550 5.1.1")
+
+
+def test_the_refused_smtp_step_is_reported(matcher: Matcher) -> None:
+    text = (
+        "<bob@example.net>: host mx.example.net[192.0.2.4] said: 550 5.1.1 <bob@example.net>: "
+        "Recipient address rejected: User unknown (in reply to RCPT TO command)"
+    )
+    assert top(text, matcher).stage == "rcpt"
+    exim = "SMTP error from remote mail server after end of data:\n550 Rejected by policy"
+    assert top(exim, matcher, asked=True).stage == "data"

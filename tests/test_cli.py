@@ -82,6 +82,13 @@ def test_bounce_text_human(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Who fixes it" in out and "the sender" in out
 
 
+def test_bounce_names_the_refused_smtp_step(capsys: pytest.CaptureFixture[str]) -> None:
+    text = "550 5.1.1 <bob@example.net>: User unknown (in reply to RCPT TO command)"
+    code, out, _ = run(capsys, "bounce", text)
+    assert code == 0
+    assert "Refused at" in out and "RCPT TO" in out
+
+
 def test_explain_stdin_and_ordinary_text(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "explain", "--json", stdin=b"lunch at noon?")
     assert code == 0

@@ -271,6 +271,8 @@ def _finding_fields(builder: _Builder, finding: Finding, recipients: list[str]) 
         )
     builder.field("Reason", escape(reason), inline=True)
     builder.field("Who fixes it", escape(finding.who_fixes), inline=True)
+    if finding.refused_at:
+        builder.field("Refused at", escape(finding.refused_at), inline=True)
     if not finding.certain:
         builder.field(
             "Confidence",

@@ -199,6 +199,8 @@ def _facts(group: _Group) -> list[str]:
         )
     facts.append(f"*Reason*\n{escape(reason)}")
     facts.append(f"*Who fixes it*\n{escape(finding.who_fixes)}")
+    if finding.refused_at:
+        facts.append(f"*Refused at*\n{escape(finding.refused_at)}")
     if not finding.certain:
         facts.append(f"*Confidence*\n{finding.confidence:.0%}: not sure, see the closest matches")
     return facts

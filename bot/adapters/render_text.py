@@ -77,6 +77,8 @@ def _finding(finding: Finding, style: _Style, width: int, *, show_title: bool) -
         )
     facts.append(("Reason", reason))
     facts.append(("Who fixes it", finding.who_fixes))
+    if finding.refused_at:
+        facts.append(("Refused at", finding.refused_at))
     if not finding.certain:
         facts.append(("Confidence", f"{finding.confidence:.0%}: not sure, see the closest matches"))
     out.append("")

@@ -57,6 +57,8 @@ class Diagnosis:
     alternatives: tuple[Entry, ...] = ()
     step: str = "code"
     """Which rule decided the reason (see bot/engine/classify.py)."""
+    stage: str | None = None
+    """The SMTP command the server refused: connect, helo, mail, rcpt or data."""
 
     @property
     def id(self) -> str:
@@ -322,6 +324,7 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
         evidence=best.evidence if best else (verdict.hit.weight if verdict.hit else 0.0),
         alternatives=alternatives,
         step=verdict.step,
+        stage=stage,
     )
 
 
