@@ -159,7 +159,9 @@ class ReasonClassifier:
         hit = self._best_hit(text, stage)
         # A refusal that points at an IP blocklist (its name or its lookup URL) is a listing,
         # whatever else it says ("You are sending spam (check spamhaus.org/query...)").
-        if names_blocklist(text) and (hit is None or hit.reason not in LISTING_REASONS):
+        if names_blocklist(text) and not (
+            hit is not None and hit.reason in LISTING_REASONS and hit.weight >= LEXICON_FAIR
+        ):
             return Verdict("blocked", "lexicon", 0.85, hit=hit)
         # An envelope-sender code (X.1.7, X.1.8) says whose address the words are about.
         if code_reason in SENDER_REASONS and hit is not None and hit.reason in ADDRESS_REASONS:
@@ -175,12 +177,14 @@ class ReasonClassifier:
         wrapper = next((m for m in ranked.ranked if m.via != "code" and m.entry.fallback), None)
         if wrapper is not None and wrapper.evidence >= ENTRY_CERTAIN:
             return Verdict(wrapper.entry.reason, "generic", 0.5, wrapper)
-        if hit is not None:
-            return Verdict(hit.reason, "hint", 0.5 + 0.4 * hit.weight, hit=hit)
         if best_entry is not None and best_entry.evidence >= ENTRY_LOOSE:
             return Verdict(best_entry.entry.reason, "entry", best_entry.evidence * 0.9, best_entry)
         if stage in STAGE_REASONS and (reply_code or status or "5")[0] in "45":
             return Verdict(STAGE_REASONS[stage], "stage", 0.55)
+        if hit is not None:
+            # One broad word ("blocked", "denied") is too little to decide: say so honestly;
+            # the closest entries are listed with the answer.
+            return Verdict("onhold", "hint", 0.45, hit=hit)
         # 5. generic meanings: an MTA's wrapper text or heading, a generic code
         if wrapper is not None and wrapper.evidence >= ENTRY_LOOSE:
             return Verdict(wrapper.entry.reason, "generic", 0.5, wrapper)
