@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
 
+from bot.engine.analysis import Analysis, Diagnosis
 from bot.engine.classify import Verdict
-from bot.engine.detect import (
-    REFUSAL_PHRASES,
-    TALK_MAX_CHARS,
-    has_bounce_structure,
-    is_talk,
-    looks_like_bounce,
-)
-from bot.engine.explanation import OWN_SENTENCE, explanation_entry
-from bot.engine.extract import (
-    is_final_report,
-    says_gave_up,
-    says_gave_up_retrying,
-    says_retrying,
-    server_reply,
-    smtp_stage,
-)
+from bot.engine.context import USUALLY_TEMPORARY, Context, is_temporary
+from bot.engine.detect import has_bounce_structure
+from bot.engine.explanation import explanation_entry
+from bot.engine.extract import says_gave_up_retrying, says_retrying, server_reply, smtp_stage
 from bot.engine.kind import message_kind
-from bot.engine.matcher import CERTAIN, MAX_QUERY_CHARS, Matcher, detect_providers
+from bot.engine.matcher import CERTAIN, MAX_QUERY_CHARS, Matcher, MatchResult
 from bot.engine.parse import parse
 from bot.engine.parsed import Failure, ParsedMessage
-from bot.engine.textnorm import normalize
+from bot.engine.talk import has_failure_wording, is_chat_talk
 from bot.engine.textparse import diagnostic_lines
 from bot.knowledge import Entry
 from bot.reasons import NOT_FAILURES
@@ -37,76 +23,6 @@ STRONG_TEXT = 0.75
 """A text match this good makes plain text a bounce even without codes."""
 
 _BARE_CODE = re.compile(r"^\s*(?:([2345]\d\d)[ -]?)?\s*#?([245]\.\d{1,3}\.\d{1,3})?\s*$")
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    entry: Entry | None
-    reason: str
-    confidence: float
-    certain: bool
-    status: str | None = None
-    reply_code: str | None = None
-    recipient: str | None = None
-    temporary: bool | None = None
-    diagnostic: str = ""
-    code_inferred: bool = False
-    """True when status/reply_code come from the knowledge entry, not from the bounce."""
-    evidence: float = 0.0
-    """How strongly the bounce's own words matched the entry (0 for a code-only answer)."""
-    alternatives: tuple[Entry, ...] = ()
-    step: str = "code"
-    """Which rule decided the reason (see bot/engine/classify.py)."""
-    stage: str | None = None
-    """The SMTP command the server refused: connect, helo, mail, rcpt or data."""
-
-    @property
-    def id(self) -> str:
-        if self.entry:
-            return self.entry.id
-        return self.reason if self.reason in NOT_FAILURES else "unknown"
-
-    @property
-    def title(self) -> str:
-        if self.entry:
-            return self.entry.title
-        return _NOT_FAILURE_TITLES.get(self.reason, "A bounce ndrbot could not explain")
-
-    @property
-    def who_fixes(self) -> str:
-        if self.entry:
-            return self.entry.who_fixes
-        return "nobody" if self.reason in NOT_FAILURES else "senders_admin"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "reason": self.reason,
-            "status": self.status,
-            "reply_code": self.reply_code,
-            "confidence": round(self.confidence, 3),
-            "title": self.title,
-            "who_fixes": self.who_fixes,
-            "temporary": self.temporary,
-            "recipient": self.recipient,
-        }
-
-
-@dataclass(frozen=True)
-class Analysis:
-    kind: str
-    """bounce, vacation, feedback, delivered, other, empty or binary."""
-    is_bounce: bool
-    diagnoses: tuple[Diagnosis, ...]
-    parsed: ParsedMessage | None = None
-    notes: tuple[str, ...] = field(default=())
-
-    def to_json(self, checks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        return {
-            "is_bounce": self.is_bounce,
-            "diagnoses": [d.to_json() for d in self.diagnoses],
-            "checks": checks or [],
-        }
 
 
 def is_bare_code(text: str) -> bool:
@@ -141,77 +57,6 @@ def analyze_code(text: str, matcher: Matcher) -> Analysis:
         alternatives=alternatives,
     )
     return Analysis("bounce", reason not in NOT_FAILURES, (diagnosis,))
-
-
-class Context:
-    """What the whole message says around its failures (each part worked out when first asked)."""
-
-    def __init__(self, parsed: ParsedMessage) -> None:
-        self.text = parsed.text
-        self._parsed = parsed
-
-    @cached_property
-    def providers(self) -> frozenset[str]:
-        parsed = self._parsed
-        remotes = " ".join(f.remote_mta or "" for f in parsed.failures[:5])
-        return detect_providers(f"{parsed.text[:5000]} {parsed.sender} {remotes}")
-
-    @cached_property
-    def stage(self) -> str | None:
-        return smtp_stage(self.text[:5000], only=True)
-
-    @cached_property
-    def _notice(self) -> str:
-        return self._parsed.subject + "\n" + self.text[:5000]
-
-    @cached_property
-    def retrying(self) -> bool:
-        return says_retrying(self._notice)
-
-    @cached_property
-    def gave_up(self) -> bool:
-        return says_gave_up(self._notice)
-
-    @cached_property
-    def final(self) -> bool:
-        """A final report (not a delay warning): the sending server stopped trying."""
-        return is_final_report(self._notice)
-
-
-def is_chat_talk(text: str, matcher: Matcher) -> bool:
-    """A short chat line the detector would not answer: talk about mail, not a pasted bounce."""
-    stripped = text.strip()
-    if "\n" in stripped or len(stripped) > TALK_MAX_CHARS or stripped[:1] in ("{", "["):
-        return False
-    if is_own_sentence(stripped, matcher):
-        return False  # a provider's sentence pasted alone (Gmail's may start "We weren't ...")
-    return is_talk(stripped) or not looks_like_bounce(stripped, matcher)
-
-
-OWN_SHARE = 0.5
-"""How much of a talk-like line a provider's sentence must make up to count as pasted."""
-
-
-def is_own_sentence(text: str, matcher: Matcher) -> bool:
-    """The text is (mostly) a sentence a knowledge entry holds: a server's own words."""
-    if text.rstrip().endswith("?"):
-        return False
-    candidates = matcher.text_candidates(text)
-    if not candidates or candidates[0][1] < OWN_SENTENCE:
-        return False
-    if not is_talk(text):
-        return True
-    # Talk-like openings ("We weren't able to find ...") count when the sentence is most of it.
-    size = len(normalize(text))
-    return any(len(p) >= OWN_SHARE * size for p in candidates[0][0].normalized_patterns)
-
-
-def has_failure_wording(text: str, matcher: Matcher) -> bool:
-    """Words a server uses when it refuses or fails to deliver mail."""
-    lowered = text[:20_000].lower()
-    if any(phrase in lowered for phrase in REFUSAL_PHRASES):
-        return True
-    return bool(matcher.classifier.lexicon.hits(text[:3000]))
 
 
 def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Analysis:
@@ -263,34 +108,13 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
 
 
 def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Diagnosis:
-    """One recipient's failure: reason (classify), then the entry that explains it."""
+    """One recipient's failure: its reason (classify), then the entry that explains it."""
     text = failure.diagnostic or failure.context or context.text[:2000]
     stage = smtp_stage(failure.diagnostic) or smtp_stage(failure.context) or context.stage
     ranked = matcher.match(text, failure.status, failure.reply_code, context.providers)
-    verdict = matcher.classifier.classify(text, failure.status, failure.reply_code, ranked, stage)
-    if verdict.step in VAGUE_STEPS and context.text.strip() and context.text[:2000] != text:
-        # The server's words say nothing; the report's own text may (a human-readable part that
-        # explains what the fields leave out).
-        hit = matcher.classifier.lexicon.best(context.text[:MAX_QUERY_CHARS])
-        if hit is not None and hit.weight >= REPORT_WEIGHT:
-            verdict = Verdict(hit.reason, "report", 0.6, hit=hit)
+    verdict = _classify(text, failure, context, ranked, stage, matcher)
     temporary = is_temporary(failure, context, text)
-    is_delay_notice = failure.action == "delayed" or (
-        temporary is True and (context.retrying or says_retrying(text))
-    )
-    reason, confidence = verdict.reason, verdict.confidence
-    gave_up_on_retries = failure.action == "failed" and (failure.status or "")[:1] == "4"
-    if temporary is False and (gave_up_on_retries or says_gave_up_retrying(text)):
-        # The sending server retried a temporary error until it gave up: the message expired.
-        reason, confidence = "expired", max(confidence, 0.8)
-    elif is_delay_notice and verdict.step in VAGUE_STEPS:
-        # A delay notice that names no cause: the message is waiting in the sender's queue.
-        reason, confidence = "expired", max(confidence, 0.6)
-    if (failure.reply_code or failure.status or "")[:1] == "2" and verdict.step in (
-        "code",
-        "generic",
-    ):
-        reason = "delivered"
+    reason, confidence = _settle_reason(verdict, failure, context, text, temporary)
     entry = explanation_entry(reason, ranked, matcher.kb, context.providers, failure.status)
     status, reply_code, inferred = failure.status, failure.reply_code, False
     if status is None and reply_code is None and entry is not None and verdict.step == "entry":
@@ -299,16 +123,9 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     if temporary is None and verdict.step == "entry" and verdict.match is not None:
         temporary = verdict.match.entry.temporary  # what the matched entry knows of its text
     if temporary is None and reason not in NOT_FAILURES:
-        # No code and no wording: what this kind of failure usually is.
-        temporary = reason in USUALLY_TEMPORARY
+        temporary = reason in USUALLY_TEMPORARY  # no code, no wording: what such failures are
     certain = confidence >= CERTAIN
-    alternatives = (
-        ()
-        if certain
-        else tuple(m.entry for m in ranked.ranked if m.entry is not entry and not m.entry.fallback)[
-            :3
-        ]
-    )
+    others = [m.entry for m in ranked.ranked if m.entry is not entry and not m.entry.fallback]
     best = verdict.match
     return Diagnosis(
         entry=entry,
@@ -322,32 +139,51 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
         diagnostic=server_reply(failure.diagnostic),
         code_inferred=inferred,
         evidence=best.evidence if best else (verdict.hit.weight if verdict.hit else 0.0),
-        alternatives=alternatives,
+        alternatives=() if certain else tuple(others[:3]),
         step=verdict.step,
         stage=stage,
     )
 
 
+def _classify(
+    text: str,
+    failure: Failure,
+    context: Context,
+    ranked: MatchResult,
+    stage: str | None,
+    matcher: Matcher,
+) -> Verdict:
+    verdict = matcher.classifier.classify(text, failure.status, failure.reply_code, ranked, stage)
+    if verdict.step in VAGUE_STEPS and context.text.strip() and context.text[:2000] != text:
+        # The server's words say nothing; the report's own text may (a human-readable part
+        # that explains what the fields leave out).
+        hit = matcher.classifier.lexicon.best(context.text[:MAX_QUERY_CHARS])
+        if hit is not None and hit.weight >= REPORT_WEIGHT:
+            return Verdict(hit.reason, "report", 0.6, hit=hit)
+    return verdict
+
+
+def _settle_reason(
+    verdict: Verdict, failure: Failure, context: Context, text: str, temporary: bool | None
+) -> tuple[str, float]:
+    """The verdict, unless the report's own course says more: expiry, delay, success."""
+    code_class = (failure.reply_code or failure.status or "")[:1]
+    retried_until_given_up = failure.action == "failed" and (failure.status or "")[:1] == "4"
+    if temporary is False and (retried_until_given_up or says_gave_up_retrying(text)):
+        return "expired", max(verdict.confidence, 0.8)  # retried until the sender gave up
+    delay_notice = failure.action == "delayed" or (
+        temporary is True and (context.retrying or says_retrying(text))
+    )
+    if delay_notice and verdict.step in VAGUE_STEPS:
+        return "expired", max(verdict.confidence, 0.6)  # waiting in the queue, no cause named
+    if code_class == "2" and verdict.step in ("code", "generic"):
+        return "delivered", verdict.confidence
+    return verdict.reason, verdict.confidence
+
+
 VAGUE_STEPS = frozenset({"generic", "none", "stage"})
 REPORT_WEIGHT = 0.8
 """A phrase this decisive in the report's own text explains a vague server reply."""
-USUALLY_TEMPORARY = frozenset({"speeding", "toomanyconn", "systemfull"})
-
-
-def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:
-    """Is the sending server still retrying? The report's Action, then wording, then codes."""
-    if failure.action in ("failed", "delayed"):
-        return failure.action == "delayed"
-    if says_gave_up(text):
-        return False
-    if says_retrying(text) or context.retrying:
-        return True
-    if context.gave_up or context.final:
-        return False
-    code_class = (failure.reply_code or failure.status or "")[:1]
-    if code_class in ("4", "5"):
-        return code_class == "4"
-    return None
 
 
 def _failure_code(failure: Failure) -> bool:
@@ -371,13 +207,6 @@ def _entry_codes(entry: Entry) -> tuple[str | None, str | None]:
     enhanced = [c for c in entry.codes if "." in c and not c.startswith("X")]
     replies = [c for c in entry.codes if "." not in c]
     return (enhanced[0] if len(enhanced) == 1 else None, replies[0] if len(replies) == 1 else None)
-
-
-_NOT_FAILURE_TITLES = {
-    "vacation": "An automatic reply (out of office), not a bounce",
-    "feedback": "A complaint or abuse report, not a bounce",
-    "delivered": "A delivery notice: the message was delivered",
-}
 
 
 def _not_a_failure(kind: str, parsed: ParsedMessage) -> Diagnosis:

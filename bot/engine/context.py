@@ -1,0 +1,68 @@
+"""What the whole report says around its failures, and whether the sending server still retries."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from bot.engine.extract import (
+    is_final_report,
+    says_gave_up,
+    says_retrying,
+    smtp_stage,
+)
+from bot.engine.matcher import detect_providers
+from bot.engine.parsed import Failure, ParsedMessage
+
+
+class Context:
+    """What the whole message says around its failures (each part worked out when first asked)."""
+
+    def __init__(self, parsed: ParsedMessage) -> None:
+        self.text = parsed.text
+        self._parsed = parsed
+
+    @cached_property
+    def providers(self) -> frozenset[str]:
+        parsed = self._parsed
+        remotes = " ".join(f.remote_mta or "" for f in parsed.failures[:5])
+        return detect_providers(f"{parsed.text[:5000]} {parsed.sender} {remotes}")
+
+    @cached_property
+    def stage(self) -> str | None:
+        return smtp_stage(self.text[:5000], only=True)
+
+    @cached_property
+    def _notice(self) -> str:
+        return self._parsed.subject + "\n" + self.text[:5000]
+
+    @cached_property
+    def retrying(self) -> bool:
+        return says_retrying(self._notice)
+
+    @cached_property
+    def gave_up(self) -> bool:
+        return says_gave_up(self._notice)
+
+    @cached_property
+    def final(self) -> bool:
+        """A final report (not a delay warning): the sending server stopped trying."""
+        return is_final_report(self._notice)
+
+
+USUALLY_TEMPORARY = frozenset({"speeding", "toomanyconn", "systemfull"})
+
+
+def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:
+    """Is the sending server still retrying? The report's Action, then wording, then codes."""
+    if failure.action in ("failed", "delayed"):
+        return failure.action == "delayed"
+    if says_gave_up(text):
+        return False
+    if says_retrying(text) or context.retrying:
+        return True
+    if context.gave_up or context.final:
+        return False
+    code_class = (failure.reply_code or failure.status or "")[:1]
+    if code_class in ("4", "5"):
+        return code_class == "4"
+    return None
