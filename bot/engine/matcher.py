@@ -204,7 +204,7 @@ class Matcher:
         if not norm:
             return []
         present = tokens(norm)
-        for index, score in self._fuzzy(norm):
+        for index, score in self._fuzzy(norm, present):
             entry = self._pattern_entry[index]
             if entry.id not in best or score > best[entry.id][1]:
                 wanted = self._pattern_tokens[index]
@@ -214,9 +214,9 @@ class Matcher:
         return sorted(best.values(), key=lambda item: -item[1])
 
     # -- internals --------------------------------------------------------------------------
-    def _fuzzy(self, norm: str) -> list[tuple[int, float]]:
+    def _fuzzy(self, norm: str, present: set[str]) -> list[tuple[int, float]]:
         acc: dict[int, float] = defaultdict(float)
-        for tok in tokens(norm):
+        for tok in present:
             weight = self._idf.get(tok)
             if weight is None:
                 continue
