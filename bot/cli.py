@@ -328,7 +328,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
     kb = load_knowledge(load_settings().knowledge_path)
     if args.kb_command == "check":
-        print(f"{kb.source}: {len(kb)} entries, valid")
+        print(f"{kb.source}: {len(kb)} entries, {len(kb.lexicon)} lexicon phrases, valid")
         return 0
     if args.kb_command == "stats":
         from collections import Counter
@@ -337,9 +337,11 @@ def cmd_kb(args: argparse.Namespace) -> int:
             ("providers", Counter(p for e in kb.entries for p in e.providers or ("(generic)",))),
             ("reasons", Counter(e.reason for e in kb.entries)),
             ("languages", Counter(lang for e in kb.entries for lang in e.languages)),
+            ("lexicon reasons", Counter(p.reason for p in kb.lexicon)),
+            ("lexicon languages", Counter(lang for p in kb.lexicon for lang in p.languages)),
         ):
             print(f"{label}: " + ", ".join(f"{k} {v}" for k, v in counter.most_common()))
-        print(f"entries: {len(kb)}")
+        print(f"entries: {len(kb)}, lexicon phrases: {len(kb.lexicon)}")
         return 0
     from bot.kblint import lint
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.engine.diagnose import Diagnosis, analyze
+from bot.engine.lexicon import GAP, Lexicon
 from bot.engine.matcher import Matcher
 from bot.knowledge import Entry, KnowledgeBase
 from bot.reasons import NOT_FAILURES, REASONS
@@ -30,7 +31,25 @@ def lint(kb: KnowledgeBase, matcher: Matcher | None = None) -> list[Finding]:
     findings += _markers(kb)
     findings += _links(kb)
     findings += _generic_entries(kb)
+    findings += _shadowed_phrases(kb)
     return findings
+
+
+def _shadowed_phrases(kb: KnowledgeBase) -> list[Finding]:
+    """A lexicon phrase that, read alone, gives another reason can never decide: a stronger or
+    longer phrase inside it wins. Gaps and prefixes are read as their plainest text."""
+    lexicon = Lexicon(kb.lexicon)
+    out = []
+    for phrase in kb.lexicon:
+        text = " ".join(w.rstrip("*") for w in phrase.words if w != GAP)
+        best = lexicon.best(text, phrase.stage)
+        if best is not None and best.reason != phrase.reason:
+            message = (
+                f"lexicon phrase {phrase.source!r} ({phrase.reason}) is outweighed by "
+                f"{best.phrase.source!r} ({best.reason})"
+            )
+            out.append(Finding("warning", f"lexicon:{phrase.reason}", message))
+    return out
 
 
 def _generic_entries(kb: KnowledgeBase) -> list[Finding]:

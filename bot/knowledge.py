@@ -320,6 +320,11 @@ def _build_lexicon(groups: Any, node: yaml.Node, source: str) -> tuple[Phrase, .
         stage = raw.get("stage")
         if stage is not None and stage not in STAGES:
             raise KnowledgeError(f"{label}: stage must be one of {', '.join(STAGES)}")
+        languages = raw.get("languages", ["en"])
+        if not isinstance(languages, list) or not all(
+            isinstance(lang, str) and _LANG.match(lang) for lang in languages
+        ):
+            raise KnowledgeError(f"{label}: languages must be a list of two-letter codes")
         items = raw["phrases"]
         if not isinstance(items, list) or not items:
             raise KnowledgeError(f"{label}: phrases must be a non-empty list")
@@ -336,7 +341,7 @@ def _build_lexicon(groups: Any, node: yaml.Node, source: str) -> tuple[Phrase, .
                     f"{label}: phrase {text!r} repeats the one of the group on line {seen[key]}"
                 )
             seen[key] = line
-            phrases.append(Phrase(reason, float(weight), words, stage, text))
+            phrases.append(Phrase(reason, float(weight), words, stage, text, tuple(languages)))
     return tuple(phrases)
 
 

@@ -36,6 +36,7 @@ class Phrase:
     stage: str | None = None
     source: str = ""
     """The phrase as written in knowledge.yaml (for messages and `kb` tools)."""
+    languages: tuple[str, ...] = ("en",)
 
     @property
     def literals(self) -> frozenset[str]:
