@@ -276,3 +276,29 @@ def test_the_refused_smtp_step_is_reported(matcher: Matcher) -> None:
     assert top(text, matcher).stage == "rcpt"
     exim = "SMTP error from remote mail server after end of data:\n550 Rejected by policy"
     assert top(exim, matcher, asked=True).stage == "data"
+
+
+STAGE_COMMANDS = {
+    "connect": "initial connection",
+    "helo": "HELO",
+    "mail": "MAIL FROM",
+    "rcpt": "RCPT TO",
+    "data": "end of DATA",
+}
+
+
+def test_every_lexicon_phrase_asked_alone_is_a_bounce(matcher: Matcher) -> None:
+    """`ndrbot bounce TEXT` never says "not a bounce" for failure wording: every phrase the
+    lexicon knows, typed alone, is diagnosed."""
+    from bot.engine.lexicon import GAP
+
+    refused = []
+    for phrase in matcher.kb.lexicon:
+        text = " ".join(w.rstrip("*") for w in phrase.words if w != GAP)
+        text = text.replace("{email}", "bob@example.net").replace("{domain}", "example.net")
+        text = text.replace("{ip}", "192.0.2.1")
+        if phrase.stage:  # a phrase that counts at one SMTP step only, said at that step
+            text += f" (in reply to {STAGE_COMMANDS[phrase.stage]} command)"
+        if not analyze(text, matcher, asked=True).is_bounce:
+            refused.append(phrase.source)
+    assert refused == []
