@@ -1,10 +1,17 @@
 """The reason of one failure, decided in a fixed order (a generic code never outvotes the words).
 
-1. A provider or MTA entry that matches with high confidence: its marker, or its own sentence.
-2. The reason lexicon on the server's diagnostic text (strong and fair phrases).
+1. A provider or MTA entry that matches with high confidence: its marker, or its own sentence
+   (with its own code, when the bounce carries a specific one).
+2. The reason lexicon on the server's diagnostic text, strong and fair phrases. Two rules refine
+   it: a refusal that names an IP blocklist is a listing, and an envelope-sender code (X.1.7,
+   X.1.8) says that address words are about the sender.
 3. A specific enhanced status code (X.1.1, X.2.2, X.4.7 ...), through its registry entry.
-4. A weaker sign: a hint word of the lexicon, a looser entry match, the SMTP stage.
+4. Weaker signs: an MTA's heading quoted whole, a looser entry match, the SMTP stage. One broad
+   word alone ("blocked", "denied") is too little: the answer is `onhold`, with the closest
+   entries listed.
 5. The generic fallback: a generic code's meaning (X.0.0, X.7.1, X.5.x, X.3.0), else `undefined`.
+
+(`diagnose.py` adds one more source for vague replies: a decisive phrase in the report's own text.)
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ the content, but vague words there do not say whether spam, policy or a filter: 
 class Verdict:
     reason: str
     step: str
-    """Which rule decided: entry, lexicon, code, hint, stage, generic or none."""
+    """Which rule decided: entry, lexicon, code, hint, stage, generic, report or none."""
     confidence: float
     match: Match | None = None
     hit: Hit | None = None
