@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from bench.corpus import chat_lines, eml_corpus  # noqa: E402
 from bot.engine.detect import looks_like_bounce  # noqa: E402
 from bot.engine.diagnose import analyze  # noqa: E402
+from bot.engine.textnorm import normalize  # noqa: E402
 from bot.explain import matcher_for  # noqa: E402
 from bot.knowledge import KnowledgeStore  # noqa: E402
 from bot.present import reply_for_analysis  # noqa: E402
@@ -101,6 +102,7 @@ def main() -> None:
 
     def explain_cold(data: object) -> object:
         matcher._cached_match.cache_clear()
+        normalize.cache_clear()
         return reply_for_analysis(analyze(data, matcher))  # type: ignore[arg-type]
 
     results.append(rate("explain .eml (match cache cold)", emls, explain_cold, "msg"))
