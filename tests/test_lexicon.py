@@ -155,3 +155,12 @@ def test_the_shipped_lexicon_covers_every_failure_reason(matcher) -> None:  # ty
         "不存在",
     ):
         assert sample in words, sample
+
+
+def test_the_longer_cjk_phrase_wins() -> None:
+    lex = lexicon(
+        ("hostunknown", 1.0, ["ドメインが存在しません"], None),
+        ("rejected", 1.0, ["送信元ドメインが存在しません"], None),
+    )
+    assert lex.best("550 送信元ドメインが存在しません").reason == "rejected"
+    assert lex.best("550 宛先ドメインが存在しません").reason == "hostunknown"

@@ -45,6 +45,9 @@ class Phrase:
 
     @property
     def length(self) -> int:
+        """How specific the phrase is: its words, or for a CJK phrase its characters halved."""
+        if len(self.words) == 1 and _CJK.search(self.words[0]):
+            return max(1, len(self.words[0]) // 2)
         return sum(1 for w in self.words if w != GAP)
 
 
