@@ -173,3 +173,19 @@ def test_a_dsn_diagnostic_in_the_parts_charset(matcher: Matcher) -> None:
     diagnosis = analyze(message, matcher).diagnoses[0]
     assert "Größe überschritten" in diagnosis.diagnostic
     assert diagnosis.reason == "mailboxfull"
+
+
+def test_a_gateway_layout_with_the_recipients_after_the_reason(matcher: Matcher) -> None:
+    """MailMarshal-style: the reason first, the affected recipients listed below it."""
+    message = (
+        "From: MailMarshal@gateway.example.org\nSubject: Undeliverable Mail\n\n"
+        "Your message:\n\n   From:    ann@example.org\n   Subject: invoices\n\n"
+        "Could not be delivered because of\n\n550 5.1.1 <bob@example.net>... User unknown\n\n"
+        "The following recipients were affected:\n    bob@example.net\n"
+    )
+    diagnosis = analyze(message, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.status) == (
+        "bob@example.net",
+        "userunknown",
+        "5.1.1",
+    )
