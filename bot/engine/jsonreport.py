@@ -16,8 +16,11 @@ _SIGNS = ("notificationtype", "eventtype", "bouncetype", '"event"', "recordtype"
 
 
 def looks_like_json_report(text: str) -> bool:
-    head = text[:20_000].lower()
-    return "{" in head and any(sign in head for sign in _SIGNS)
+    head = text[:20_000]
+    if "{" not in head:
+        return False
+    lowered = head.lower()
+    return any(sign in lowered for sign in _SIGNS)
 
 
 def json_report(text: str) -> tuple[str, list[Failure]] | None:

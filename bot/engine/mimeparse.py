@@ -33,6 +33,9 @@ def header_text(value: object) -> str:
     """A header as readable text, decoding RFC 2047 words; never raises."""
     if value is None:
         return ""
+    text = str(value)
+    if "=?" not in text:  # no encoded words: nothing to decode (the common case, and fast)
+        return " ".join(text.split())
     try:
         return " ".join(str(make_header(decode_header(str(value)))).split())
     except Exception:  # broken encoded words: show them as they are

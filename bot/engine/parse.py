@@ -72,7 +72,7 @@ def parse(data: bytes | str) -> ParsedMessage:
         return ParsedMessage(
             text="", notes=[*notes, "This is binary data, not a bounce message."], binary=True
         )
-    if not _is_textual(raw[:4096]) or b"\x00" in raw:
+    if b"\x00" in raw:
         raw = raw.translate(_STRAY_CONTROLS)  # binary bytes in a returned original
         data = raw
     stripped = raw.lstrip()
