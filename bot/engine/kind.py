@@ -73,7 +73,7 @@ def message_kind(parsed: ParsedMessage) -> str:
     if parsed.report_type == "disposition-notification":
         return "delivered"
     subject = parsed.subject
-    if BOUNCE_SUBJECT.search(subject) or DAEMON.search(parsed.sender):
+    if parsed.failed_header or BOUNCE_SUBJECT.search(subject) or DAEMON.search(parsed.sender):
         return "bounce"
     is_report = parsed.report_type == "delivery-status" or _has_failure_code(parsed)
     if (

@@ -54,6 +54,7 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
     parsed.subject = header_text(msg.get("subject"))
     parsed.sender = header_text(msg.get("from"))
     parsed.auto_submitted = msg.get("auto-submitted").strip().lower()
+    parsed.failed_header = bool(msg.get("x-failed-recipients").strip())
     parsed.autoreply_header = bool(
         msg.get("x-autoreply")
         or msg.get("x-autorespond")

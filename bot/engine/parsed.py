@@ -32,6 +32,8 @@ class ParsedMessage:
     """multipart/report's report-type (delivery-status, feedback-report, disposition-notification)."""
     auto_submitted: str = ""
     autoreply_header: bool = False
+    failed_header: bool = False
+    """The message names failed recipients in a header (X-Failed-Recipients), as bounces do."""
     dkim_domains: list[str] = field(default_factory=list)
     dkim_selectors: list[str] = field(default_factory=list)
     sending_ips: list[str] = field(default_factory=list)
