@@ -302,3 +302,9 @@ def test_every_lexicon_phrase_asked_alone_is_a_bounce(matcher: Matcher) -> None:
         if not analyze(text, matcher, asked=True).is_bounce:
             refused.append(phrase.source)
     assert refused == []
+
+
+def test_asking_about_text_without_failure_wording_says_so_honestly(matcher: Matcher) -> None:
+    analysis = analyze("hello there, lunch at noon", matcher, asked=True)
+    assert not analysis.is_bounce
+    assert analysis.notes[0].startswith("Nothing in this text is failure wording")

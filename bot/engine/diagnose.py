@@ -103,6 +103,8 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
         recipient = failures[0].recipient if failures else None
         diagnoses.append(Diagnosis(None, "undefined", 0.0, False, recipient=recipient))
     diagnoses.sort(key=lambda d: (d.reason == "undefined", -d.confidence))
+    if asked and not diagnoses:
+        notes = (_nothing_matched(parsed.text, matcher), *notes)
     is_bounce = bool(diagnoses) and any(d.reason not in NOT_FAILURES for d in diagnoses)
     return Analysis("bounce" if is_bounce else "other", is_bounce, tuple(diagnoses), parsed, notes)
 
@@ -184,6 +186,21 @@ def _settle_reason(
 VAGUE_STEPS = frozenset({"generic", "none", "stage"})
 REPORT_WEIGHT = 0.8
 """A phrase this decisive in the report's own text explains a vague server reply."""
+
+
+CLOSEST_MIN = 0.5
+
+
+def _nothing_matched(text: str, matcher: Matcher) -> str:
+    """What to say, honestly, when someone asked about text with no failure wording or code."""
+    closest = [e.title for e, score in matcher.text_candidates(text)[:3] if score >= CLOSEST_MIN]
+    said = (
+        "Nothing in this text is failure wording or a server code ndrbot knows, so it cannot "
+        "name a reason."
+    )
+    if closest:
+        return f"{said} The closest entries: {'; '.join(closest)}."
+    return f"{said} Paste the whole non-delivery report, or give the code (like 5.7.1)."
 
 
 def _failure_code(failure: Failure) -> bool:
