@@ -308,3 +308,9 @@ def test_asking_about_text_without_failure_wording_says_so_honestly(matcher: Mat
     analysis = analyze("hello there, lunch at noon", matcher, asked=True)
     assert not analysis.is_bounce
     assert analysis.notes[0].startswith("Nothing in this text is failure wording")
+
+
+def test_a_code_at_the_end_keeps_the_sentence_before_it(matcher: Matcher) -> None:
+    text = "Hi. This is the qmail-send program.\n<bob@example.net>:\nSorry, no mailbox here by that name. (#5.1.1)"
+    quote = top(text, matcher).diagnostic
+    assert quote.startswith("Sorry, no mailbox here by that name.")

@@ -157,6 +157,7 @@ _REPLY_START = re.compile(
     re.IGNORECASE,
 )
 QUOTE_CHARS = 1000
+MIN_REPLY_CHARS = 12
 
 
 def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
@@ -164,8 +165,11 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     text = " ".join(diagnostic.split())
     match = _REPLY_START.search(text)
     if match and match.start() > 0:
-        quote = text[match.end() :].lstrip() if not match.group(0)[:1].isdigit() else ""
-        text = quote or text[match.start() :]
+        # after "said:" / "returned" the reply follows; a code starts the reply itself
+        said = match.group(0)[:1].isalpha()
+        rest = text[match.end() :].lstrip() if said else text[match.start() :]
+        if len(rest) >= MIN_REPLY_CHARS:  # not a code that ends the text ("... name. (#5.1.1)")
+            text = rest
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit)
