@@ -224,7 +224,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--split", choices=("dev", "test", "test2", "test3", "test4", "all"), default="dev")
+    parser.add_argument(
+        "--split", choices=("dev", "test", "test2", "test3", "test4", "all"), default="dev"
+    )
     parser.add_argument("--misses", action="store_true", help="list every wrong answer")
     parser.add_argument("--source", help="only sources whose folder name contains this")
     args = parser.parse_args()
