@@ -81,7 +81,7 @@ def parse_phrase(text: str) -> tuple[str, ...]:
             continue
         if word.endswith("*") and len(word) <= PREFIX_KEY:
             raise ValueError(f"phrase {text!r}: a prefix needs {PREFIX_KEY} letters or more")
-        if not _WORD.match(word) or normalize(word.rstrip("*")) != word.rstrip("*"):
+        if not _WORD.match(word):  # letters only, lower-cased above: as `normalize` leaves it
             raise ValueError(
                 f"phrase {text!r}: {word!r} is not a normalised word (lower case, no digits "
                 "or punctuation; '..' for a gap, 'word*' for a prefix)"
