@@ -6,8 +6,8 @@
    it: a refusal that names an IP blocklist is a listing, and an envelope-sender code (X.1.7,
    X.1.8) says that address words are about the sender.
 3. A specific enhanced status code (X.1.1, X.2.2, X.4.7 ...), through its registry entry.
-4. Weaker signs: an MTA's heading quoted whole, a looser entry match, the SMTP stage. One broad
-   word alone ("blocked", "denied") is too little: the answer is `onhold`, with the closest
+4. Weaker signs: an MTA's heading quoted whole, a looser entry match, the SMTP stage, and last
+   one broad word ("blocked", "denied"), whose reason is given as unsure, with the closest
    entries listed.
 5. The generic fallback: a generic code's meaning (X.0.0, X.7.1, X.5.x, X.3.0), else `undefined`.
 
@@ -189,9 +189,9 @@ class ReasonClassifier:
         if stage in STAGE_REASONS and (reply_code or status or "5")[0] in "45":
             return Verdict(STAGE_REASONS[stage], "stage", 0.55)
         if hit is not None:
-            # One broad word ("blocked", "denied") is too little to decide: say so honestly;
-            # the closest entries are listed with the answer.
-            return Verdict("onhold", "hint", 0.45, hit=hit)
+            # One broad word ("blocked", "denied"): its reason, marked unsure, so the answer says
+            # so and lists the closest entries.
+            return Verdict(hit.reason, "hint", 0.45, hit=hit)
         # 5. generic meanings: an MTA's wrapper text or heading, a generic code
         if wrapper is not None and wrapper.evidence >= ENTRY_LOOSE:
             return Verdict(wrapper.entry.reason, "generic", 0.5, wrapper)
