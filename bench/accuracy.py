@@ -5,7 +5,8 @@
 .venv/bin/python bench/accuracy.py --split test    # the locked test split of round 1 (scored)
 .venv/bin/python bench/accuracy.py --split test2   # round 2's locked split (scored, now seen)
 .venv/bin/python bench/accuracy.py --split test3   # round 3's locked split (scored, now seen)
-.venv/bin/python bench/accuracy.py --split test4   # round 4's locked split (score it once, at the end)
+.venv/bin/python bench/accuracy.py --split test4   # round 4's locked split (scored, now seen)
+.venv/bin/python bench/accuracy.py --split test5   # round 5's locked split (score it once, at the end)
 
 The real-bounce corpus is tests/data/realcorpus/ (see LABELLING.md and SPLITS.md there): one folder
 per public source, split by source. Whole messages are explained as `ndrbot explain` would; single
@@ -225,7 +226,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
-        "--split", choices=("dev", "test", "test2", "test3", "test4", "all"), default="dev"
+        "--split", choices=("dev", "test", "test2", "test3", "test4", "test5", "all"), default="dev"
     )
     parser.add_argument("--misses", action="store_true", help="list every wrong answer")
     parser.add_argument("--source", help="only sources whose folder name contains this")
