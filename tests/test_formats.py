@@ -189,3 +189,15 @@ def test_a_gateway_layout_with_the_recipients_after_the_reason(matcher: Matcher)
         "userunknown",
         "5.1.1",
     )
+
+
+def test_odd_json_never_raises(matcher: Matcher) -> None:
+    for doc in (
+        {"notificationType": "Bounce", "bounce": "gone"},
+        {"notificationType": "Bounce", "bounce": {"bouncedRecipients": 5}},
+        {"notificationType": "Bounce", "bounce": {"bouncedRecipients": ["x", {"status": "5.x"}]}},
+        {"event": "bounce", "reason": 550, "status": "banana", "email": ["a"]},
+        [{"RecordType": "Bounce", "Details": None, "Description": "x"}],
+    ):
+        analysis = analyze(json.dumps(doc), matcher)
+        assert analysis.kind in ("bounce", "other")

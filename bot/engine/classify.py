@@ -54,9 +54,10 @@ class Verdict:
 
 
 def is_generic_status(status: str | None) -> bool:
-    if not status:
+    parts = (status or "").split(".")
+    if len(parts) != 3:
         return True
-    _, subject, detail = status.split(".")
+    _, subject, detail = parts
     return detail in GENERIC_DETAILS or subject == "5" or x_form(status) in GENERIC_CODES
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from typing import Any
 
 from bot.engine.parsed import Failure
@@ -80,10 +81,13 @@ def _ses(doc: dict[str, Any], kind: str) -> tuple[str, list[Failure]]:
         return "feedback", []
     if kind == "delivery":
         return "delivered", []
-    bounce = doc.get("bounce") or {}
+    bounce = doc.get("bounce")
+    if not isinstance(bounce, dict):
+        bounce = {}
     sub_type = str(bounce.get("bounceSubType") or "")
     failures = []
-    for item in bounce.get("bouncedRecipients") or []:
+    recipients = bounce.get("bouncedRecipients")
+    for item in recipients if isinstance(recipients, list) else []:
         if not isinstance(item, dict):
             continue
         diagnostic = str(item.get("diagnosticCode") or "")
@@ -99,7 +103,7 @@ def _ses(doc: dict[str, Any], kind: str) -> tuple[str, list[Failure]]:
             Failure(
                 recipient=_address(item.get("emailAddress")),
                 diagnostic=diagnostic or f"{bounce.get('bounceType', '')} {sub_type}".strip(),
-                status=str(item.get("status") or "") or codes.status,
+                status=_status(item.get("status")) or codes.status,
                 reply_code=codes.reply_code,
                 action=str(item.get("action") or "") or None,
                 remote_mta=str(bounce.get("remoteMtaIp") or "") or None,
@@ -128,9 +132,7 @@ def _event(doc: dict[str, Any]) -> tuple[str, list[Failure]] | None:
     )
     codes = find_codes(diagnostic)
     reply = str(status.get("code") or "") or codes.reply_code
-    enhanced = str(doc.get("status") or "") or codes.status
-    if enhanced and not enhanced[:1].isdigit():
-        enhanced = codes.status
+    enhanced = _status(doc.get("status")) or codes.status
     failure = Failure(
         recipient=_address(doc.get("email") or doc.get("recipient")),
         diagnostic=diagnostic,
@@ -159,6 +161,15 @@ def _postmark(doc: dict[str, Any]) -> tuple[str, list[Failure]] | None:
         action="delayed" if kind in ("SoftBounce", "Transient") else None,
     )
     return "bounce", [failure]
+
+
+_STATUS = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
+
+
+def _status(value: Any) -> str | None:
+    """An enhanced status code as the notification gives it, if it is one."""
+    text = str(value or "").strip()
+    return text if _STATUS.fullmatch(text) else None
 
 
 def _address(value: Any) -> str | None:
