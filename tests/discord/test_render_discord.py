@@ -209,3 +209,12 @@ def test_plain_text_fallback_splits_and_suppresses_previews() -> None:
         assert message.suppress_embeds == ("http" in message.content)
     assert any(m.suppress_embeds for m in messages)
     assert "@\u200bhere see https://example.com/x" in messages[-1].content
+
+
+def test_the_refused_smtp_step_is_a_field() -> None:
+    reply = Reply(title="t", findings=(finding(refused_at="RCPT TO (the recipient's address)"),))
+    (message,) = render_discord(reply)
+    fields = {f.name: f.value for f in message.embeds[0].fields}
+    assert fields["Refused at"] == "RCPT TO (the recipient's address)"
+    (plain,) = render_discord(Reply(title="t", findings=(finding(),)))
+    assert "Refused at" not in {f.name for f in plain.embeds[0].fields}

@@ -231,3 +231,12 @@ def test_manifest_matches_the_app() -> None:
     assert {"message.channels", "message.groups", "file_shared", "app_mention"} <= events
     assert settings["socket_mode_enabled"] is True
     assert settings["interactivity"]["is_enabled"] is True
+
+
+def test_renderer_shows_the_refused_smtp_step() -> None:
+    finding = _finding(1, refused_at="MAIL FROM (the sender's address)")
+    blocks, _ = render_slack(Reply(title="t", findings=(finding,)))
+    fields = [f["text"] for b in blocks for f in b.get("fields", [])]
+    assert "*Refused at*\nMAIL FROM (the sender's address)" in fields
+    blocks, _ = render_slack(Reply(title="t", findings=(_finding(1),)))
+    assert not any("Refused at" in f["text"] for b in blocks for f in b.get("fields", []))
