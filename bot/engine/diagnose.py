@@ -95,7 +95,7 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
         if (
             kind == "bounce"
             or _plausible(failure, diagnosis)
-            or (asked and _failure_code(failure))
+            or (asked and _server_code(failure))
             or (asked and has_failure_wording(failure.diagnostic or parsed.text, matcher))
         ):
             diagnoses.append(diagnosis)
@@ -203,9 +203,9 @@ def _nothing_matched(text: str, matcher: Matcher) -> str:
     return f"{said} Paste the whole non-delivery report, or give the code (like 5.7.1)."
 
 
-def _failure_code(failure: Failure) -> bool:
-    """A server's failure reply: a 4xx/5xx reply code or a 4.x.x/5.x.x status."""
-    return (failure.reply_code or "x")[0] in "45" or (failure.status or "x")[0] in "45"
+def _server_code(failure: Failure) -> bool:
+    """A server's reply code or status: a failure (4xx/5xx) or, asked about, a success (2xx)."""
+    return (failure.reply_code or "x")[0] in "245" or (failure.status or "x")[0] in "245"
 
 
 def _plausible(failure: Failure, diagnosis: Diagnosis) -> bool:
