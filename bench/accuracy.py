@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.engine.detect import looks_like_bounce  # noqa: E402
 from bot.engine.diagnose import Diagnosis, analyze  # noqa: E402
-from bot.engine.explanation import OWN_SENTENCE, OWN_SENTENCE_WORDS  # noqa: E402
+from bot.engine.explanation import own_code, provider_evidenced  # noqa: E402
 from bot.engine.matcher import PROVIDER_MARKERS, Matcher, detect_providers  # noqa: E402
 from bot.explain import matcher_for  # noqa: E402
 from bot.knowledge import Entry, KnowledgeStore  # noqa: E402
@@ -113,19 +113,10 @@ def _named_without_evidence(providers: tuple[str, ...], data: bytes | str) -> st
 
 def _own_sentence(entry: Entry, top: Diagnosis, matcher: Matcher) -> bool:
     """The bounce carries the entry's marker, quotes a sentence only this provider writes, or a
-    code only it uses (see bot/engine/explanation.py)."""
+    code only it uses: the engine's own evidence rule (bot/engine/explanation.py)."""
     for match in matcher.match(top.diagnostic or "", top.status, top.reply_code).ranked:
-        if match.entry is entry and match.via == "marker":
-            return True
         if match.entry is entry:
-            own_code = (
-                bool(top.status)
-                and matcher.kb.get("code-x." + top.status.split(".", 1)[1]) is None
-                and top.status in entry.codes
-            )
-            return own_code or (
-                match.evidence >= OWN_SENTENCE and match.pattern_words >= OWN_SENTENCE_WORDS
-            )
+            return provider_evidenced(match, frozenset(), own_code(entry, top.status, matcher.kb))
     return False
 
 

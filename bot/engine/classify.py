@@ -28,7 +28,8 @@ ENTRY_STRONG = 0.88
 ENTRY_CERTAIN = 0.95
 """Closer than this, the entry decides even against a decisive lexicon phrase."""
 OWN_WORDS = 5
-"""A pattern this long that matches almost exactly is the provider's own sentence."""
+"""An entry's pattern this long, found whole and almost exactly, decides the reason even when the
+bounce's code differs from the entry's (naming the provider takes more: explanation.py)."""
 LEXICON_FAIR = 0.6
 """A lexicon hit at least this decisive outranks a specific status code."""
 ENTRY_LOOSE = 0.7

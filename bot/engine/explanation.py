@@ -13,6 +13,14 @@ SHOWN_TEXT_MIN = 0.7
 """A specific entry found by text is shown only when its words match at least this well."""
 
 
+def own_code(entry: Entry, status: str | None, kb: KnowledgeBase) -> bool:
+    """The status is a code outside the IANA registry (no `code-x.*` entry) that this entry lists:
+    only its provider sends it."""
+    if status is None or status not in entry.codes:
+        return False
+    return kb.get(f"code-x.{status.split('.', 1)[1]}") is None
+
+
 def provider_evidenced(match: Match, providers: frozenset[str], own_code: bool = False) -> bool:
     """May this entry (and the provider name in its title) be shown for this bounce?
 
@@ -36,7 +44,6 @@ def explanation_entry(
     status: str | None = None,
 ) -> Entry | None:
     """The entry whose explanation and steps are shown for this reason."""
-    unregistered = status is not None and kb.get(f"code-x.{status.split('.', 1)[1]}") is None
     for match in ranked.ranked:
         entry = match.entry
         if entry.reason != reason or (entry.fallback and match.via == "code"):
@@ -47,12 +54,13 @@ def explanation_entry(
             if not entry.providers and status is not None and status in entry.codes:
                 return entry
             if entry.providers and (
-                providers.intersection(entry.providers) or (unregistered and status in entry.codes)
+                providers.intersection(entry.providers) or own_code(entry, status, kb)
             ):
                 return entry
             continue
-        own_code = unregistered and status in entry.codes
-        if match.evidence >= SHOWN_TEXT_MIN and provider_evidenced(match, providers, own_code):
+        if match.evidence >= SHOWN_TEXT_MIN and provider_evidenced(
+            match, providers, own_code(entry, status, kb)
+        ):
             return entry
     generic = kb.get(f"reason-{reason}")
     if generic is not None:

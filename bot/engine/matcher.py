@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
+from bot.engine.textnorm import normalize, tokens
 from bot.knowledge import Entry, KnowledgeBase
 
 if TYPE_CHECKING:
     from bot.engine.classify import ReasonClassifier
-from bot.engine.textnorm import normalize, tokens
 
 MARKER = 1.02
 """A marker is an exact identifier: it beats a pattern match with the same code agreement."""
