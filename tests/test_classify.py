@@ -142,12 +142,16 @@ def test_a_delay_notice_is_answered_as_a_delay(matcher: Matcher) -> None:
     assert diagnosis.reason == "networkerror"
 
 
-def test_a_delay_notice_naming_no_cause_is_a_wait_in_the_queue(matcher: Matcher) -> None:
-    quiet = DELAYED_DSN.replace(
+def without_cause(report: bytes) -> bytes:
+    """The report with its diagnostic line dropped and a status that names no cause."""
+    return report.replace(
         b"Diagnostic-Code: X-Postfix; connect to mx.example.net[192.0.2.9]:25: Connection timed out\n",
         b"",
     ).replace(b"Status: 4.4.1", b"Status: 4.0.0")
-    diagnosis = top(quiet, matcher)
+
+
+def test_a_delay_notice_naming_no_cause_is_a_wait_in_the_queue(matcher: Matcher) -> None:
+    diagnosis = top(without_cause(DELAYED_DSN), matcher)
     assert (diagnosis.reason, diagnosis.temporary) == ("expired", True)
 
 
@@ -314,3 +318,32 @@ def test_a_code_at_the_end_keeps_the_sentence_before_it(matcher: Matcher) -> Non
     text = "Hi. This is the qmail-send program.\n<bob@example.net>:\nSorry, no mailbox here by that name. (#5.1.1)"
     quote = top(text, matcher).diagnostic
     assert quote.startswith("Sorry, no mailbox here by that name.")
+
+
+# The same report once the sender gave up: a final failure of a temporary (4.x.x) cause.
+FINAL_DSN_OF_A_TEMPORARY_FAILURE = (
+    DELAYED_DSN.replace(b"Delayed Mail (still being retried)", b"Undelivered Mail")
+    .replace(b"It will be retried until it is 5 day(s) old.", b"")
+    .replace(b"THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE.", b"")
+    .replace(b"Action: delayed", b"Action: failed")
+)
+
+
+def test_a_final_report_of_a_4xx_failure_keeps_the_cause_it_names(matcher: Matcher) -> None:
+    """The sender gave up, but the words say why: the cause is the reason, and it is final."""
+    diagnosis = top(FINAL_DSN_OF_A_TEMPORARY_FAILURE, matcher)
+    assert (diagnosis.reason, diagnosis.temporary) == ("networkerror", False)
+
+
+def test_a_final_report_of_a_4xx_failure_naming_no_cause_is_expired(matcher: Matcher) -> None:
+    diagnosis = top(without_cause(FINAL_DSN_OF_A_TEMPORARY_FAILURE), matcher)
+    assert (diagnosis.reason, diagnosis.temporary) == ("expired", False)
+
+
+@pytest.mark.parametrize(
+    "text", ["250 ok dirdel", "250 <bob@example.net> Queued mail for delivery"]
+)
+def test_asking_about_a_success_reply_without_a_status_is_a_delivery(
+    text: str, matcher: Matcher
+) -> None:
+    assert top(text, matcher, asked=True).reason == "delivered"

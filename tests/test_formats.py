@@ -201,3 +201,25 @@ def test_odd_json_never_raises(matcher: Matcher) -> None:
     ):
         analysis = analyze(json.dumps(doc), matcher)
         assert analysis.kind in ("bounce", "other")
+
+
+def test_a_junk_mail_report_without_a_report_part_is_a_complaint(matcher: Matcher) -> None:
+    """Microsoft's junk-mail reports forward the message with only this subject to say so."""
+    message = (
+        b"From: staff@hotmail.example\nTo: abuse@example.org\n"
+        b"Subject: complaint about message from 192.0.2.44\nContent-Type: message/rfc822\n\n"
+        b"From: news@example.org\nSubject: Our spring offers\n\nBuy now.\n"
+    )
+    analysis = analyze(message, matcher)
+    assert analysis.kind == "feedback"
+    assert not analysis.is_bounce
+
+
+def test_an_auto_response_named_after_its_provider_is_an_automatic_reply(
+    matcher: Matcher,
+) -> None:
+    message = (
+        b"From: ann@example.net\nTo: bob@example.org\nSubject: Example! Auto Response\n\n"
+        b"Thanks for your mail. I read my mail once a week.\n"
+    )
+    assert analyze(message, matcher).kind == "vacation"

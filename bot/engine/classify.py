@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.engine.cues import WordCues
 from bot.engine.lexicon import Hit, Lexicon
 from bot.engine.matcher import MAX_QUERY_CHARS, Match, MatchResult, x_form
+from bot.engine.textnorm import normalize
 from bot.knowledge import KnowledgeBase
 
 ENTRY_STRONG = 0.88
@@ -104,6 +106,7 @@ class ReasonClassifier:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.lexicon = Lexicon(kb.lexicon)
+        self.cues = WordCues((phrase.reason, phrase.words) for phrase in kb.lexicon)
         self._code_reason: dict[str, str] = {}
         specific: dict[str, set[str]] = {}
         for entry in kb.entries:
@@ -194,6 +197,10 @@ class ReasonClassifier:
             # One broad word ("blocked", "denied"): its reason, marked unsure, so the answer says
             # so and lists the closest entries.
             return Verdict(hit.reason, "hint", 0.45, hit=hit)
+        # No phrase at all: the reason the words lean to, if they lean clearly, also unsure.
+        cue = self.cues.vote(normalize(text[:MAX_QUERY_CHARS])) if text else None
+        if cue is not None:
+            return Verdict(cue.reason, "hint", 0.4)
         # 5. generic meanings: an MTA's wrapper text or heading, a generic code
         if wrapper is not None and wrapper.evidence >= ENTRY_LOOSE:
             return Verdict(wrapper.entry.reason, "generic", 0.5, wrapper)

@@ -89,6 +89,11 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
         parsed.failures.append(Failure(recipient=None, diagnostic=diagnostic_lines(parsed.text)))
     context = Context(parsed)
     failures = [f for f in parsed.failures if f.action not in ("delivered", "relayed", "expanded")]
+    if asked:
+        for failure in failures:
+            success = SUCCESS_REPLY.match(failure.diagnostic)
+            if success and failure.reply_code is None and failure.status is None:
+                failure.reply_code = success.group(1)  # "250 ok dirdel": a success, asked about
     diagnoses: list[Diagnosis] = []
     for failure in failures:
         diagnosis = diagnose_failure(failure, context, matcher)
@@ -171,8 +176,12 @@ def _settle_reason(
     """The verdict, unless the report's own course says more: expiry, delay, success."""
     code_class = (failure.reply_code or failure.status or "")[:1]
     retried_until_given_up = failure.action == "failed" and (failure.status or "")[:1] == "4"
-    if temporary is False and (retried_until_given_up or says_gave_up_retrying(text)):
-        return "expired", max(verdict.confidence, 0.8)  # retried until the sender gave up
+    # Retried until the sender gave up: it says so ("retry timeout exceeded"), or the report
+    # marks a 4.x.x failure as final and the server's words name no cause of their own.
+    if temporary is False and (
+        says_gave_up_retrying(text) or (retried_until_given_up and verdict.step in VAGUE_STEPS)
+    ):
+        return "expired", max(verdict.confidence, 0.8)
     delay_notice = failure.action == "delayed" or (
         temporary is True and (context.retrying or says_retrying(text))
     )
@@ -183,6 +192,8 @@ def _settle_reason(
     return verdict.reason, verdict.confidence
 
 
+SUCCESS_REPLY = re.compile(r"\s*(2[0-5]\d)[ -]")
+"""A server's success reply opening the text (failure codes are found by smtpcodes)."""
 VAGUE_STEPS = frozenset({"generic", "none", "stage"})
 REPORT_WEIGHT = 0.8
 """A phrase this decisive in the report's own text explains a vague server reply."""

@@ -33,10 +33,11 @@ DAEMON = re.compile(
     re.IGNORECASE,
 )
 VACATION = re.compile(
-    r"^(?:automatic reply|auto(?:matische)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
+    r"^(?:[\w!.-]+ )?(?:automatic reply|auto(?:matische)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
     r"abwesenheit|réponse automatique|absence|respuesta automática|fuera de la oficina|"
     r"risposta automatica|fuori sede|resposta automática|ausente|自動応答|自動返信|不在|"
-    r"автоответ|автоматический ответ|自动回复)",
+    r"автоответ|автоматический ответ|自动回复|(?:e-?mail[ -])?(?:empfangs|eingangs)bestätigung|"
+    r"accusé de réception automatique|acuse de recibo automático)",
     re.IGNORECASE,
 )
 VACATION_BODY = re.compile(
@@ -46,6 +47,8 @@ VACATION_BODY = re.compile(
     r"je suis (?:absent|absente)|estoy fuera de la oficina|sono fuori (?:ufficio|sede)",
     re.IGNORECASE,
 )
+FEEDBACK_SUBJECT = re.compile(r"^complaint about message from\b", re.IGNORECASE)
+"""Microsoft's junk-mail reports (JMRP) carry no report part, only this subject."""
 FEEDBACK = re.compile(
     r"^feedback-type:\s*\w+|this is an? (?:e-?mail )?abuse report|\barf report\b|"
     r"^report domain:.{1,200}submitter:|<feedback>\s*<report_metadata>|dmarc (?:forensic|failure) report",
@@ -65,7 +68,11 @@ SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 def message_kind(parsed: ParsedMessage) -> str:
     """One of: bounce, vacation, feedback, delivered, other (failures decide 'bounce' later)."""
     head = parsed.text[:3000]
-    if parsed.report_type == "feedback-report" or FEEDBACK.search(head):
+    if (
+        parsed.report_type == "feedback-report"
+        or FEEDBACK.search(head)
+        or FEEDBACK_SUBJECT.search(parsed.subject)
+    ):
         return "feedback"
     failed = [f for f in parsed.failures if f.action not in SUCCESS_ACTIONS]
     if parsed.failures and not failed and all((f.status or "2")[0] == "2" for f in parsed.failures):

@@ -41,4 +41,7 @@ def has_failure_wording(text: str, matcher: Matcher) -> bool:
     lowered = text[:20_000].lower()
     if any(phrase in lowered for phrase in REFUSAL_PHRASES):
         return True
-    return bool(matcher.classifier.lexicon.hits(text[:3000]))
+    classifier = matcher.classifier
+    return bool(classifier.lexicon.hits(text[:3000])) or (
+        classifier.cues.vote(normalize(text[:3000])) is not None
+    )
