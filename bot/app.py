@@ -11,7 +11,7 @@ from bot.store import RateLimiter, make_store
 
 def build_deps(settings: Settings, *, knowledge: KnowledgeStore | None = None) -> Deps:
     """Load knowledge (raises KnowledgeError) and set up the DNS checker when DNS is on."""
-    store = knowledge or KnowledgeStore(settings.knowledge_path)
+    store = knowledge or KnowledgeStore(settings.knowledge_path, cache_dir=settings.cache_dir)
     dns = None
     if settings.dns_enabled:
         from bot.dnscheck import DnsChecker

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
@@ -11,14 +10,16 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bot import __version__
 from bot.adapters.render_text import render_text
 from bot.app import build_deps, build_registry
+from bot.batch import FileError, Style, explain_files, format_reply, refusal
 from bot.config import ConfigError, Settings, check_dnsbls, check_nameservers, load_settings
-from bot.explain import explain_full
+from bot.explain import explain_full, explain_offline
 from bot.intent import Deps
 from bot.knowledge import KnowledgeError
 from bot.model import Reply
@@ -65,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--json", action="store_true", help="machine-readable output (JSON Lines for several files)"
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes for many files without DNS (default: one per CPU core)",
     )
     dns_options(p)
 
@@ -160,61 +168,67 @@ def _read_file(name: str) -> bytes:
         raise UsageError(f"{name!r} is not a valid file name") from None
 
 
-async def _explain_checked(
+def _explain_one(
     data: bytes | str, deps: Deps, name: str = "input", *, asked: bool = False
 ) -> Reply:
     """Explain, refusing input that cannot be a bounce (empty, binary) with a usage error."""
-    analysis, reply = await explain_full(data, deps, asked=asked)
-    if analysis.kind in ("empty", "binary"):
-        message = analysis.notes[-1] if analysis.notes else "not a bounce"
-        raise UsageError(f"{name}: {message[:1].lower()}{message[1:]}")
+    if deps.dns is None:
+        analysis, reply = explain_offline(data, deps, asked=asked)
+    else:
+        import asyncio
+
+        analysis, reply = asyncio.run(explain_full(data, deps, asked=asked))
+    refused = refusal(analysis, name)
+    if refused:
+        raise UsageError(refused)
     return reply
-
-
-def _public_json(reply: Reply) -> dict[str, Any]:
-    return dict(reply.data or {"is_bounce": False, "diagnoses": [], "checks": []})
 
 
 def cmd_bounce(args: argparse.Namespace) -> int:
     text = " ".join(args.text)
     data: bytes | str = _read_stdin() if text == "-" else text
     deps = build_deps(_settings(args))
-    reply = asyncio.run(_explain_checked(data, deps, asked=True))
-    if args.json:
-        print(json.dumps(_public_json(reply), ensure_ascii=False))
-    else:
-        _print_reply(reply)
+    reply = _explain_one(data, deps, asked=True)
+    sys.stdout.write(format_reply("input", reply, _style(args, many=False)))
     return 0
+
+
+def _style(args: argparse.Namespace, *, many: bool) -> Style:
+    color = _color(sys.stdout)
+    width = shutil.get_terminal_size((88, 24)).columns
+    return Style(json=args.json, many=many, render=partial(render_text, color=color, width=width))
+
+
+def _read_for_batch(name: str) -> bytes:
+    try:
+        return _read_file(name)
+    except UsageError as exc:
+        raise FileError(str(exc)) from None
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     files = args.files or ["-"]
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
     deps = build_deps(_settings(args))
-    many = len(files) > 1
-    failed = 0
-    for name in files:
-        try:
-            reply = asyncio.run(_explain_checked(_read_file(name), deps, name))
-        except UsageError as exc:
-            if not many:
-                raise
-            failed += 1
-            if args.json:
-                print(json.dumps({"file": name, "error": str(exc)}, ensure_ascii=False))
-            else:
-                print(f"ndrbot: {exc}", file=sys.stderr)
-            continue
-        if args.json:
-            out = _public_json(reply)
-            print(json.dumps({"file": name, **out} if many else out, ensure_ascii=False))
+    if len(files) == 1:
+        reply = _explain_one(_read_file(files[0]), deps, files[0])
+        sys.stdout.write(format_reply(files[0], reply, _style(args, many=False)))
+        return 0
+    jobs = args.jobs or os.cpu_count() or 1
+    outcomes = explain_files(files, deps, _style(args, many=True), _read_for_batch, jobs)
+    for outcome in outcomes:
+        if outcome.to_stderr:
+            sys.stdout.flush()
+            sys.stderr.write(outcome.out)
         else:
-            if many:
-                print(f"=== {name}")
-            _print_reply(reply)
-    return 2 if failed else 0
+            sys.stdout.write(outcome.out)
+    return 2 if any(o.error for o in outcomes) else 0
 
 
 def cmd_checkmx(args: argparse.Namespace) -> int:
+    import asyncio
+
     from bot.dnscheck import DnsChecker
     from bot.dnscheck.target import validate_target
 

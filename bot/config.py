@@ -24,6 +24,8 @@ class Settings:
     dnsbls: tuple[str, ...] | None = None
     """None means the built-in default blocklists."""
     knowledge_path: str | None = None
+    cache_dir: str | None = None
+    """Where the compiled knowledge cache lives; None: no cache (always parse the YAML)."""
     deny_domains: tuple[str, ...] = ()
     """Zones /checkmx refuses in chat (internal names), besides the built-in private ones."""
     dns_enabled: bool = True
@@ -67,7 +69,9 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 
 def check_nameservers(values: Sequence[str], origin: str = "--nameserver") -> tuple[str, ...]:
-    from bot.dnscheck.resolver import parse_nameserver
+    if not values:
+        return ()
+    from bot.dnscheck.resolver import parse_nameserver  # only when there is one to check
 
     for value in values:
         try:
@@ -82,6 +86,22 @@ def check_dnsbls(values: Sequence[str], origin: str = "--dnsbl") -> tuple[str, .
         if not _ZONE.match(value):
             raise ConfigError(f"{origin}: {value!r} is not a DNS zone name (e.g. zen.spamhaus.org)")
     return tuple(v.rstrip(".").lower() for v in values)
+
+
+def _cache_dir(env: Mapping[str, str]) -> str | None:
+    """NDRBOT_CACHE_DIR (off: none), else the XDG cache directory's ndrbot folder."""
+    raw = env.get("NDRBOT_CACHE_DIR", "").strip()
+    if raw.lower() in ("off", "none", "0", "false", "no"):
+        return None
+    if raw:
+        return raw
+    base = env.get("XDG_CACHE_HOME", "").strip()
+    if not base:
+        home = env.get("HOME", "").strip()
+        if not home:
+            return None
+        base = os.path.join(home, ".cache")
+    return os.path.join(base, "ndrbot")
 
 
 def _port(env: Mapping[str, str], name: str) -> int:
@@ -148,6 +168,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         nameservers=check_nameservers(_list(env.get("NDRBOT_NAMESERVERS")), "NDRBOT_NAMESERVERS"),
         dnsbls=None if dnsbls_raw is None else check_dnsbls(_list(dnsbls_raw), "NDRBOT_DNSBLS"),
         knowledge_path=env.get("NDRBOT_KNOWLEDGE") or None,
+        cache_dir=_cache_dir(env),
         deny_domains=tuple(d.lower().strip(".") for d in _list(env.get("NDRBOT_DENY_DOMAINS"))),
         dns_enabled=_bool(env, "NDRBOT_DNS", True),
         dns_deadline=deadline,

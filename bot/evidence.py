@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -73,6 +72,8 @@ async def gather_evidence(analysis: Analysis, deps: Deps) -> tuple[CheckResult, 
     plan = plan_evidence(analysis)
     if plan.empty:
         return ()
+    import asyncio  # here, not at the top: runs without DNS never load the event loop
+
     dns = deps.dns
     jobs = []
     if plan.sender_checks and plan.sender_domains:

@@ -24,6 +24,21 @@ def analyze_with(data: str | bytes, deps: Deps, *, asked: bool = False) -> Analy
     return analyze(data, matcher_for(deps.knowledge), asked=asked)
 
 
+def _diagnosed(data: str | bytes, deps: Deps, *, asked: bool) -> Analysis:
+    analysis = analyze_with(data, deps, asked=asked)
+    for diagnosis in analysis.diagnoses:
+        METRICS.inc("ndrbot_diagnoses_total", reason=diagnosis.reason)
+    return analysis
+
+
+def explain_offline(
+    data: str | bytes, deps: Deps, *, asked: bool = False
+) -> tuple[Analysis, Reply]:
+    """`explain_full` without DNS evidence: no event loop, for `--no-dns` and batch workers."""
+    analysis = _diagnosed(data, deps, asked=asked)
+    return analysis, reply_for_analysis(analysis, ())
+
+
 async def explain_full(
     data: str | bytes, deps: Deps, *, asked: bool = False
 ) -> tuple[Analysis, Reply]:
@@ -32,16 +47,19 @@ async def explain_full(
     `asked`: a person asked for this text to be explained (`/bounce TEXT`), so failure wording
     is diagnosed even when the text is not a whole bounce.
     """
-    analysis = analyze_with(data, deps, asked=asked)
-    for diagnosis in analysis.diagnoses:
-        METRICS.inc("ndrbot_diagnoses_total", reason=diagnosis.reason)
+    analysis = _diagnosed(data, deps, asked=asked)
+    return analysis, await with_evidence(analysis, deps)
+
+
+async def with_evidence(analysis: Analysis, deps: Deps) -> Reply:
+    """The Reply for an analysis, with the DNS checks it calls for (none when DNS is off)."""
     started = time.perf_counter()
     checks = await gather_evidence(analysis, deps)
     if checks:
         METRICS.observe("ndrbot_dns_seconds", time.perf_counter() - started)
         for check in checks:
             METRICS.inc("ndrbot_dns_lookups_total", check=check.name, status=check.status)
-    return analysis, reply_for_analysis(analysis, checks)
+    return reply_for_analysis(analysis, checks)
 
 
 async def explain(data: str | bytes, deps: Deps, *, asked: bool = False) -> Reply:

@@ -44,9 +44,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from bot.engine.lexicon import STAGES, Phrase, parse_phrase
 from bot.engine.textnorm import normalize_pattern
@@ -55,10 +53,17 @@ from bot.reasons import AUDIENCES, CHECK_NAMES, NOT_FAILURES, REASONS
 
 log = logging.getLogger(__name__)
 
-try:  # the C loader is much faster; fall back where libyaml is missing
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+if TYPE_CHECKING:
+    import yaml
+
+
+def _loader_class() -> Any:
+    """PyYAML's C loader (much faster), else its Python one. Imported only to parse the file:
+    a start-up from the compiled cache (bot/kbcache.py) never loads yaml."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 _CODE = re.compile(r"^(?:[245X]\.\d{1,3}\.\d{1,3}|[2345]\d\d)$")
@@ -239,7 +244,9 @@ def _build_entry(raw: dict[str, Any], lines: dict[str, int], line: int) -> Entry
 
 def parse_knowledge(text: str, source: str = "knowledge.yaml") -> KnowledgeBase:
     """Parse and validate knowledge text. Raises KnowledgeError naming file, line and entry."""
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader_class()(text)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
@@ -296,6 +303,8 @@ _GROUP_FIELDS = {"reason", "weight", "phrases", "stage", "languages"}
 
 def _build_lexicon(groups: Any, node: yaml.Node, source: str) -> tuple[Phrase, ...]:
     """Validate the `lexicon:` section; errors name the line and the group's reason."""
+    import yaml
+
     if not isinstance(groups, list) or not isinstance(node, yaml.SequenceNode):
         raise _fail(source, node.start_mark.line + 1, None, "'lexicon' must be a list of groups")
     phrases: list[Phrase] = []
@@ -371,15 +380,27 @@ class KnowledgeStore:
     """The knowledge base in use. A broken edit keeps the last good one and records why."""
 
     def __init__(
-        self, path: Path | str | None = None, *, base: KnowledgeBase | None = None
+        self,
+        path: Path | str | None = None,
+        *,
+        base: KnowledgeBase | None = None,
+        cache_dir: Path | str | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else default_path()
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._lock = threading.Lock()
         self._mtime = self._stat()
         self.last_error: str | None = None
-        self._kb = base if base is not None else load_knowledge(self.path)
+        self._kb = base if base is not None else self._load()
         self._derived: dict[str, Any] = {}
         self._checked = time.monotonic()
+
+    def _load(self) -> KnowledgeBase:
+        if self.cache_dir is None:
+            return load_knowledge(self.path)
+        from bot.kbcache import load_cached  # it imports this module
+
+        return load_cached(self.path, self.cache_dir)
 
     def _stat(self) -> float | None:
         try:
@@ -404,7 +425,7 @@ class KnowledgeStore:
         with self._lock:
             self._mtime = self._stat()
             try:
-                kb = load_knowledge(self.path)
+                kb = self._load()
             except KnowledgeError as exc:
                 self.last_error = str(exc)
                 log.error("knowledge reload failed, keeping the previous knowledge: %s", exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -19,6 +20,19 @@ from bot.knowledge import KnowledgeStore
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Commands run by tests keep their knowledge cache here, never in the user's home."""
+    folder = tmp_path_factory.mktemp("cache")
+    before = os.environ.get("NDRBOT_CACHE_DIR")
+    os.environ["NDRBOT_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("NDRBOT_CACHE_DIR", None)
+    else:
+        os.environ["NDRBOT_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from bot.model import CheckResult, Finding, Reply, Section
@@ -133,11 +134,17 @@ def _checks(checks: tuple[CheckResult, ...], style: _Style, width: int) -> list[
     return out
 
 
+_WRAP_WHITESPACE = re.compile(r"[\t\n\x0b\x0c\r]")
+"""White space textwrap rewrites: text without it and shorter than a line passes unchanged."""
+
+
 def _wrap(text: str, width: int, prefix: str, *, indent_len: int | None = None) -> list[str]:
     indent = " " * (indent_len if indent_len is not None else len(prefix))
-    lines = textwrap.wrap(
-        text, width=width - len(indent), break_long_words=True, break_on_hyphens=False
-    )
+    room = width - len(indent)
+    if len(text) <= room and not _WRAP_WHITESPACE.search(text):
+        lines = [text.rstrip(" ")] if text.strip(" ") else []  # what textwrap gives, sooner
+    else:
+        lines = textwrap.wrap(text, width=room, break_long_words=True, break_on_hyphens=False)
     if not lines:
         return [prefix.rstrip()]
     return [prefix + lines[0], *(indent + line for line in lines[1:])]

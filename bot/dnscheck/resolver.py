@@ -197,6 +197,10 @@ class Resolver:
     stats: Stats = field(default_factory=Stats)
     shared: SharedCache | None = None
     """A second-level cache shared by replicas (Redis), asked before the network."""
+    pending: dict[tuple[str, str, bool], asyncio.Task[Answer]] = field(
+        default_factory=dict, repr=False
+    )
+    """Questions on the wire now, whichever session asked: a batch asks each one once."""
 
     def __post_init__(self) -> None:
         if not self.nameservers:
@@ -310,6 +314,16 @@ class Session:
         cached = self.resolver.cache.get(key)
         if cached is not None:
             return cached
+        pending = self.resolver.pending
+        task = pending.get(key)
+        if task is None or task.get_loop() is not asyncio.get_running_loop():
+            task = asyncio.ensure_future(self._fetch(key))
+            pending[key] = task
+            task.add_done_callback(lambda done: _forget(pending, key, done))
+        # Shielded: a session that ends early must not cancel the lookup other sessions await.
+        return await asyncio.shield(task)
+
+    async def _fetch(self, key: tuple[str, str, bool]) -> Answer:
         shared = self.resolver.shared
         if shared is not None:
             cached = await shared.get(key)
@@ -402,3 +416,12 @@ def _negative_ttl(response: dns.message.Message) -> int:
         if rrset.rdtype == dns.rdatatype.SOA:
             return min(rrset.ttl, rrset[0].minimum)  # type: ignore[attr-defined]
     return NEGATIVE_TTL_DEFAULT
+
+
+def _forget(
+    pending: dict[tuple[str, str, bool], asyncio.Task[Answer]],
+    key: tuple[str, str, bool],
+    done: asyncio.Task[Answer],
+) -> None:
+    if pending.get(key) is done:
+        del pending[key]

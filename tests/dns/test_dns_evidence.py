@@ -7,6 +7,7 @@ import io
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,31 @@ def test_cli_json_carries_the_checks(
     assert all(
         {"name", "status", "summary", "records", "details"} <= set(c) for c in data["checks"]
     )
+
+
+def test_a_batch_asks_each_question_once_and_answers_like_single_runs(
+    dns_server: ZoneServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("NDRBOT_DNSBLS", "bl.test")
+    files = []
+    for index in range(12):
+        path = tmp_path / f"{index}.txt"
+        path.write_text(PTR_BOUNCE if index % 2 else DMARC_BOUNCE, encoding="utf-8")
+        files.append(str(path))
+    single = []
+    for name in files[:2]:
+        assert main(["explain", "--json", "--nameserver", dns_server.address, name]) == 0
+        single.append(json.loads(capsys.readouterr().out))
+    asked_alone = dns_server.count()
+    dns_server.log.clear()
+    assert main(["explain", "--json", "--nameserver", dns_server.address, *files]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line.pop("file") for line in lines] == files
+    assert lines[0] == single[0] and lines[1] == single[1]
+    assert lines[2:] == lines[:2] * 5
+    # Six copies of each bounce, yet no more questions than the two single runs asked (plus the
+    # batch's one probe of the server).
+    assert dns_server.count() <= asked_alone + 1

@@ -1,0 +1,118 @@
+"""What a user waits for: whole `ndrbot` processes, wall time (min / median / max) and peak RSS.
+
+    .venv/bin/python bench/bench_process.py [--runs N]
+
+Rows: `bounce 5.7.1 --no-dns` with the knowledge cache warm and with it off (YAML parsed); `explain
+--no-dns` over every whole message of the real-bounce corpus (many MTAs, not templates), with the
+default workers and with one; the same batch with DNS against the loopback test server at 20 ms per
+query; and with a DNS server that never answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "dns"))
+
+from dnsserver import ZoneServer  # noqa: E402
+
+NDRBOT = [sys.executable, "-m", "bot.cli"]
+
+
+def corpus_files() -> list[str]:
+    root = ROOT / "tests" / "data" / "realcorpus"
+    return [
+        str(p) for p in sorted(root.glob("*/*")) if p.is_file() and p.suffix not in (".yaml", ".md")
+    ]
+
+
+def measure(label: str, args: list[str], runs: int, env: dict[str, str]) -> dict[str, object]:
+    """Run the command `runs` times: wall times, and the highest peak RSS of one run."""
+    times = []
+    peak_kb = 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [*NDRBOT, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        assert child.stderr is not None
+        errors = child.stderr.read()
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not the largest yet
+        times.append(time.perf_counter() - started)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        child.stderr.close()
+        if child.returncode not in (0, 2):
+            raise SystemExit(f"{label}: exit {child.returncode}: {errors.decode()[-500:]}")
+        peak_kb = max(peak_kb, usage.ru_maxrss)
+    return {
+        "bench": label,
+        "runs": runs,
+        "min": min(times),
+        "median": statistics.median(times),
+        "max": max(times),
+        "peak_mb": peak_kb / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    files = corpus_files()
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NDRBOT_CACHE_DIR": cache, "NDRBOT_DNS": "on"}
+        env.pop("NDRBOT_KNOWLEDGE", None)
+        warm = [*NDRBOT, "bounce", "5.7.1", "--no-dns"]  # writes the knowledge cache
+        subprocess.run(warm, cwd=ROOT, env=env, capture_output=True, check=True)
+        rows = [
+            measure("bounce 5.7.1 --no-dns (cache warm)", ["bounce", "5.7.1", "--no-dns"],
+                    args.runs, env),
+            measure("bounce 5.7.1 --no-dns (no cache)", ["bounce", "5.7.1", "--no-dns"],
+                    args.runs, {**env, "NDRBOT_CACHE_DIR": "off"}),
+            measure(f"explain --no-dns, {len(files)} real bounces, --jobs 1",
+                    ["explain", "--no-dns", "--jobs", "1", *files], args.runs, env),
+            measure(f"explain --no-dns, {len(files)} real bounces (workers: cores)",
+                    ["explain", "--no-dns", *files], args.runs, env),
+        ]  # fmt: skip
+        server = ZoneServer().start()
+        try:
+            server.latency = 0.020
+            rows.append(
+                measure(
+                    f"explain, {len(files)} real bounces, DNS at 20 ms/query",
+                    ["explain", "--nameserver", server.address, *files],
+                    max(1, args.runs // 2),
+                    env,
+                )
+            )
+        finally:
+            server.stop()
+        rows.append(
+            measure(
+                f"explain, {len(files)} real bounces, DNS server dead",
+                ["explain", "--nameserver", "127.0.0.1:9", *files],
+                1,
+                env,
+            )
+        )
+    header = f"{'whole process':<58} {'min':>7} {'median':>7} {'max':>7} {'peak RSS':>9}"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(
+            f"{row['bench']:<58} {row['min']:>6.3f}s {row['median']:>6.3f}s {row['max']:>6.3f}s"
+            f" {row['peak_mb']:>6.1f} MB"
+        )
+    print(f"({os.cpu_count()} cores; peak RSS of the main process, workers not added)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""`ndrbot explain` over many files: forked workers without DNS, one event loop with DNS.
+
+Whatever the route, the output is the same bytes in the order the files were given: each file
+becomes one `Outcome` (what to print on stdout, or an error for stderr), printed by the parent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bot.engine.diagnose import Analysis
+from bot.explain import explain_offline
+from bot.intent import Deps
+from bot.model import Reply
+
+MIN_FILES_PER_WORKER = 16
+"""Forking pays off only with this many files or more for each worker."""
+CONCURRENT_FILES = 32
+"""Files whose DNS evidence is gathered at the same time (each asks a handful of questions)."""
+
+
+@dataclass(frozen=True)
+class Style:
+    """How replies are printed: decided once by the parent, so workers print alike."""
+
+    json: bool
+    many: bool
+    render: Callable[[Reply], str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    out: str = ""
+    """What to print on stdout (a JSON error line too, under --json)."""
+    error: str = ""
+    """A usage error for this file (unreadable, empty, binary): the exit code is 2."""
+    to_stderr: bool = False
+
+
+class FileError(Exception):
+    """One file cannot be explained; the message names it."""
+
+
+Reader = Callable[[str], bytes]
+
+
+def refusal(analysis: Analysis, name: str) -> str | None:
+    """Why input that cannot be a bounce (empty, binary) is refused, or None."""
+    if analysis.kind not in ("empty", "binary"):
+        return None
+    message = analysis.notes[-1] if analysis.notes else "not a bounce"
+    return f"{name}: {message[:1].lower()}{message[1:]}"
+
+
+def format_reply(name: str, reply: Reply, style: Style) -> str:
+    if style.json:
+        out = dict(reply.data or {"is_bounce": False, "diagnoses": [], "checks": []})
+        return json.dumps({"file": name, **out} if style.many else out, ensure_ascii=False) + "\n"
+    header = f"=== {name}\n" if style.many else ""
+    return header + style.render(reply)
+
+
+def format_error(name: str, message: str, style: Style) -> Outcome:
+    if style.json:
+        line = json.dumps({"file": name, "error": message}, ensure_ascii=False) + "\n"
+        return Outcome(line, message)
+    return Outcome(f"ndrbot: {message}\n", message, to_stderr=True)
+
+
+def explain_files(
+    names: Sequence[str], deps: Deps, style: Style, read: Reader, jobs: int = 1
+) -> list[Outcome]:
+    """Every file's outcome, in the order given."""
+    if deps.dns is not None:
+        return _with_dns(names, deps, style, read)
+    workers = min(jobs, len(names) // MIN_FILES_PER_WORKER)
+    if workers > 1 and hasattr(os, "fork"):
+        return _forked(names, deps, style, read, workers)
+    return [_offline(name, deps, style, read) for name in names]
+
+
+def _offline(name: str, deps: Deps, style: Style, read: Reader) -> Outcome:
+    try:
+        data = read(name)
+    except FileError as exc:
+        return format_error(name, str(exc), style)
+    analysis, reply = explain_offline(data, deps)
+    refused = refusal(analysis, name)
+    if refused:
+        return format_error(name, refused, style)
+    return Outcome(format_reply(name, reply, style))
+
+
+_JOB: tuple[Sequence[str], Deps, Style, Reader] | None = None
+"""The batch a forked worker inherits from its parent (set just before the fork)."""
+
+
+def _worker(index: int) -> Outcome:
+    assert _JOB is not None
+    names, deps, style, read = _JOB
+    return _offline(names[index], deps, style, read)
+
+
+def _forked(
+    names: Sequence[str], deps: Deps, style: Style, read: Reader, workers: int
+) -> list[Outcome]:
+    """Workers forked after the knowledge is loaded share it; results come back in order."""
+    import multiprocessing
+
+    global _JOB
+    # Build the indexes once, here: forked workers inherit them instead of each building its own.
+    explain_offline("550 5.1.1 user unknown", deps)
+    _JOB = (names, deps, style, read)
+    try:
+        context = multiprocessing.get_context("fork")
+        chunk = max(1, len(names) // (workers * 4))
+        with context.Pool(workers) as pool:
+            return list(pool.imap(_worker, range(len(names)), chunksize=chunk))
+    finally:
+        _JOB = None
+
+
+def _with_dns(names: Sequence[str], deps: Deps, style: Style, read: Reader) -> list[Outcome]:
+    """Analyse every file, then gather all their DNS evidence in one event loop, at once."""
+    import asyncio
+
+    analyses: list[tuple[str, Analysis] | Outcome] = []
+    for name in names:
+        try:
+            data = read(name)
+        except FileError as exc:
+            analyses.append(format_error(name, str(exc), style))
+            continue
+        analysis, _ = explain_offline(data, deps)
+        refused = refusal(analysis, name)
+        analyses.append(format_error(name, refused, style) if refused else (name, analysis))
+    return asyncio.run(_evidence_for_all(analyses, deps, style))
+
+
+async def _evidence_for_all(
+    analyses: list[tuple[str, Analysis] | Outcome], deps: Deps, style: Style
+) -> list[Outcome]:
+    import asyncio
+
+    from bot.evidence import plan_evidence
+    from bot.explain import with_evidence
+
+    wanted = [a[1] for a in analyses if isinstance(a, tuple) and a[1].is_bounce]
+    if any(not plan_evidence(analysis).empty for analysis in wanted):
+        problem = await _resolver_problem(deps)
+        if problem:
+            print(f"ndrbot: {problem}; explaining without DNS checks", file=sys.stderr)
+            deps = replace(deps, dns=None)
+    gate = asyncio.Semaphore(CONCURRENT_FILES)
+
+    async def one(item: tuple[str, Analysis] | Outcome) -> Outcome:
+        if isinstance(item, Outcome):
+            return item
+        name, analysis = item
+        async with gate:
+            reply = await with_evidence(analysis, deps)
+        return Outcome(format_reply(name, reply, style))
+
+    return list(await asyncio.gather(*(one(item) for item in analyses)))
+
+
+async def _resolver_problem(deps: Deps) -> str | None:
+    """Ask the DNS server one question first: a dead one is reported once, not per file."""
+    checker: Any = deps.dns
+    resolver = checker.resolver
+    session = resolver.session(min(deps.settings.dns_deadline, resolver.timeout + 0.5))
+    try:
+        answer = await session.lookup(".", "NS")
+    finally:
+        session.close()
+    unreachable = answer.error in ("timeout", "deadline exceeded") or answer.error.startswith(
+        "network error"
+    )
+    if answer.status != "error" or not unreachable:
+        return None  # an answer, even a refusal, means the server is there
+    servers = ", ".join(f"{ip}:{port}" for ip, port in resolver.nameservers) or "none configured"
+    return f"the DNS server did not answer ({servers}: {answer.error})"

@@ -1,0 +1,89 @@
+"""`ndrbot explain` over many files: the same bytes whatever the route (workers, cache), in order;
+a dead DNS server reported once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.bounce_factory import Rcpt, make_dsn
+from tests.test_cli import run
+
+REPLIES = [
+    ("5.1.1", "550 5.1.1 <{0}>: Recipient address rejected: User unknown"),
+    ("5.2.2", "552 5.2.2 <{0}>: Mailbox full"),
+    (
+        "5.7.1",
+        "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org",
+    ),
+    ("4.4.1", "connect to mx.example.net[192.0.2.9]:25: Connection timed out"),
+    ("5.7.26", "550 5.7.26 This mail has been blocked because the sender is unauthenticated."),
+]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> list[str]:
+    """Forty bounces of five kinds, an unreadable name and an empty file among them."""
+    names = []
+    for index in range(40):
+        status, reply = REPLIES[index % len(REPLIES)]
+        address = f"user{index}@example.net"
+        path = tmp_path / f"{index:02}.eml"
+        path.write_bytes(make_dsn([Rcpt(address, status, reply.format(address))]))
+        names.append(str(path))
+    (tmp_path / "empty.eml").write_bytes(b"")
+    names.insert(7, str(tmp_path / "missing.eml"))
+    names.insert(21, str(tmp_path / "empty.eml"))
+    return names
+
+
+@pytest.mark.parametrize("form", [[], ["--json"]])
+def test_workers_give_the_same_bytes_in_the_same_order(
+    folder: list[str], form: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    alone = run(capsys, "explain", *form, "--jobs", "1", *folder)
+    forked = run(capsys, "explain", *form, "--jobs", "2", *folder)
+    assert alone == forked
+    code, out, err = forked
+    assert code == 2  # two files could not be explained
+    if form:
+        files = [line.split('"file": ')[1].split(",")[0].strip('"') for line in out.splitlines()]
+        assert files == folder
+    else:
+        assert out.count("=== ") == 40
+        assert err.count("ndrbot: ") == 2
+
+
+def test_the_knowledge_cache_changes_nothing(
+    folder: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cached = run(capsys, "explain", "--json", *folder)
+    again = run(capsys, "explain", "--json", *folder)  # now read from the cache
+    monkeypatch.setenv("NDRBOT_CACHE_DIR", "off")
+    parsed = run(capsys, "explain", "--json", *folder)
+    assert cached == again == parsed
+
+
+def test_a_bad_jobs_count_is_a_usage_error(
+    folder: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "explain", "--jobs", "0", *folder)
+    assert (code, out) == (2, "")
+    assert "--jobs" in err
+
+
+def test_a_dead_dns_server_is_reported_once(
+    folder: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NDRBOT_DNS", "on")
+    monkeypatch.setenv("NDRBOT_DNS_DEADLINE", "2")
+    # Nothing listens on this loopback port: every question would fail.
+    code, out, err = run(capsys, "explain", "--json", "--nameserver", "127.0.0.1:9", *folder)
+    assert err.count("did not answer") == 1
+    assert "127.0.0.1:9" in err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) == 42
+    assert all(not line.get("checks") for line in lines)  # the run went on without DNS
+    assert code == 2  # the two bad files
