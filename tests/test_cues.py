@@ -44,8 +44,25 @@ def test_a_clear_winner_needs_a_margin() -> None:
 
 def test_a_reply_in_words_no_phrase_holds_gets_an_unsure_reason(matcher: Matcher) -> None:
     """The shipped lexicon's words carry a reply nobody wrote down, marked unsure."""
-    analysis = analyze("550 Transmission aborted: socket closed by remote", matcher, asked=True)
+    analysis = analyze("550 Recipient inbox storage exhausted", matcher, asked=True)
     top = analysis.diagnoses[0]
-    assert top.reason == "networkerror"
+    assert top.reason == "mailboxfull"
     assert top.step == "hint"
     assert top.confidence < 0.5
+
+
+def test_cues_read_the_servers_reply_not_a_whole_report(matcher: Matcher) -> None:
+    """A report with no diagnostic is not judged by the words of its headers and preamble."""
+    report = (
+        b"From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n"
+        b"Content-Type: text/plain\n\nRecipient inbox storage exhausted? Ask us about bigger "
+        b"plans.\n\n--b\nContent-Type: message/delivery-status\n\n"
+        b"Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; bob@example.net\n"
+        b"Action: failed\nStatus: 5.0.0\n\n--b--\n"
+    )
+    assert (
+        analyze("550 Recipient inbox storage exhausted", matcher, asked=True).diagnoses[0].reason
+        == "mailboxfull"
+    )  # the same words as a reply lean to a full mailbox
+    assert analyze(report, matcher).diagnoses[0].reason != "mailboxfull"

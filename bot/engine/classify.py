@@ -151,7 +151,11 @@ class ReasonClassifier:
         reply_code: str | None,
         ranked: MatchResult,
         stage: str | None = None,
+        *,
+        reply: str | None = None,
     ) -> Verdict:
+        """`text`: the words to judge; `reply`: the server's own reply among them, when known
+        (the word cues read only a reply: a whole report's words lean every way)."""
         words = [m for m in ranked.ranked if m.via != "code" and not m.entry.fallback]
         best_entry = max(words, key=lambda m: m.evidence, default=None)
         code_reason = None if is_generic_status(status) else self.code_reason(status)
@@ -198,7 +202,7 @@ class ReasonClassifier:
             # so and lists the closest entries.
             return Verdict(hit.reason, "hint", 0.45, hit=hit)
         # No phrase at all: the reason the words lean to, if they lean clearly, also unsure.
-        cue = self.cues.vote(normalize(text[:MAX_QUERY_CHARS])) if text else None
+        cue = self.cues.vote(normalize(reply[:MAX_QUERY_CHARS])) if reply else None
         if cue is not None:
             return Verdict(cue.reason, "hint", 0.4)
         # 5. generic meanings: an MTA's wrapper text or heading, a generic code

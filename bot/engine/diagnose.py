@@ -160,7 +160,9 @@ def _classify(
     stage: str | None,
     matcher: Matcher,
 ) -> Verdict:
-    verdict = matcher.classifier.classify(text, failure.status, failure.reply_code, ranked, stage)
+    verdict = matcher.classifier.classify(
+        text, failure.status, failure.reply_code, ranked, stage, reply=failure.diagnostic
+    )
     if verdict.step in VAGUE_STEPS and context.text.strip() and context.text[:2000] != text:
         # The server's words say nothing; the report's own text may (a human-readable part
         # that explains what the fields leave out).
@@ -176,10 +178,13 @@ def _settle_reason(
     """The verdict, unless the report's own course says more: expiry, delay, success."""
     code_class = (failure.reply_code or failure.status or "")[:1]
     retried_until_given_up = failure.action == "failed" and (failure.status or "")[:1] == "4"
-    # Retried until the sender gave up: it says so ("retry timeout exceeded"), or the report
-    # marks a 4.x.x failure as final and the server's words name no cause of their own.
+    # Retried until the sender gave up: it says so ("retry timeout exceeded", status X.4.7), or
+    # the report marks a 4.x.x failure as final and the server's words name no cause of their own.
+    queue_expired = retried_until_given_up and (failure.status or "")[1:] == ".4.7"
     if temporary is False and (
-        says_gave_up_retrying(text) or (retried_until_given_up and verdict.step in VAGUE_STEPS)
+        says_gave_up_retrying(text)
+        or queue_expired
+        or (retried_until_given_up and verdict.step in VAGUE_STEPS)
     ):
         return "expired", max(verdict.confidence, 0.8)
     delay_notice = failure.action == "delayed" or (

@@ -157,8 +157,16 @@ def _fill_codes(failure: Failure) -> None:
         if failure.status and re.fullmatch(r"[245]\.\d{1,3}\.\d{1,3}", failure.status)
         else None
     )
-    if codes.status and (
-        field_status is None or field_status.endswith(".0.0") or field_status[0] == codes.status[0]
+    expired = field_status is not None and field_status[1:] == ".4.7"
+    """X.4.7, delivery time expired: the MTA says it gave up, whatever the last reply was."""
+    if (
+        codes.status
+        and not expired
+        and (
+            field_status is None
+            or field_status.endswith(".0.0")
+            or field_status[0] == codes.status[0]
+        )
     ):
         failure.status = codes.status
     else:
