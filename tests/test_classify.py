@@ -347,3 +347,13 @@ def test_asking_about_a_success_reply_without_a_status_is_a_delivery(
     text: str, matcher: Matcher
 ) -> None:
     assert top(text, matcher, asked=True).reason == "delivered"
+
+
+def test_a_final_report_that_says_it_waited_for_days_is_expired(matcher: Matcher) -> None:
+    """The report's own words say the queue ran out, beside the last (temporary) cause."""
+    waited = FINAL_DSN_OF_A_TEMPORARY_FAILURE.replace(
+        b"Your message could not be delivered for more than 4 hour(s).",
+        b"Your message could not be delivered for 5 days and has been returned.",
+    )
+    diagnosis = top(waited, matcher)
+    assert (diagnosis.reason, diagnosis.temporary) == ("expired", False)

@@ -7,6 +7,7 @@ from functools import cached_property
 from bot.engine.extract import (
     is_final_report,
     says_gave_up,
+    says_gave_up_retrying,
     says_retrying,
     smtp_stage,
 )
@@ -42,6 +43,11 @@ class Context:
     @cached_property
     def gave_up(self) -> bool:
         return says_gave_up(self._notice)
+
+    @cached_property
+    def expired(self) -> bool:
+        """The report says the message waited in the queue until the sender gave up."""
+        return says_gave_up_retrying(self._notice)
 
     @cached_property
     def final(self) -> bool:

@@ -178,9 +178,12 @@ def _settle_reason(
     """The verdict, unless the report's own course says more: expiry, delay, success."""
     code_class = (failure.reply_code or failure.status or "")[:1]
     retried_until_given_up = failure.action == "failed" and (failure.status or "")[:1] == "4"
-    # Retried until the sender gave up: it says so ("retry timeout exceeded", status X.4.7), or
-    # the report marks a 4.x.x failure as final and the server's words name no cause of their own.
-    queue_expired = retried_until_given_up and (failure.status or "")[1:] == ".4.7"
+    # Retried until the sender gave up: the reply or the report says so ("retry timeout
+    # exceeded", "could not be delivered for 5 days", status X.4.7), or the report marks a 4.x.x
+    # failure as final and the server's words name no cause of their own.
+    queue_expired = retried_until_given_up and (
+        (failure.status or "")[1:] == ".4.7" or context.expired
+    )
     if temporary is False and (
         says_gave_up_retrying(text)
         or queue_expired
