@@ -62,6 +62,16 @@ DELIVERED = re.compile(
     r"delivery to the following recipients? (?:was|has been) completed",
     re.IGNORECASE | re.MULTILINE,
 )
+_FEEDBACK_GUARDS = ("feedback-type", "abuse report", "arf report", "report domain", "<feedback>",
+                    "forensic report", "failure report")  # fmt: skip
+"""Lower-case words one of which FEEDBACK needs: the regex runs only when one is there."""
+
+
+def _may_be_feedback(head: str) -> bool:
+    lowered = head.lower()
+    return any(guard in lowered for guard in _FEEDBACK_GUARDS)
+
+
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 
@@ -70,7 +80,7 @@ def message_kind(parsed: ParsedMessage) -> str:
     head = parsed.text[:3000]
     if (
         parsed.report_type == "feedback-report"
-        or FEEDBACK.search(head)
+        or (_may_be_feedback(head) and FEEDBACK.search(head))
         or FEEDBACK_SUBJECT.search(parsed.subject)
     ):
         return "feedback"
