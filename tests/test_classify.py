@@ -308,6 +308,24 @@ def test_every_lexicon_phrase_asked_alone_is_a_bounce(matcher: Matcher) -> None:
     assert refused == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "error while storing the message",
+        "recipient is no longer hosted here",
+        "mail for this user could not be written to disk",
+        "name lookup of the target domain failed",
+    ],
+)
+def test_asked_text_with_failure_words_but_no_known_phrase_gets_an_honest_answer(
+    text: str, matcher: Matcher
+) -> None:
+    """Not "not a bounce": a diagnosis, unsure when nothing decides it."""
+    analysis = analyze(text, matcher, asked=True)
+    assert analysis.is_bounce
+    assert analysis.diagnoses[0].confidence < 0.9
+
+
 def test_asking_about_text_without_failure_wording_says_so_honestly(matcher: Matcher) -> None:
     analysis = analyze("hello there, lunch at noon", matcher, asked=True)
     assert not analysis.is_bounce
@@ -357,3 +375,11 @@ def test_a_final_report_that_says_it_waited_for_days_is_expired(matcher: Matcher
     )
     diagnosis = top(waited, matcher)
     assert (diagnosis.reason, diagnosis.temporary) == ("expired", False)
+
+
+@pytest.mark.parametrize(
+    "text", ["SMTP 421 (Service not available)", "421, response: local problem, try later"]
+)
+def test_a_reply_code_after_smtp_or_before_a_comma_is_read(text: str, matcher: Matcher) -> None:
+    diagnosis = top(text, matcher, asked=True)
+    assert (diagnosis.reply_code, diagnosis.temporary) == ("421", True)

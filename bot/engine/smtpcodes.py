@@ -10,10 +10,11 @@ from dataclasses import dataclass
 _PAIR = re.compile(r"(?<![\w.#-])([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
 # a bare enhanced code: "5.7.1", "(#5.1.1)"
 _STATUS = re.compile(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
-# a reply code where servers put one: line start, after "said:", "returned '", "smtp;", "error:" ...
+# a reply code where servers put one: line start (also "SMTP 421"), after "said:", "returned '",
+# "smtp;", "error:" ...; followed by a space, a hyphen, a comma ("421, response: ...") or the end
 _REPLY = re.compile(
-    r"(?:^|said:|returned\s'|smtp;|error:|reply:|response:|answer:|was:|<<<|\()[ \t]*"
-    r"([45]\d\d)(?=[ -]|$)",
+    r"(?:^(?:smtp[ \t]+)?|said:|returned\s'|smtp;|error:|reply:|response:|answer:|was:|<<<|\()"
+    r"[ \t]*([45]\d\d)(?=[ ,-]|$)",
     re.MULTILINE | re.IGNORECASE,
 )
 EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")

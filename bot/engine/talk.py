@@ -36,10 +36,25 @@ def is_own_sentence(text: str, matcher: Matcher) -> bool:
     return any(len(p) >= OWN_SHARE * size for p in candidates[0][0].normalized_patterns)
 
 
+FAILURE_WORDS = frozenset(
+    "error errors failed failure fail fails invalid unknown unavailable unable cannot impossible "
+    "exceeded exceeds denied rejected rejecting refused refusing forbidden illegal disabled "
+    "blocked busy timeout aborted unreachable unroutable unrouteable expired violation "
+    "restricted prohibited undeliverable undelivered bounced fehler fehlgeschlagen ungültig "
+    "erreur échec invalide introuvable errore fallito non valido erro falha inválido ошибка".split()
+)
+"""Words that say something went wrong, in any reply: enough to try when someone asks."""
+FAILURE_PAIRS = ("no longer", "could not", "couldn t", "can t", "not allowed", "no mailbox",
+                 "no such", "not possible", "only registered", "not stored")  # fmt: skip
+
+
 def has_failure_wording(text: str, matcher: Matcher) -> bool:
     """Words a server uses when it refuses or fails to deliver mail."""
     lowered = text[:20_000].lower()
     if any(phrase in lowered for phrase in REFUSAL_PHRASES):
+        return True
+    norm = normalize(text[:3000])
+    if not FAILURE_WORDS.isdisjoint(norm.split()) or any(pair in norm for pair in FAILURE_PAIRS):
         return True
     classifier = matcher.classifier
     return bool(classifier.lexicon.hits(text[:3000])) or (
