@@ -25,6 +25,8 @@ from bot.knowledge import KnowledgeError
 from bot.model import Reply
 
 MAX_FILE_BYTES = 50_000_000
+EXIT_NOT_CHECKED = 3
+"""`checkmx`: the checks could not run at all (the DNS server did not answer)."""
 
 
 class UsageError(Exception):
@@ -253,6 +255,14 @@ def cmd_checkmx(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
+    if report.resolver_unreachable:
+        servers = ", ".join(f"{ip}:{port}" for ip, port in checker.resolver.nameservers)
+        print(
+            f"ndrbot: could not check {args.domain}: the DNS server did not answer ({servers})",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_CHECKED
+    if args.json:
         return 0
     from intents.checkmx import reply_for_report
 

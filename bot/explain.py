@@ -9,7 +9,7 @@ from bot.engine.matcher import Matcher
 from bot.evidence import gather_evidence
 from bot.intent import Deps
 from bot.knowledge import KnowledgeStore
-from bot.metrics import METRICS
+from bot.metrics import METRICS, count_dns_checks
 from bot.model import Reply
 from bot.present import reply_for_analysis
 
@@ -55,10 +55,7 @@ async def with_evidence(analysis: Analysis, deps: Deps) -> Reply:
     """The Reply for an analysis, with the DNS checks it calls for (none when DNS is off)."""
     started = time.perf_counter()
     checks = await gather_evidence(analysis, deps)
-    if checks:
-        METRICS.observe("ndrbot_dns_seconds", time.perf_counter() - started)
-        for check in checks:
-            METRICS.inc("ndrbot_dns_lookups_total", check=check.name, status=check.status)
+    count_dns_checks(checks, time.perf_counter() - started)
     return reply_for_analysis(analysis, checks)
 
 

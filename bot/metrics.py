@@ -5,6 +5,11 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.model import CheckResult
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -94,6 +99,23 @@ METRICS.describe(
     "ndrbot_auto_replies_total", "counter", "Automatic replies posted to pasted bounces"
 )
 METRICS.describe("ndrbot_dns_lookups_total", "counter", "DNS checks run, by check and status")
-METRICS.describe("ndrbot_dns_seconds", "histogram", "Time spent on the DNS evidence of one answer")
+METRICS.describe(
+    "ndrbot_dns_seconds",
+    "histogram",
+    "Time spent on the DNS checks of one answer (evidence or /checkmx)",
+)
+METRICS.describe(
+    "ndrbot_answer_seconds", "histogram", "Time from a request to its answer, by intent"
+)
 METRICS.describe("ndrbot_errors_total", "counter", "Errors, by where they happened")
 METRICS.describe("ndrbot_rate_limited_total", "counter", "Requests refused by the rate limits")
+
+
+def count_dns_checks(checks: Iterable[CheckResult], seconds: float) -> None:
+    """One answer's DNS checks, whoever asked for them (bounce evidence or /checkmx)."""
+    checks = tuple(checks)
+    if not checks:
+        return
+    METRICS.observe("ndrbot_dns_seconds", seconds)
+    for check in checks:
+        METRICS.inc("ndrbot_dns_lookups_total", check=check.name, status=check.status)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+import time
 from collections.abc import Iterable
-
-from rapidfuzz import process
 
 from bot.intent import Deps, Intent
 from bot.metrics import METRICS
@@ -57,6 +56,8 @@ class Registry:
 
     def suggest(self, command: str) -> str | None:
         """The closest known command to a mistyped one."""
+        from rapidfuzz import process  # only for a mistyped command: keep it out of start-up
+
         best = process.extractOne(command.lower(), list(self.commands), score_cutoff=60)
         return best[0] if best else None
 
@@ -75,17 +76,20 @@ class Registry:
             text = f"Unknown command {incoming.command!r}."
             if hint:
                 text += f" Did you mean {hint!r}?"
-            return Reply(title="Unknown command", text=text + " Try 'help'.")
+            known = ", ".join(f"/{name}" for name in sorted(self.commands))
+            return Reply(title="Unknown command", text=f"{text} The commands are: {known}.")
         METRICS.inc("ndrbot_requests_total", platform=incoming.platform, intent=intent.name)
         if not _within_limits(incoming, deps):
             METRICS.inc("ndrbot_rate_limited_total", platform=incoming.platform)
             return _slow_down(incoming, deps)
+        started = time.perf_counter()
         try:
             reply = await intent.handle(incoming, deps)
         except Exception:
             log.exception("intent %s failed", intent.name)
             METRICS.inc("ndrbot_errors_total", where=f"intent:{intent.name}")
             return _internal_error()
+        METRICS.observe("ndrbot_answer_seconds", time.perf_counter() - started, intent=intent.name)
         if reply is not None and incoming.command is None and not incoming.explicit:
             METRICS.inc("ndrbot_auto_replies_total", platform=incoming.platform)
         return reply

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from typing import Any
 
 from bot.dnscheck import DnsChecker, MxReport
 from bot.dnscheck.target import validate_target
 from bot.intent import Deps, Intent
+from bot.metrics import count_dns_checks
 from bot.model import CheckResult, Incoming, Reply, Severity
 
 USAGE = (
@@ -85,6 +87,17 @@ def summarise(report: MxReport) -> tuple[Severity, str]:
 
 def reply_for_report(report: MxReport) -> Reply:
     """The chat answer for a finished report (also used by `ndrbot checkmx` without --json)."""
+    if report.resolver_unreachable:
+        return Reply(
+            title=f"Could not check {report.domain}: the DNS server did not answer",
+            text=(
+                f"None of the {report.queries} DNS questions got an answer, so nothing is known "
+                "about the domain yet. The resolver this bot uses is down or unreachable; try "
+                "again later, or ask the bot's operator to check its DNS settings."
+            ),
+            severity="error",
+            data=report.to_json(),
+        )
     severity, line = summarise(report)
     return Reply(
         title=f"Mail DNS for {report.domain}",
@@ -116,12 +129,14 @@ async def handle(incoming: Incoming, deps: Deps) -> Reply:
         target, options = parse_args(incoming.text)
         refuse_denied(target, getattr(deps.settings, "deny_domains", ()))
         checker = await _checker(deps)
+        started = time.perf_counter()
         report = await checker.checkmx(
             target,
             selectors=options["selectors"],
             ips=options["ips"],
             dnsbls=options["dnsbls"] or None,
         )
+        count_dns_checks(report.checks, time.perf_counter() - started)
     except ValueError as exc:
         return Reply(title="Cannot check that", text=f"{exc}. Usage: {USAGE[0]}", severity="warn")
     return reply_for_report(report)

@@ -197,3 +197,25 @@ def test_shell_answers_like_a_channel(capsys: pytest.CaptureFixture[str]) -> Non
     assert "No such user (Postfix virtual mailbox table)" in out
     assert "Unknown command" in out
     assert len(answers) >= 4
+
+
+def test_shell_takes_commands_with_or_without_the_slash(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = "help\nbounce 5.1.1\n/nosuchcommand\nquit\n/bounce 5.2.2\n"
+    code, out, _ = run(capsys, "shell", stdin=script.encode())
+    assert code == 0
+    assert "stays quiet" not in out
+    assert "What you can ask" in out  # help, typed without the slash
+    assert "Bad destination mailbox address" in out  # bounce 5.1.1
+    assert "The commands are: /bounce, /checkmx," in out
+    assert out.count("ndrbot (in thread)") == 3  # 'quit' ended the session before /bounce 5.2.2
+
+
+def test_a_paste_that_starts_with_a_command_word_is_still_a_paste(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = "Bounces happen. This one said:\n550 5.1.1 <bob@example.net>: User unknown\n"
+    code, out, _ = run(capsys, "shell", stdin=script.encode())
+    assert code == 0
+    assert "Unknown command" not in out

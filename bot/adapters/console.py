@@ -1,6 +1,7 @@
 """`ndrbot shell`: the bot in a terminal. Paste a bounce and it answers, as in a channel thread.
 
-Lines starting with "/" are commands (/bounce 5.7.1, /checkmx example.com, /help, /quit). Anything
+Lines starting with "/" are commands (/bounce 5.7.1, /checkmx example.com, /help, /quit); a line
+that starts with a command's name is one too, slash or not ("bounce 5.7.1", "help"). Anything
 else is a message: a paste arrives all at once, so the message ends when input pauses (on a
 terminal) or at a blank line followed by a command, or at the end of input (when piped).
 """
@@ -20,6 +21,7 @@ from bot.model import Incoming, Reply
 from bot.registry import Registry
 
 PASTE_PAUSE_SECONDS = 0.25
+QUIT = frozenset({"quit", "exit", "q"})
 PROMPT = "you> "
 BANNER = (
     "ndrbot shell: paste a bounce (NDR / DSN) and I'll explain it.\n"
@@ -38,8 +40,9 @@ class ConsoleChat:
         if interactive:
             stdout.write(BANNER + "\n\n")
         with asyncio.Runner() as runner:
-            for message in _messages(stdin, interactive, stdout):
-                if message.strip() in ("/quit", "/exit", "/q"):
+            commands = frozenset(self.registry.commands) | QUIT
+            for message in _messages(stdin, interactive, stdout, commands):
+                if message.strip().lstrip("/") in QUIT:
                     break
                 reply = runner.run(self.registry.handle(self._incoming(message), self.deps))
                 stdout.write(self._render(reply))
@@ -107,7 +110,17 @@ class _Lines:
         return bool(ready)
 
 
-def _messages(stdin: TextIO, interactive: bool, stdout: TextIO) -> Iterator[str]:
+def _as_command(line: str, commands: frozenset[str]) -> str | None:
+    """The line as a slash command when it is one, written with or without the slash."""
+    if line.startswith("/"):
+        return line
+    first = line.split(" ", 1)[0].lower()
+    return f"/{line}" if first in commands else None
+
+
+def _messages(
+    stdin: TextIO, interactive: bool, stdout: TextIO, commands: frozenset[str] = frozenset()
+) -> Iterator[str]:
     """Yield one message at a time: a command line, or a block of pasted lines."""
     reader = _Lines(stdin, interactive)
     buffer: list[str] = []
@@ -118,15 +131,17 @@ def _messages(stdin: TextIO, interactive: bool, stdout: TextIO) -> Iterator[str]
         line = reader.readline()
         if line is None:
             break
-        if not buffer and line.startswith("/"):
-            yield line
+        command = _as_command(line, commands)
+        if not buffer and command:
+            yield command
             continue
         if not buffer and not line.strip():
             continue
-        if not interactive and line.startswith("/"):
+        # In piped input a paste ends at a slash command, or at a blank line and a command name.
+        if not interactive and command and (line.startswith("/") or not buffer[-1].strip()):
             yield "\n".join(buffer)
             buffer = []
-            yield line
+            yield command
             continue
         buffer.append(line)
         if interactive and not reader.more_waiting():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -73,7 +74,41 @@ class _DropTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class _NoRequestBodies(logging.Filter):
+    """Bolt logs whole request bodies at INFO (a forged or stale request, an unhandled one, a
+    failed Socket Mode run). A body holds the pasted bounce and its addresses, and anyone can
+    send a request; above DEBUG only what happened is kept, not what was sent."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG:
+            message = record.getMessage()
+            cut = _BODY.search(message)
+            if cut:
+                record.msg = message[: cut.start()].rstrip(" (,:") + " (request body not logged)"
+                record.args = ()
+        return True
+
+
+_BODY = re.compile(r"\bbody\b|^\s*\{", re.IGNORECASE)
+BOLT_LOGGERS = (
+    "slack_bolt.App",
+    "slack_bolt.RequestVerification",
+    "slack_bolt.IgnoringSelfEvents",
+    "slack_bolt.SslCheck",
+    "slack_bolt.UrlVerification",
+    "slack_bolt.MultiTeamsAuthorization",
+    "slack_bolt.SingleTeamAuthorization",
+    "slack_bolt.adapter.socket_mode",
+    "slack_sdk.socket_mode",
+)
+"""Loggers that may see a request: each gets the filter (a logger's filters are not inherited)."""
+
+
 def _bolt_logger() -> logging.Logger:
+    for name in BOLT_LOGGERS:
+        named = logging.getLogger(name)
+        if not any(isinstance(f, _NoRequestBodies) for f in named.filters):
+            named.addFilter(_NoRequestBodies())
     logger = logging.getLogger("slack_bolt.App")
     if not any(isinstance(f, _DropTokenNotice) for f in logger.filters):
         logger.addFilter(_DropTokenNotice())

@@ -64,6 +64,12 @@ class MxReport:
     elapsed_ms: int
     queries: int = 0
     max_in_flight: int = 0
+    answered: int = 0
+
+    @property
+    def resolver_unreachable(self) -> bool:
+        """Questions went out and not one answer came back: the DNS server itself is down."""
+        return self.queries > 0 and self.answered == 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -130,6 +136,7 @@ class DnsChecker:
             elapsed_ms=round((time.monotonic() - started) * 1000),
             queries=session.stats.queries,
             max_in_flight=session.stats.max_in_flight,
+            answered=session.stats.answered,
         )
 
     async def evidence(

@@ -130,6 +130,8 @@ class Stats:
     queries: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
+    answered: int = 0
+    """Responses that arrived (any rcode): none at all means the server is unreachable."""
 
     def start(self) -> None:
         self.queries += 1
@@ -264,6 +266,8 @@ class Resolver:
             raise _Failure(f"network error: {exc.__class__.__name__}", retry=True) from None
         except dns.exception.DNSException as exc:
             raise _Failure(f"bad response: {exc.__class__.__name__}", retry=True) from None
+        session.stats.answered += 1
+        self.stats.answered += 1
         rcode = response.rcode()
         if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
             raise _Failure(dns.rcode.to_text(rcode), retry=True)

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz
-
 from bot.engine.textnorm import normalize, tokens
 from bot.knowledge import Entry, KnowledgeBase
 
@@ -215,6 +213,8 @@ class Matcher:
 
     # -- internals --------------------------------------------------------------------------
     def _fuzzy(self, norm: str, present: set[str]) -> list[tuple[int, float]]:
+        from rapidfuzz import fuzz  # on first use: a bare code never needs it (start-up time)
+
         acc: dict[int, float] = defaultdict(float)
         for tok in present:
             weight = self._idf.get(tok)

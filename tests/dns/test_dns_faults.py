@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 
+import pytest
 from dnsserver import Fault, ZoneServer
 
 from bot.dnscheck import DnsChecker
@@ -124,3 +126,30 @@ def test_event_loop_is_never_blocked(
         return worst_gap
 
     assert asyncio.run(go()) < 0.05
+
+
+def test_a_dead_resolver_is_said_once_and_checkmx_exits_3(
+    silent_port: int, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("NDRBOT_DNS_DEADLINE", "1")
+    server = f"127.0.0.1:{silent_port}"
+    assert main(["checkmx", "example.test", "--nameserver", server]) == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and "did not answer" in err and server in err
+    assert main(["checkmx", "example.test", "--json", "--nameserver", server]) == 3
+    out, err = capsys.readouterr()
+    report = json.loads(out)  # the contract's JSON still comes, every check an error
+    assert {check["status"] for check in report["checks"]} == {"error"}
+    assert "did not answer" in err
+
+
+def test_a_dead_resolver_gets_one_plain_answer_in_chat(silent_port: int) -> None:
+    from intents.checkmx import reply_for_report
+
+    checker = DnsChecker([f"127.0.0.1:{silent_port}"], query_timeout=0.2, deadline=0.8)
+    reply = reply_for_report(asyncio.run(checker.checkmx("example.test")))
+    assert "did not answer" in reply.title
+    assert not reply.checks  # not eleven copies of "timeout"

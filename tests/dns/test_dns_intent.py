@@ -84,3 +84,20 @@ def test_internal_names_are_refused(checker: DnsChecker, text: str) -> None:
     reply = asyncio.run(INTENT.handle(Incoming(text=text), deps_with(checker)))
     assert reply is not None and reply.title == "Cannot check that"
     assert not reply.checks
+
+
+def test_checkmx_is_counted_in_the_metrics(checker: DnsChecker) -> None:
+    from bot.config import Settings
+    from bot.knowledge import KnowledgeStore
+    from bot.metrics import METRICS
+    from bot.registry import Registry
+
+    deps = Deps(knowledge=KnowledgeStore(), settings=Settings(), dns=checker)
+    before_mx = METRICS.value("ndrbot_dns_lookups_total", check="mx", status="ok")
+    before_page = METRICS.render()
+    asyncio.run(Registry.default().handle(Incoming(text="gw.test", command="checkmx"), deps))
+    assert METRICS.value("ndrbot_dns_lookups_total", check="mx", status="ok") == before_mx + 1
+    page = METRICS.render()
+    assert "ndrbot_dns_seconds_count" in page
+    assert 'ndrbot_answer_seconds_count{intent="checkmx"}' in page
+    assert page != before_page

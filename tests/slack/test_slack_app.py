@@ -514,3 +514,25 @@ def test_shortcut_on_an_eml_message(slack: Harness) -> None:
     slack.settle()
     (reply,) = slack.stub.posts()
     assert "lucy.hart@example.net" in all_text(reply)
+
+
+@pytest.mark.parametrize("kind", ["forged", "stale"])
+def test_a_rejected_request_never_puts_its_body_in_the_logs(
+    slack: Harness, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """Anyone can send a request; without the signing secret it must not write into our logs."""
+    marker = "secret-bounce-text-7f3a"
+    paste = PASTE.replace("User unknown", f"User unknown {marker} carol@victim.example")
+    body = event_body(message(paste), f"Ev{kind.upper()}LOG")
+    with caplog.at_level(logging.INFO):
+        if kind == "forged":
+            status, _, _ = post(slack.url, body, "application/json", secret="not-the-secret")
+        else:
+            status, _, _ = post(
+                slack.url, body, "application/json", timestamp=int(time.time()) - 600
+            )
+        slack.settle()
+    assert status == 401
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert marker not in logged
+    assert "victim.example" not in logged
