@@ -2,11 +2,12 @@
 # Build stage: turn the checkout into a wheel (knowledge.yaml ships inside it).
 FROM python:3.12-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md knowledge.yaml ./
+COPY pyproject.toml README.md knowledge.yaml constraints.txt ./
 COPY bot ./bot
 COPY intents ./intents
+# Dependencies at the versions CI tested (constraints.txt), not whatever is newest today.
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . \
-    && pip wheel --no-cache-dir --wheel-dir /wheels /wheels/ndrbot-*.whl
+    && pip wheel --no-cache-dir --constraint constraints.txt --wheel-dir /wheels /wheels/ndrbot-*.whl
 
 # Runtime stage: only the installed package, no build tools, a non-root user.
 FROM python:3.12-slim
@@ -18,7 +19,9 @@ USER 10001
 WORKDIR /home/ndrbot
 ENV PYTHONUNBUFFERED=1 \
     NDRBOT_HEALTH_HOST=0.0.0.0 \
-    NDRBOT_HEALTH_PORT=8080
+    NDRBOT_HEALTH_PORT=8080 \
+    NDRBOT_HTTP_HOST=0.0.0.0 \
+    NDRBOT_CACHE_DIR=/home/ndrbot/.cache/ndrbot
 EXPOSE 3000 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('NDRBOT_HEALTH_PORT', '8080') + '/healthz', timeout=4)"]

@@ -99,9 +99,17 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the bot on a chat platform")
     p.add_argument("platform", choices=("slack", "discord"))
-    p.add_argument("--http", action="store_true", help="Slack: serve HTTP instead of Socket Mode")
-    p.add_argument("--host", default="127.0.0.1", help="Slack HTTP: address to bind")
-    p.add_argument("--port", type=int, default=3000, help="Slack HTTP: port")
+    p.add_argument(
+        "--http",
+        action="store_true",
+        help="Slack: serve HTTP instead of Socket Mode (env NDRBOT_SLACK_HTTP)",
+    )
+    p.add_argument(
+        "--host", default=None, help="Slack HTTP: address to bind (env NDRBOT_HTTP_HOST; 127.0.0.1)"
+    )
+    p.add_argument(
+        "--port", type=int, default=None, help="Slack HTTP: port (env NDRBOT_HTTP_PORT; 3000)"
+    )
     dns_options(p)
 
     p = sub.add_parser("config", help="configuration tools")
@@ -299,7 +307,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.platform == "slack":
         from bot.adapters.slack_app import serve_slack
 
-        return serve_slack(settings, http=args.http, host=args.host, port=args.port)
+        return serve_slack(
+            settings,
+            http=args.http or settings.slack_http,
+            host=args.host or settings.http_host,
+            port=args.port or settings.http_port,
+        )
     from bot.adapters.discord_app import serve_discord
 
     return serve_discord(settings)

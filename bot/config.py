@@ -41,6 +41,10 @@ class Settings:
     rate_user: tuple[int, float] = (20, 60.0)
     """Requests a user may make per window (count, seconds)."""
     rate_channel: tuple[int, float] = (60, 60.0)
+    slack_http: bool = False
+    """Serve Slack over HTTP (Events API) instead of Socket Mode."""
+    http_host: str = "127.0.0.1"
+    http_port: int = 3000
     health_host: str = "127.0.0.1"
     health_port: int = 0
     """0: no separate /healthz and /metrics server (Slack's HTTP mode serves them anyway)."""
@@ -182,6 +186,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_url=_redis_url(env.get("REDIS_URL", "")),
         rate_user=_rate(env, "NDRBOT_RATE_USER", (20, 60.0)),
         rate_channel=_rate(env, "NDRBOT_RATE_CHANNEL", (60, 60.0)),
+        slack_http=_bool(env, "NDRBOT_SLACK_HTTP", False),
+        http_host=env.get("NDRBOT_HTTP_HOST", "127.0.0.1").strip() or "127.0.0.1",
+        http_port=_port(env, "NDRBOT_HTTP_PORT") or 3000,
         health_host=env.get("NDRBOT_HEALTH_HOST", "127.0.0.1").strip() or "127.0.0.1",
         health_port=_port(env, "NDRBOT_HEALTH_PORT"),
         log_level=log_level,

@@ -164,6 +164,15 @@ def _check_pattern(pattern: str) -> None:
         raise ValueError(f"pattern {pattern!r} is too short to match reliably")
 
 
+def _unknown_reason(reason: object) -> str:
+    """Name the taxonomy's home and the closest real name ("usrunknown" -> "userunknown")."""
+    import difflib
+
+    close = difflib.get_close_matches(str(reason), list(REASONS), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown reason {reason!r} (the taxonomy is REASONS in bot/reasons.py){hint}"
+
+
 def _build_entry(raw: dict[str, Any], lines: dict[str, int], line: int) -> Entry:
     unknown = sorted(set(raw) - set(_FIELDS))
     if unknown:
@@ -182,7 +191,7 @@ def _build_entry(raw: dict[str, Any], lines: dict[str, int], line: int) -> Entry
     if not _ID.match(raw["id"]):
         raise ValueError("id must be a lower-case slug (a-z, 0-9, '.', '_', '-')")
     if raw["reason"] not in REASONS:
-        raise ValueError(f"unknown reason {raw['reason']!r} (see the reason taxonomy)")
+        raise ValueError(_unknown_reason(raw["reason"]))
     if raw["who_fixes"] not in AUDIENCES:
         raise ValueError(f"who_fixes must be one of {', '.join(AUDIENCES)}")
     fix: list[tuple[str, tuple[str, ...]]] = []
@@ -321,7 +330,9 @@ def _build_lexicon(groups: Any, node: yaml.Node, source: str) -> tuple[Phrase, .
         if unknown or missing:
             what = f"unknown field {unknown[0]!r}" if unknown else f"missing field {missing[0]!r}"
             raise KnowledgeError(f"{label}: {what}")
-        if reason not in REASONS or reason in NOT_FAILURES:
+        if reason not in REASONS:
+            raise KnowledgeError(f"{label}: {_unknown_reason(reason)}")
+        if reason in NOT_FAILURES:
             raise KnowledgeError(f"{label}: not a failure reason of the taxonomy")
         weight = raw["weight"]
         if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 1:

@@ -87,3 +87,37 @@ def test_env_example_values_are_valid_settings() -> None:
     active = {k: v for k, v in _example_settings().items() if v}
     settings = load_settings(active)
     assert settings.health_port == 8080 and settings.rate_user == (20, 60.0)
+
+
+def test_the_build_context_leaves_out_the_venv_git_and_secrets() -> None:
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for name in (".venv", ".git", ".env", "tests"):
+        assert name in ignored
+    copied = re.findall(r"^COPY (?!--from)(.+) \S+$", (ROOT / "Dockerfile").read_text(), re.M)
+    for sources in copied:  # nothing the image needs is ignored
+        assert not set(sources.split()) & set(ignored), sources
+
+
+def test_the_image_pins_every_runtime_dependency() -> None:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not pinned: {line}"
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    project = (ROOT / "pyproject.toml").read_text()
+    block = project.split("dependencies = [", 1)[1].split("]", 1)[0]
+    for requirement in re.findall(r'"([^"]+)"', block):
+        name = re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ ]", requirement, maxsplit=1)[0]).lower()
+        assert name in pins, f"{name} is not in constraints.txt"
+        assert "<" in requirement, f"{requirement} has no upper bound"
+    assert "--constraint constraints.txt" in (ROOT / "Dockerfile").read_text()
+
+
+def test_health_checks_follow_the_port_setting_and_signals_reach_the_bot() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("slack", "discord"):
+        check = " ".join(services[name]["healthcheck"]["test"])
+        assert "NDRBOT_HEALTH_PORT" in check and ":8080/" not in check
+        assert services[name]["init"] is True
+    assert "ports" not in services["slack"]  # Socket Mode, the default, listens on nothing

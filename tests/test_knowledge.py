@@ -82,6 +82,12 @@ def test_bad_entries_name_file_line_and_entry(changes: dict[str, str], expected:
     assert expected in message
 
 
+def test_a_misspelt_reason_says_where_the_taxonomy_is_and_the_closest_name() -> None:
+    message = error_of(kb_text(entry_with(reason="    reason: usrunknown")))
+    assert "bot/reasons.py" in message
+    assert "did you mean 'userunknown'?" in message
+
+
 def test_unknown_field_names_its_line() -> None:
     text = kb_text(GOOD_ENTRY + "    colour: blue\n")
     message = error_of(text)

@@ -96,7 +96,7 @@ entries:
     [
         (
             "lexicon:\n  - reason: nosuch\n    weight: 1\n    phrases: [a b c]\n",
-            "not a failure reason",
+            "unknown reason 'nosuch'",
         ),
         (
             "lexicon:\n  - reason: vacation\n    weight: 1\n    phrases: [out of office]\n",

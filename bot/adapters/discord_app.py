@@ -31,6 +31,10 @@ from bot.intent import Deps
 from bot.model import Attachment, Incoming, Reply
 from bot.registry import Registry
 
+# ndrbot never joins voice: discord.py's "PyNaCl is not installed, voice will NOT be supported"
+# warning (printed by every command, `discord sync-commands` included) is noise here.
+discord.VoiceClient.warn_nacl = False
+
 log = logging.getLogger(__name__)
 
 MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024
@@ -82,11 +86,12 @@ class NdrClient(discord.AutoShardedClient):
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or message.webhook_id is not None:
             return
-        if not self.settings.auto_reply or message.type not in _REPLYABLE:
-            return
-        if not self.is_watched(message.channel):
+        if message.type not in _REPLYABLE:
             return
         mentioned = self.user is not None and any(u.id == self.user.id for u in message.mentions)
+        # A mention is a question and always gets an answer; auto-replies follow the settings.
+        if not mentioned and (not self.settings.auto_reply or not self.is_watched(message.channel)):
+            return
         try:
             incoming, skipped = await self.incoming_from_message(message, explicit=mentioned)
             if not incoming.text.strip() and not incoming.files:

@@ -253,7 +253,8 @@ class SlackBot:
             channel=str(command.get("channel_id", "")),
             platform="slack",
         )
-        log.info("/%s from %s in %s", command.get("command", name), incoming.user, incoming.channel)
+        shown = "/" + str(command.get("command") or name).lstrip("/")
+        log.info("%s from %s in %s", shown, incoming.user, incoming.channel)
         self.worker.submit(self._answer_command(incoming, str(command.get("response_url", ""))))
 
     def _auto(self, command: Mapping[str, Any], args: list[str]) -> str:

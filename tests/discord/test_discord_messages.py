@@ -150,6 +150,26 @@ def test_mentioning_the_bot_always_gets_an_answer(run: Run, stub: DiscordStub) -
     assert answer.json["embeds"][0]["title"] == "Not a bounce"
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [
+        Settings(dns_enabled=False, auto_reply=False),
+        Settings(dns_enabled=False, discord_channels=(CHANNEL,)),
+    ],
+    ids=["auto-replies off", "channel not watched"],
+)
+def test_a_mention_is_answered_even_where_auto_replies_are_off(
+    run: Run, stub: DiscordStub, settings: Settings
+) -> None:
+    data = message(
+        f"<@{BOT}> {PASTE}", channel_id=OTHER_CHANNEL, mentions=[load_payload("user_me.json")]
+    )
+    run(post(data, message(PASTE, channel_id=OTHER_CHANNEL)), settings=settings)
+    create, answer = stub.api()  # the mention only: the plain paste beside it stays unanswered
+    assert create.path == f"/api/v10/channels/{OTHER_CHANNEL}/messages/{MESSAGE_ID}/threads"
+    assert answer.json["embeds"][0]["title"] != "Not a bounce"
+
+
 def test_thread_refused_falls_back_to_a_reply(run: Run, stub: DiscordStub) -> None:
     stub.fail_threads = True
     run(post(message(PASTE)))
