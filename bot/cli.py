@@ -114,7 +114,16 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("config", help="configuration tools")
     config_sub = p.add_subparsers(dest="config_command", metavar="CONFIG_COMMAND", required=True)
-    config_sub.add_parser("check", help="validate the settings and print them, secrets masked")
+    p = config_sub.add_parser(
+        "check",
+        help="validate the settings (the environment and .env) and print them, secrets masked",
+    )
+    p.add_argument(
+        "--env-file",
+        default=None,
+        metavar="PATH",
+        help="settings file to check, as docker compose reads it (default: ./.env when it exists)",
+    )
 
     p = sub.add_parser("discord", help="Discord tools")
     discord_sub = p.add_subparsers(dest="discord_command", metavar="DISCORD_COMMAND", required=True)
@@ -321,7 +330,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_config(args: argparse.Namespace) -> int:
     from dataclasses import fields
 
-    settings = load_settings()
+    from bot.config import read_env_file, settings_problems
+
+    env = dict(os.environ)
+    env_file = args.env_file or (".env" if Path(".env").is_file() else None)
+    if env_file:
+        env.update(read_env_file(env_file))  # its values win, as in the container
+        print(f"{'settings file':<22} {env_file}")
+    settings, problems = settings_problems(env)
+    if settings is None:
+        for problem in problems:
+            print(f"ndrbot: {problem}", file=sys.stderr)
+        return 2
     for item in fields(settings):
         if item.name == "secrets":
             continue

@@ -202,3 +202,82 @@ def _password_of(url: str) -> str:
     if "@" not in url or ":" not in url.split("@")[0]:
         return ""
     return url.split("@")[0].rsplit(":", 1)[1]
+
+
+def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
+    """KEY=VALUE lines as docker compose reads an env file: # comments, blank lines, optional
+    quotes around the value. Raises ConfigError naming the line that is none of those."""
+    values: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or not _ENV_NAME.match(name):
+            raise ConfigError(f"{path}:{number}: expected NAME=value, got {raw.strip()[:40]!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name] = value
+    return values
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_VARIABLE = re.compile(r"^(?:[\w./-]+: )?((?:NDRBOT|SLACK|DISCORD|REDIS)_[A-Z_]+)")
+_DISCORD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+_SNOWFLAKE = re.compile(r"^\d{15,21}$")
+
+
+def settings_problems(env: Mapping[str, str]) -> tuple[Settings | None, list[str]]:
+    """Every problem of these settings, one line each (not only the first), and the settings
+    when there are none. Token kinds are checked too: what `serve` would refuse later."""
+    env = dict(env)
+    problems: list[str] = []
+    for _ in range(len(env) + 1):
+        try:
+            settings = load_settings(env)
+            break
+        except ConfigError as exc:
+            problems.append(str(exc))
+            match = _VARIABLE.match(str(exc))
+            if match is None or match.group(1) not in env:
+                return None, problems
+            del env[match.group(1)]  # drop it and look for the next problem
+    else:  # pragma: no cover - each round removes one variable
+        return None, problems
+    problems.extend(token_problems(settings))
+    return (None if problems else settings), problems
+
+
+def token_problems(settings: Settings) -> list[str]:
+    """Tokens of the wrong kind or shape, and channel ids that are not ids."""
+    problems = []
+    bot, app = settings.slack_bot_token, settings.slack_app_token
+    if bot and not bot.startswith("xoxb-"):
+        kind = " (that is a user token)" if bot.startswith("xoxp-") else ""
+        kind = " (that is an app-level token)" if bot.startswith("xapp-") else kind
+        problems.append(f"SLACK_BOT_TOKEN must be a bot token starting with xoxb-{kind}")
+    if app and not app.startswith("xapp-"):
+        kind = " (that is the bot token)" if app.startswith("xoxb-") else ""
+        problems.append(f"SLACK_APP_TOKEN must be an app-level token starting with xapp-{kind}")
+    token = settings.discord_token
+    if token and not _DISCORD_TOKEN.match(token.removeprefix("Bot ")):
+        problems.append(
+            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts, from the "
+            "Developer Portal > Bot > Reset Token)"
+        )
+    for channel in settings.discord_channels:
+        if not _SNOWFLAKE.match(channel):
+            problems.append(
+                f"NDRBOT_DISCORD_CHANNELS: {channel!r} is not a channel id (a number like "
+                "123456789012345678: Developer Mode on, right-click the channel > Copy Channel ID)"
+            )
+    return problems

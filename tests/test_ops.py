@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,14 @@ from bot.cli import main
 from bot.config import ConfigError, load_settings
 from bot.logsetup import JsonFormatter, RedactingFilter, mask_emails
 from bot.metrics import Metrics
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(autouse=True)
+def away_from_any_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`config check` reads ./.env: run where a developer's own .env cannot leak in."""
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -128,3 +137,52 @@ def test_unhealthy_probe_gives_503() -> None:
 
     status, _, body = health_response("/healthz", lambda: {"ok": False, "why": "knowledge"})  # type: ignore[misc]
     assert status == 503 and b"knowledge" in body
+
+
+def test_config_check_reads_the_env_file_and_names_every_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After `cp .env.example .env`, the file is what gets checked, as compose would read it."""
+    monkeypatch.chdir(tmp_path)
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        example
+        + "NDRBOT_RATE_USER=banana\n"
+        + 'SLACK_BOT_TOKEN="xoxp-1-2-3"\n'
+        + "SLACK_APP_TOKEN=xoxb-4-5-6\n"
+        + "NDRBOT_DISCORD_CHANNELS=#general\n",
+        encoding="utf-8",
+    )
+    assert main(["config", "check"]) == 2
+    problems = capsys.readouterr().err.splitlines()
+    assert len(problems) == 4
+    assert any("NDRBOT_RATE_USER" in line for line in problems)
+    assert any("SLACK_BOT_TOKEN" in line and "user token" in line for line in problems)
+    assert any("SLACK_APP_TOKEN" in line and "xapp-" in line for line in problems)
+    assert any("'#general' is not a channel id" in line for line in problems)
+
+
+def test_config_check_passes_the_example_and_reads_a_named_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = tmp_path / "prod.env"
+    settings.write_text(
+        (ROOT / ".env.example").read_text(encoding="utf-8")
+        + "NDRBOT_RATE_USER=5/30\nDISCORD_TOKEN=MTA5ODc2NTQzMjEwOTg3NjU0.GaBcDe.abcdefghijklmnopqrstuvwxyz012\n",
+        encoding="utf-8",
+    )
+    assert main(["config", "check", "--env-file", str(settings)]) == 0
+    out = capsys.readouterr().out
+    assert "prod.env" in out and "(5, 30.0)" in out
+    assert "abcdefghijklmnopqrstuvwxyz" not in out  # the token is masked
+
+
+def test_a_broken_env_file_line_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = tmp_path / "broken.env"
+    settings.write_text("NDRBOT_DNS=on\nthis is not a setting\n", encoding="utf-8")
+    assert main(["config", "check", "--env-file", str(settings)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.env:2" in err and err.count("\n") == 1
