@@ -110,6 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--port", type=int, default=None, help="Slack HTTP: port (env NDRBOT_HTTP_PORT; 3000)"
     )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="connect once to check the token, then exit (2 with one line if it fails)",
+    )
     dns_options(p)
 
     p = sub.add_parser("config", help="configuration tools")
@@ -319,8 +324,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return serve_slack(
             settings,
             http=args.http or settings.slack_http,
-            host=args.host or settings.http_host,
-            port=args.port or settings.http_port,
+            host=args.host if args.host is not None else settings.http_host,
+            port=args.port if args.port is not None else settings.http_port,
+            check=args.check,
         )
     from bot.adapters.discord_app import serve_discord
 

@@ -45,6 +45,8 @@ class Settings:
     """Serve Slack over HTTP (Events API) instead of Socket Mode."""
     http_host: str = "127.0.0.1"
     http_port: int = 3000
+    drain_seconds: float = 8.0
+    """After SIGTERM, how long work in flight may take (Docker waits 10 s, then kills)."""
     health_host: str = "127.0.0.1"
     health_port: int = 0
     """0: no separate /healthz and /metrics server (Slack's HTTP mode serves them anyway)."""
@@ -156,6 +158,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ) from None
     if not 0.1 <= deadline <= 60:
         raise ConfigError("NDRBOT_DNS_DEADLINE must be between 0.1 and 60 seconds")
+    drain_raw = env.get("NDRBOT_DRAIN_SECONDS", "8")
+    try:
+        drain = float(drain_raw)
+    except ValueError:
+        raise ConfigError(
+            f"NDRBOT_DRAIN_SECONDS={drain_raw!r} is not a number of seconds"
+        ) from None
+    if not 0 <= drain <= 300:
+        raise ConfigError("NDRBOT_DRAIN_SECONDS must be between 0 and 300 seconds")
     dnsbls_raw = env.get("NDRBOT_DNSBLS")
     secrets = tuple(
         v
@@ -189,6 +200,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_http=_bool(env, "NDRBOT_SLACK_HTTP", False),
         http_host=env.get("NDRBOT_HTTP_HOST", "127.0.0.1").strip() or "127.0.0.1",
         http_port=_port(env, "NDRBOT_HTTP_PORT") or 3000,
+        drain_seconds=drain,
         health_host=env.get("NDRBOT_HEALTH_HOST", "127.0.0.1").strip() or "127.0.0.1",
         health_port=_port(env, "NDRBOT_HEALTH_PORT"),
         log_level=log_level,

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -28,6 +29,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
+from bot.adapters.health import READINESS
+from bot.adapters.lifecycle import StopSignal, connect_with_retry
 from bot.adapters.render_slack import POST_OPTIONS, render_slack
 from bot.adapters.slack_files import FileError, FileRef, download, is_bounce_file
 from bot.adapters.slack_http import make_http_server
@@ -44,6 +47,7 @@ from bot.adapters.slack_worker import AckGate, TrackingExecutor, Worker
 from bot.config import ConfigError, Settings
 from bot.intent import Deps
 from bot.model import Attachment, Incoming, Reply, Section
+from bot.netfail import network_failure
 from bot.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -63,6 +67,13 @@ SLACK_HELP = Section(
         "/checkmx example.com: live mail DNS checks",
         "/bounce auto off (or on): stop or resume my automatic replies in this channel",
     ),
+)
+
+
+RESTARTED = Reply(
+    title="I was restarted before I could answer",
+    text="ndrbot is restarting and could not finish this one. Please ask again in a minute.",
+    severity="warn",
 )
 
 
@@ -104,7 +115,28 @@ BOLT_LOGGERS = (
 """Loggers that may see a request: each gets the filter (a logger's filters are not inherited)."""
 
 
+class _NoRetryChatter(logging.Filter):
+    """slack_sdk logs every failed attempt and retry of a Web API call (an ERROR and two INFO
+    lines each); ndrbot reports the outcome itself, once ("cannot reach Slack: ...")."""
+
+    CHATTER = (
+        "Failed to send a request to Slack API server",
+        "A retry handler found",
+        "Going to retry the same request",
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.CHATTER)
+
+
+def _quiet_sdk_retries() -> None:
+    logger = logging.getLogger("slack_sdk.web.base_client")
+    if not any(isinstance(f, _NoRetryChatter) for f in logger.filters):
+        logger.addFilter(_NoRetryChatter())
+
+
 def _bolt_logger() -> logging.Logger:
+    _quiet_sdk_retries()
     for name in BOLT_LOGGERS:
         named = logging.getLogger(name)
         if not any(isinstance(f, _NoRequestBodies) for f in named.filters):
@@ -177,6 +209,10 @@ class SlackBot:
         self.listeners = TrackingExecutor(16, thread_name_prefix="ndrbot-bolt")
         self.file_shared_grace = file_shared_grace
         self.max_file_bytes = max_file_bytes
+        self._owed: dict[int, Callable[[], None]] = {}
+        """Answers someone is waiting for (commands, mentions): told of a restart if unfinished."""
+        self._owed_lock = threading.Lock()
+        self._owed_next = 0
         self.app = App(
             client=self.client,
             signing_secret=settings.slack_signing_secret,
@@ -222,6 +258,32 @@ class SlackBot:
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait for every listener and background job to finish (tests, shutdown)."""
         return self.worker.drain(timeout, also=self.listeners)
+
+    def shutdown(self, deadline: float) -> int:
+        """Let the work in flight finish within `deadline` seconds; whoever still waits for an
+        answer then gets a short restart notice instead. Returns how many notices went out."""
+        finished = self.drain(deadline)
+        with self._owed_lock:  # taken first: a cancelled job forgets what it owes
+            owed, self._owed = list(self._owed.values()), {}
+        if not finished:
+            self.worker.cancel()  # what did not finish will not answer after its notice
+        for notify in owed:
+            try:
+                notify()
+            except Exception as exc:  # best effort: the process is going away
+                log.warning("restart notice not delivered (%s)", type(exc).__name__)
+        self.stop()
+        return len(owed)
+
+    def _owe(self, notify: Callable[[], None]) -> int:
+        with self._owed_lock:
+            self._owed_next += 1
+            self._owed[self._owed_next] = notify
+            return self._owed_next
+
+    def _paid(self, token: int) -> None:
+        with self._owed_lock:
+            self._owed.pop(token, None)
 
     # -- slash commands (ack now, answer through response_url) ---------------------------------
 
@@ -273,14 +335,20 @@ class SlackBot:
         return f"Auto-replies are *{state}* in this channel. Use `/bounce auto on` or `/bounce auto off`."
 
     async def _answer_command(self, incoming: Incoming, response_url: str) -> None:
+        token = self._owe(lambda: self._respond(response_url, RESTARTED))
         try:
-            reply = await self._reply(incoming)
-        except Exception:
-            log.exception("/%s failed", incoming.command)
-            reply = Reply(title="Something went wrong", text="Please try again.", severity="warn")
-        if reply is None:
-            reply = Reply(title="Nothing to explain", text="Try `/bounce help`.")
-        await self.worker.io(self._respond, response_url, reply)
+            try:
+                reply = await self._reply(incoming)
+            except Exception:
+                log.exception("/%s failed", incoming.command)
+                reply = Reply(
+                    title="Something went wrong", text="Please try again.", severity="warn"
+                )
+            if reply is None:
+                reply = Reply(title="Nothing to explain", text="Try `/bounce help`.")
+            await self.worker.io(self._respond, response_url, reply)
+        finally:
+            self._paid(token)
 
     # -- events (auto-replies in threads) -------------------------------------------------------
 
@@ -395,6 +463,36 @@ class SlackBot:
         user: str,
         explicit: bool = False,
         response_url: str = "",
+    ) -> None:
+        token = (
+            self._owe(lambda: self._post_thread(channel, thread, RESTARTED, response_url))
+            if explicit
+            else None
+        )
+        try:
+            await self._explain_and_post_now(
+                channel=channel,
+                thread=thread,
+                text=text,
+                files=files,
+                user=user,
+                explicit=explicit,
+                response_url=response_url,
+            )
+        finally:
+            if token is not None:
+                self._paid(token)
+
+    async def _explain_and_post_now(
+        self,
+        *,
+        channel: str,
+        thread: str,
+        text: str,
+        files: list[dict[str, Any]],
+        user: str,
+        explicit: bool,
+        response_url: str,
     ) -> None:
         attachments, problems = await self._fetch(files)
         if files and not attachments and not explicit and not text.strip():
@@ -583,22 +681,68 @@ def check_settings(settings: Settings, *, http: bool) -> bool:
     return socket_mode
 
 
-def serve_slack(settings: Settings, *, http: bool, host: str, port: int) -> int:
-    """Run the bot: Socket Mode when SLACK_APP_TOKEN is set (and not --http), else HTTP."""
-    from bot.app import build_deps, build_registry
+def serve_slack(
+    settings: Settings, *, http: bool, host: str, port: int, check: bool = False
+) -> int:
+    """Run the bot: Socket Mode when SLACK_APP_TOKEN is set (and not --http), else HTTP.
+
+    Slack unreachable at start: one WARNING line per attempt and retries with back-off (with
+    `check`, one line and exit 2). SIGTERM or SIGINT: stop taking work, finish what is in flight
+    within the drain deadline (restart notices for the rest), exit 0.
+    """
+    from bot.app import build_deps
 
     socket_mode = check_settings(settings, http=http)
     logging.getLogger("bot").setLevel(settings.log_level)
     deps = build_deps(settings)
+    stop = StopSignal().install()
     try:
-        bot = SlackBot(settings, deps, build_registry()).start()
-    except BoltError as exc:
-        raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN ({exc})") from None
+        return _serve(
+            settings, deps, stop, socket_mode=socket_mode, host=host, port=port, check=check
+        )
+    finally:
+        stop.restore()
+
+
+def _serve(
+    settings: Settings,
+    deps: Deps,
+    stop: StopSignal,
+    *,
+    socket_mode: bool,
+    host: str,
+    port: int,
+    check: bool,
+) -> int:
+    from bot.app import build_registry
+
+    READINESS.not_ready("connecting to Slack")
+
+    def connect() -> SlackBot:
+        try:
+            return SlackBot(settings, deps, build_registry())
+        except BoltError as exc:
+            if network_failure(exc) is not None:
+                raise
+            raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN ({exc})") from None
+
+    made = connect_with_retry(connect, "Slack", stop, once=check)
+    if made is None:
+        return 0  # asked to stop while Slack was unreachable
+    if check:
+        print("ndrbot: Slack accepted SLACK_BOT_TOKEN", file=sys.stderr)
+        return 0
+    bot = made.start()
     try:
         if socket_mode:
             handler = bot.socket_mode_handler(settings.slack_app_token)
             print("ndrbot: connecting to Slack in Socket Mode (Ctrl-C stops)", file=sys.stderr)
-            handler.start()
+            connect_with_retry(handler.connect, "Slack (Socket Mode)", stop)
+            READINESS.watch(
+                lambda: None if handler.client.is_connected() else "Socket Mode is reconnecting"
+            )
+            stop.wait()
+            handler.close()  # no new events; the work in flight goes on
         else:
             server = bot.http_server(host, port)
             print(
@@ -606,12 +750,16 @@ def serve_slack(settings: Settings, *, http: bool, host: str, port: int) -> int:
                 "(Ctrl-C stops)",
                 file=sys.stderr,
             )
-            try:
-                server.serve_forever()
-            finally:
-                server.server_close()
-    except KeyboardInterrupt:
-        pass
+            serving = threading.Thread(target=server.serve_forever, name="ndrbot-http")
+            serving.start()
+            READINESS.watch(lambda: None)
+            stop.wait()
+            server.shutdown()  # no new requests; the work in flight goes on
+            serving.join(5)
+            server.server_close()
     finally:
-        bot.stop()
+        READINESS.not_ready("shutting down")
+        notices = bot.shutdown(settings.drain_seconds)
+        if notices:
+            log.warning("%d answers did not finish in time: their askers were told", notices)
     return 0

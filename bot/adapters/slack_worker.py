@@ -171,6 +171,12 @@ class Worker:
             concurrent.futures.wait([*jobs, *others], timeout=max(0.0, deadline - time.monotonic()))
         return False
 
+    def cancel(self) -> int:
+        """Cancel every job still running (shutdown, after the drain); returns how many."""
+        with self._lock:
+            jobs = list(self._jobs)
+        return sum(1 for job in jobs if job.cancel())
+
     def stop(self, timeout: float = 5.0) -> None:
         if self._thread is None:
             return
