@@ -330,7 +330,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     from bot.adapters.discord_app import serve_discord
 
-    return serve_discord(settings)
+    return serve_discord(settings, check=args.check)
 
 
 def cmd_config(args: argparse.Namespace) -> int:

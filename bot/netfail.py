@@ -6,12 +6,21 @@ apart (a rejected token is not one of these: that is a configuration error, repo
 
 from __future__ import annotations
 
+import errno
 import random
 import socket
 import ssl
 import urllib.error
 from collections.abc import Iterator
 
+_BY_ERRNO = {
+    errno.ECONNREFUSED: "the connection was refused",
+    errno.ETIMEDOUT: "the connection timed out",
+    errno.EHOSTUNREACH: "there is no route to the host",
+    errno.ENETUNREACH: "the network is unreachable",
+    socket.EAI_NONAME: "the name does not resolve (DNS)",
+    socket.EAI_AGAIN: "the name does not resolve (DNS)",
+}
 FIRST_DELAY = 1.0
 MAX_DELAY = 60.0
 
@@ -36,13 +45,18 @@ def _describe(exc: BaseException) -> str | None:
     if isinstance(exc, socket.gaierror):
         return "the name does not resolve (DNS)"
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"the TLS certificate was not accepted ({exc.verify_message or exc.reason})"
+        detail = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or exc
+        return f"the TLS certificate was not accepted ({detail})"
     if isinstance(exc, ssl.SSLError):
-        return f"TLS failed ({exc.reason or exc})"
+        return f"TLS failed ({getattr(exc, 'reason', None) or exc})"
     if isinstance(exc, ConnectionRefusedError):
         return "the connection was refused"
     if isinstance(exc, TimeoutError | socket.timeout):
         return "the connection timed out"
+    if isinstance(exc, OSError) and exc.errno in _BY_ERRNO:
+        return _BY_ERRNO[exc.errno]  # wrappers that keep the errno (aiohttp's connector errors)
+    if "certificate" in type(exc).__name__.lower():
+        return f"the TLS certificate was not accepted ({exc})"
     if isinstance(exc, ConnectionError):
         return f"the connection failed ({type(exc).__name__})"
     if isinstance(exc, OSError) and exc.errno is not None:

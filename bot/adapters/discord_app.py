@@ -16,20 +16,31 @@ Everything Discord-specific stays here; the registry and intents only see `Incom
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import aiohttp
 import discord
 from discord import app_commands
 
+from bot.adapters.health import READINESS
+from bot.adapters.lifecycle import StopSignal, connect_with_retry_async
 from bot.adapters.render_discord import DiscordMessage, render_discord, render_plain
 from bot.config import ConfigError, Settings
 from bot.intent import Deps
 from bot.model import Attachment, Incoming, Reply
 from bot.registry import Registry
+
+RESTARTED = Reply(
+    title="I was restarted before I could answer",
+    text="ndrbot is restarting and could not finish this one. Please ask again in a minute.",
+    severity="warn",
+)
 
 # ndrbot never joins voice: discord.py's "PyNaCl is not installed, voice will NOT be supported"
 # warning (printed by every command, `discord sync-commands` included) is noise here.
@@ -80,12 +91,42 @@ class NdrClient(discord.AutoShardedClient):
         self.watched = channel_ids(settings.discord_channels)
         self.tree = app_commands.CommandTree(self)
         add_commands(self.tree)
+        self.draining = False
+        """After SIGTERM: nothing new is taken on; the work in flight finishes or is told."""
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._owed: dict[int, discord.Interaction] = {}
+        """Interactions whose askers wait for an answer: told of a restart if unfinished."""
+
+    async def shutdown(self, deadline: float) -> int:
+        """Take nothing new, let the work in flight finish within `deadline` seconds, tell whoever
+        still waits that the bot restarted, then close. Returns how many were told."""
+        self.draining = True
+        current = asyncio.current_task()
+        running = [t for t in self._inflight if t is not current and not t.done()]
+        if running:
+            await asyncio.wait(running, timeout=deadline)
+        owed, self._owed = list(self._owed.values()), {}
+        for task in running:
+            task.cancel()
+        for interaction in owed:
+            with contextlib.suppress(Exception):  # best effort: the process is going away
+                await asyncio.wait_for(self.follow_up(interaction, RESTARTED), 2)
+        await self.close()
+        return len(owed)
+
+    def _track(self) -> asyncio.Task[Any] | None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return task
 
     # ----------------------------------------------------------------- auto-replies
 
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.webhook_id is not None:
+        if self.draining or message.author.bot or message.webhook_id is not None:
             return
+        self._track()
         if message.type not in _REPLYABLE:
             return
         mentioned = self.user is not None and any(u.id == self.user.id for u in message.mentions)
@@ -207,7 +248,7 @@ class NdrClient(discord.AutoShardedClient):
     async def answer_bounce(
         self, interaction: discord.Interaction, text: str, file: discord.Attachment | None
     ) -> None:
-        if not await _defer(interaction):
+        if not await self._accept(interaction):
             return
         try:
             files: list[Attachment] = []
@@ -226,7 +267,7 @@ class NdrClient(discord.AutoShardedClient):
         await self.follow_up(interaction, reply)
 
     async def answer_checkmx(self, interaction: discord.Interaction, domain: str) -> None:
-        if not await _defer(interaction):
+        if not await self._accept(interaction):
             return
         try:
             incoming = self._incoming(interaction, domain, command="checkmx")
@@ -239,7 +280,7 @@ class NdrClient(discord.AutoShardedClient):
     async def answer_context_menu(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
-        if not await _defer(interaction):
+        if not await self._accept(interaction):
             return
         try:
             incoming, skipped = await self.incoming_from_message(message, explicit=True)
@@ -258,7 +299,23 @@ class NdrClient(discord.AutoShardedClient):
             reply = _error_reply()
         await self.follow_up(interaction, reply)
 
+    async def _accept(self, interaction: discord.Interaction) -> bool:
+        """Defer the answer ("thinking...") and remember who waits for it; False when the
+        interaction is gone, or the bot is shutting down (then the asker is told at once)."""
+        if self.draining:
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.response.send_message(
+                    **send_options(render_discord(RESTARTED)[0])
+                )
+            return False
+        if not await _defer(interaction):
+            return False
+        self._track()
+        self._owed[interaction.id] = interaction
+        return True
+
     async def follow_up(self, interaction: discord.Interaction, reply: Reply) -> None:
+        self._owed.pop(interaction.id, None)
         try:
             for item in render_discord(reply):
                 await interaction.followup.send(**send_options(item))
@@ -482,28 +539,65 @@ async def login_client(settings: Settings, deps: Deps, registry: Registry) -> Nd
     return client
 
 
-async def _serve(settings: Settings, deps: Deps, registry: Registry) -> int:
-    client = await login_client(settings, deps, registry)
-    try:
-        await client.connect()
+async def _serve(
+    settings: Settings, deps: Deps, registry: Registry, stop: StopSignal, *, check: bool = False
+) -> int:
+    """Log in (retrying while Discord cannot be reached), then run until a stop is asked for."""
+    READINESS.not_ready("connecting to Discord")
+    client = await connect_with_retry_async(
+        lambda: login_client(settings, deps, registry), "Discord", stop, once=check
+    )
+    if client is None:
         return 0
+    if check:
+        await client.close()
+        print("ndrbot: Discord accepted DISCORD_TOKEN", file=sys.stderr)
+        return 0
+    try:
+        return await _run(client, settings, stop)
     except discord.PrivilegedIntentsRequired:
         if not client.intents.message_content:
             raise
         log.warning(NO_INTENT_NOTE)
-    finally:
         await client.close()
     client = build_discord_client(settings, deps, registry, message_content=False)
+    await client.login(settings.discord_token)
+    return await _run(client, settings, stop)
+
+
+async def _run(client: NdrClient, settings: Settings, stop: StopSignal) -> int:
+    """Stay connected (discord.py reconnects by itself) until SIGTERM or SIGINT, then drain."""
+    READINESS.watch(
+        lambda: (
+            None
+            if client.is_ready() and not client.is_closed()
+            else "not connected to the Discord gateway"
+        )
+    )
+    gateway = asyncio.create_task(client.connect())
+    stopping = asyncio.create_task(asyncio.to_thread(stop.wait))
     try:
-        await client.login(settings.discord_token)
-        await client.connect()
+        done, _ = await asyncio.wait({gateway, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if gateway in done:
+            gateway.result()  # raises what ended the connection
+            return 0
+        READINESS.not_ready("shutting down")
+        notices = await client.shutdown(settings.drain_seconds)
+        if notices:
+            log.warning("%d answers did not finish in time: their askers were told", notices)
         return 0
     finally:
-        await client.close()
+        stop.event.set()  # ends the waiting thread whichever way we leave
+        for task in (gateway, stopping):
+            if not task.done():
+                task.cancel()
+        if not client.is_closed():
+            await client.close()
 
 
-def serve_discord(settings: Settings) -> int:
-    """`ndrbot serve discord`: run until interrupted. ConfigError when the token is missing."""
+def serve_discord(settings: Settings, *, check: bool = False) -> int:
+    """`ndrbot serve discord`: run until SIGTERM or SIGINT. ConfigError when the token is
+    missing or rejected, or (with `check`) when Discord cannot be reached."""
     _require_token(settings)
     channel_ids(settings.discord_channels)
     from bot.app import build_deps, build_registry
@@ -511,10 +605,13 @@ def serve_discord(settings: Settings) -> int:
     deps = build_deps(settings)
     registry = build_registry()
     _configure_logging(settings)
+    stop = StopSignal().install()
     try:
-        return asyncio.run(_serve(settings, deps, registry))
+        return asyncio.run(_serve(settings, deps, registry, stop, check=check))
     except discord.LoginFailure:
         raise ConfigError("DISCORD_TOKEN was rejected by Discord: check the bot token") from None
+    finally:
+        stop.restore()
 
 
 def sync_commands(settings: Settings, guild_id: int | None) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from bot.adapters.health import READINESS
@@ -61,14 +61,35 @@ def connect_with_retry(
         try:
             return connect()
         except Exception as exc:
-            reason = network_failure(exc)
-            if reason is None:
-                raise
-            line = f"cannot reach {platform}: {reason}"
-            if once:
-                raise ConfigError(line) from None
-            READINESS.not_ready(f"{line}; retrying")
-            log.warning("%s; retrying in %.0f s", line, delay)
-            if stop.wait(delay):
-                return None
+            _unreachable(exc, platform, delay, once=once)
+        if stop.wait(delay):
+            return None
     return None  # pragma: no cover - backoff() never ends
+
+
+async def connect_with_retry_async(
+    connect: Callable[[], Awaitable[T]], platform: str, stop: StopSignal, *, once: bool = False
+) -> T | None:
+    """`connect_with_retry` for an event loop: the waits between attempts do not block it."""
+    import asyncio
+
+    for delay in backoff():
+        try:
+            return await connect()
+        except Exception as exc:
+            _unreachable(exc, platform, delay, once=once)
+        if await asyncio.to_thread(stop.wait, delay):
+            return None
+    return None  # pragma: no cover - backoff() never ends
+
+
+def _unreachable(exc: Exception, platform: str, delay: float, *, once: bool) -> None:
+    """Log a network failure as one line (or raise it as a ConfigError); re-raise anything else."""
+    reason = network_failure(exc)
+    if reason is None:
+        raise exc
+    line = f"cannot reach {platform}: {reason}"
+    if once:
+        raise ConfigError(line) from None
+    READINESS.not_ready(f"{line}; retrying")
+    log.warning("%s; retrying in %.0f s", line, delay)

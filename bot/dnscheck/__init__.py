@@ -64,7 +64,8 @@ class MxReport:
     elapsed_ms: int
     queries: int = 0
     max_in_flight: int = 0
-    answered: int = 0
+    answered: int | None = None
+    """Responses that came back (None: not counted)."""
 
     @property
     def resolver_unreachable(self) -> bool:

@@ -91,7 +91,7 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
     failures = [f for f in parsed.failures if f.action not in ("delivered", "relayed", "expanded")]
     if asked:
         for failure in failures:
-            success = SUCCESS_REPLY.match(failure.diagnostic)
+            success = SUCCESS_REPLY.match(failure.diagnostic.lstrip())
             if success and failure.reply_code is None and failure.status is None:
                 failure.reply_code = success.group(1)  # "250 ok dirdel": a success, asked about
     diagnoses: list[Diagnosis] = []
@@ -200,7 +200,7 @@ def _settle_reason(
     return verdict.reason, verdict.confidence
 
 
-SUCCESS_REPLY = re.compile(r"\s*(2[0-5]\d)[ -]")
+SUCCESS_REPLY = re.compile(r"(2[0-5]\d)[ -]")
 """A server's success reply opening the text (failure codes are found by smtpcodes)."""
 VAGUE_STEPS = frozenset({"generic", "none", "stage"})
 REPORT_WEIGHT = 0.8
