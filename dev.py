@@ -2,7 +2,7 @@
 """One entry point for a fresh clone: sets up .venv on first use, then runs what you ask.
 
 python3 dev.py ndrbot ARGS...   run ndrbot (e.g. explain examples/gmail-unauthenticated.eml)
-python3 dev.py test [ARGS...]    ruff check, ruff format --check, then the whole pytest suite
+python3 dev.py test [ARGS...]    ruff check, ruff format --check, mypy, then the whole pytest suite
 python3 dev.py bench             run every benchmark and print a table
 """
 
@@ -75,9 +75,13 @@ def main(argv: list[str]) -> int:
     for step in (
         [str(_python()), "-m", "ruff", "check", "."],
         [str(_python()), "-m", "ruff", "format", "--check", "."],
+        [str(_python()), "-m", "mypy", "bot", "intents"],
     ):
         if run(step) != 0:
-            print("dev.py: lint failed (ruff format . fixes formatting)", file=sys.stderr)
+            print(
+                "dev.py: lint failed (ruff format . fixes formatting; mypy names type errors)",
+                file=sys.stderr,
+            )
             return 1
     return run([str(_python()), "-m", "pytest", *rest])
 

@@ -71,7 +71,7 @@ async def _checker(deps: Deps) -> DnsChecker:
 
 def summarise(report: MxReport) -> tuple[Severity, str]:
     """(severity, one-line summary) of a report."""
-    counts = Counter(c.status for c in report.checks)
+    counts: Counter[str] = Counter(c.status for c in report.checks)
     if not report.checks:
         return "info", "No checks ran"
     worst = next(s for s in _ORDER if counts[s])
@@ -95,7 +95,7 @@ def reply_for_report(report: MxReport) -> Reply:
                 "about the domain yet. The resolver this bot uses is down or unreachable; try "
                 "again later, or ask the bot's operator to check its DNS settings."
             ),
-            severity="error",
+            severity="warn",
             data=report.to_json(),
         )
     severity, line = summarise(report)

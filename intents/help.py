@@ -8,14 +8,14 @@ from bot.registry import discover
 
 
 async def handle(incoming: Incoming, deps: Deps) -> Reply:
-    lines = []
+    lines: list[str] = []
     for intent in discover():
         if intent.commands:
             lines.extend(intent.usage or (f"{intent.commands[0]} - {intent.summary}",))
         elif intent.summary:
             lines.append(intent.summary)
     kb = deps.knowledge.current
-    notes = ()
+    notes: tuple[str, ...] = ()
     if deps.knowledge.last_error:
         notes = (
             f"The last edit of the knowledge base was not loaded: {deps.knowledge.last_error}",

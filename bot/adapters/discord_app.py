@@ -22,7 +22,7 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import discord
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024
 """Largest file downloaded (checked against the size Discord reports, before downloading)."""
 MAX_ATTACHMENTS = 3
-THREAD_ARCHIVE_MINUTES = 1440
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 THREAD_NAME_LIMIT = 100
 NO_MENTIONS = discord.AllowedMentions.none()
 EML_TYPES = ("message/rfc822", "message/global")
@@ -200,13 +200,16 @@ class NdrClient(discord.AutoShardedClient):
         files, texts, skipped = await self.read_attachments(message.attachments)
         text = "\n\n".join(t for t in (text, *texts) if t.strip())
         channel = message.channel
-        in_thread = isinstance(channel, discord.Thread)
+        if isinstance(channel, discord.Thread):
+            where, thread = str(channel.parent_id), str(channel.id)
+        else:
+            where, thread = str(channel.id), None
         incoming = Incoming(
             text=text,
             files=tuple(files),
             user=str(message.author.id),
-            channel=str(channel.parent_id if in_thread else channel.id),
-            thread=str(channel.id) if in_thread else None,
+            channel=where,
+            thread=thread,
             explicit=explicit,
             platform="discord",
         )
@@ -333,13 +336,16 @@ class NdrClient(discord.AutoShardedClient):
         command: str,
     ) -> Incoming:
         channel = interaction.channel
-        in_thread = isinstance(channel, discord.Thread)
+        if isinstance(channel, discord.Thread):
+            where, thread = str(channel.parent_id), str(channel.id)
+        else:
+            where, thread = str(interaction.channel_id or ""), None
         return Incoming(
             text=text,
             files=tuple(files),
             user=str(interaction.user.id),
-            channel=str(channel.parent_id if in_thread else interaction.channel_id or ""),
-            thread=str(channel.id) if in_thread else None,
+            channel=where,
+            thread=thread,
             command=command,
             platform="discord",
         )
@@ -407,9 +413,9 @@ async def _defer(interaction: discord.Interaction) -> bool:
 # --------------------------------------------------------------------- helpers
 
 
-def send_options(message: DiscordMessage) -> dict[str, object]:
+def send_options(message: DiscordMessage) -> dict[str, Any]:
     """Keyword arguments for `send`/`followup.send`: never pings, no link previews in text."""
-    options: dict[str, object] = {"allowed_mentions": NO_MENTIONS}
+    options: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
     if message.content:
         options["content"] = message.content
     if message.embeds:

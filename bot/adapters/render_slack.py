@@ -162,8 +162,8 @@ def _full_group(group: _Group, *, many: bool) -> list[Block]:
         lines = [f"{n}. {escape(line)}" for n, line in enumerate(section.lines, 1)]
         out.extend(_sections(f"*{escape(heading)}*\n" + "\n".join(lines)))
     if finding.alternatives:
-        lines = "\n".join(f"• {escape(t)}" for t in finding.alternatives)
-        out.extend(_sections(f"*Closest matches*\n{lines}"))
+        closest = "\n".join(f"• {escape(t)}" for t in finding.alternatives)
+        out.extend(_sections(f"*Closest matches*\n{closest}"))
     if finding.links:
         out.append(_context([_links(finding.links)]))
     return out

@@ -78,7 +78,7 @@ class _GuardedRedirect(urllib.request.HTTPRedirectHandler):
     def __init__(self, api_base: str) -> None:
         self.api_base = api_base
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         if not allowed_host(newurl, self.api_base):
             raise FileError("the file's download link points outside Slack")
         return super().redirect_request(req, fp, code, msg, headers, newurl)

@@ -36,6 +36,8 @@ class _PooledWSGIServer(WSGIServer):
 
     request_queue_size = 256  # socketserver's default of 5 turns a burst into 1 s SYN retries
     threads = 8
+    gate: AckGate | None = None
+    """Set on the subclass `make_http_server` builds: acks in flight hold background work."""
 
     def server_activate(self) -> None:
         super().server_activate()

@@ -31,7 +31,7 @@ class TrackingExecutor(concurrent.futures.ThreadPoolExecutor):
 
     def submit(
         self, fn: Callable[..., T], /, *args: Any, **kwargs: Any
-    ) -> concurrent.futures.Future[T]:  # type: ignore[override]
+    ) -> concurrent.futures.Future[T]:
         future = super().submit(fn, *args, **kwargs)
         with self._lock:
             self._pending.add(future)

@@ -52,7 +52,8 @@ class HttpsFetcher:
             except ssl.SSLError as exc:
                 last = FetchResult(error=f"TLS failed: {exc.reason or exc}")
             except (OSError, ValueError) as exc:
-                last = FetchResult(error=f"connection failed: {exc.strerror or exc}")
+                detail = getattr(exc, "strerror", None) or exc
+                last = FetchResult(error=f"connection failed: {detail}")
         return last
 
     async def _get(self, host: str, address: str, path: str) -> FetchResult:

@@ -376,7 +376,7 @@ class Session:
                 if cname is None or rdtype == dns.rdatatype.CNAME:
                     break
                 ttl = min(ttl, cname.ttl)
-                name = cname[0].target  # type: ignore[attr-defined]
+                name = cname[0].target
                 if name.to_text() in chain:
                     return Answer(original, type_text, "error", error="CNAME loop"), 0
                 chain.append(name.to_text())
@@ -418,7 +418,7 @@ def _negative_ttl(response: dns.message.Message) -> int:
     """RFC 2308: the lesser of the SOA's TTL and its MINIMUM field."""
     for rrset in response.authority:
         if rrset.rdtype == dns.rdatatype.SOA:
-            return min(rrset.ttl, rrset[0].minimum)  # type: ignore[attr-defined]
+            return min(rrset.ttl, rrset[0].minimum)
     return NEGATIVE_TTL_DEFAULT
 
 

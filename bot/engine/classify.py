@@ -61,7 +61,7 @@ def is_generic_status(status: str | None) -> bool:
     if len(parts) != 3:
         return True
     _, subject, detail = parts
-    return detail in GENERIC_DETAILS or subject == "5" or x_form(status) in GENERIC_CODES
+    return detail in GENERIC_DETAILS or subject == "5" or x_form(status or "") in GENERIC_CODES
 
 
 # IP blocklists by the names and host names servers quote (URLs are dropped before the lexicon

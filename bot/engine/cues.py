@@ -66,7 +66,7 @@ class WordCues:
 
     def vote(self, normalized: str) -> Cue | None:
         """The reason a normalised text's words lean to clearly, if any."""
-        scores: Counter[str] = Counter()
+        scores: defaultdict[str, float] = defaultdict(float)
         voters: dict[str, list[str]] = defaultdict(list)
         for word in dict.fromkeys(w for w in normalized.split() if _content(w)):
             lean = self._lean.get(stem(word))
@@ -75,7 +75,7 @@ class WordCues:
                 voters[lean[0]].append(word)
         if not scores:
             return None
-        ranked = scores.most_common(2)
+        ranked = sorted(scores.items(), key=lambda item: -item[1])[:2]
         reason, score = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if score < MIN_SCORE or score < MARGIN * runner_up:

@@ -120,7 +120,8 @@ def _event(doc: dict[str, Any]) -> tuple[str, list[Failure]] | None:
         return "feedback", []
     if event not in ("bounce", "bounced", "dropped", "deferred", "failed", "blocked"):
         return None
-    status = doc.get("delivery-status") if isinstance(doc.get("delivery-status"), dict) else {}
+    found = doc.get("delivery-status")
+    status: dict[str, Any] = found if isinstance(found, dict) else {}
     diagnostic = " ".join(
         str(part)
         for part in (

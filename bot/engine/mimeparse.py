@@ -71,7 +71,7 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
     if walker.dsn:
         text_failures = {f.recipient: f for f in failures_from_text(body) if f.recipient}
         for failure in walker.dsn:
-            block = text_failures.get(failure.recipient)
+            block = text_failures.get(failure.recipient) if failure.recipient else None
             # The human-readable part says what the fields leave out (the SMTP command, a
             # local delivery's words).
             failure.context = block.diagnostic if block else ""
