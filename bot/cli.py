@@ -302,7 +302,9 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.logsetup import setup_logging
+    from bot.metrics import METRICS
 
+    METRICS.enable()  # a serving process is scraped; one-shot commands count nothing
     settings = _settings(args)
     setup_logging(settings.log_level, settings.log_format, settings.secrets)
     if settings.health_port:

@@ -23,6 +23,14 @@ ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(autouse=True, scope="session")
+def metrics_on() -> None:
+    """Tests look at the counters a serving process keeps."""
+    from bot.metrics import METRICS
+
+    METRICS.enable()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Commands run by tests keep their knowledge cache here, never in the user's home."""
     folder = tmp_path_factory.mktemp("cache")

@@ -111,12 +111,29 @@ def test_metrics_exposition() -> None:
     assert metrics.value("ndrbot_diagnoses_total", reason="userunknown") == 2
 
 
+def test_the_metrics_page_carries_the_standard_process_metrics() -> None:
+    page = Metrics().render()
+    for name in ("process_resident_memory_bytes", "process_cpu_seconds_total", "python_gc"):
+        assert name in page
+
+
+def test_one_shot_commands_count_nothing() -> None:
+    quiet = Metrics(enabled=False)
+    quiet.inc("ndrbot_requests_total", platform="console", intent="bounce")
+    assert quiet.value("ndrbot_requests_total", platform="console", intent="bounce") == 0
+    quiet.enable()
+    quiet.inc("ndrbot_requests_total", platform="console", intent="bounce")
+    assert quiet.value("ndrbot_requests_total", platform="console", intent="bounce") == 1
+
+
 def test_health_side_server_answers_healthz_and_metrics() -> None:
     import urllib.error
     import urllib.request
 
     from bot.adapters.health import start_health_server
+    from bot.metrics import METRICS
 
+    METRICS.inc("ndrbot_diagnoses_total", reason="userunknown")
     server = start_health_server("127.0.0.1", 0, lambda: {"ok": True, "platform": "discord"})
     base = f"http://127.0.0.1:{server.server_port}"
     try:
