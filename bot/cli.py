@@ -129,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="settings file to check, as docker compose reads it (default: ./.env when it exists)",
     )
+    p.add_argument(
+        "--online", action="store_true", help="also ask Slack and Discord whether the tokens work"
+    )
 
     p = sub.add_parser("discord", help="Discord tools")
     discord_sub = p.add_subparsers(dest="discord_command", metavar="DISCORD_COMMAND", required=True)
@@ -346,6 +349,9 @@ def cmd_config(args: argparse.Namespace) -> int:
         env.update(read_env_file(env_file))  # its values win, as in the container
         print(f"{'settings file':<22} {env_file}")
     settings, problems = settings_problems(env)
+    if settings is not None and args.online:
+        problems = _online_problems(settings)
+        settings = None if problems else settings
     if settings is None:
         for problem in problems:
             print(f"ndrbot: {problem}", file=sys.stderr)
@@ -363,6 +369,19 @@ def cmd_config(args: argparse.Namespace) -> int:
     kb = load_knowledge(settings.knowledge_path)
     print(f"{'knowledge':<22} {kb.source} ({len(kb)} entries)")
     return 0
+
+
+def _online_problems(settings: Settings) -> list[str]:
+    problems = []
+    if settings.slack_bot_token or settings.slack_app_token:
+        from bot.adapters.slack_app import online_problems as slack_problems
+
+        problems += slack_problems(settings)
+    if settings.discord_token:
+        from bot.adapters.discord_app import online_problems as discord_problems
+
+        problems += discord_problems(settings)
+    return problems
 
 
 def _is_secret(name: str) -> bool:

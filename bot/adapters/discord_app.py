@@ -34,6 +34,7 @@ from bot.adapters.render_discord import DiscordMessage, render_discord, render_p
 from bot.config import ConfigError, Settings
 from bot.intent import Deps
 from bot.model import Attachment, Incoming, Reply
+from bot.netfail import network_failure
 from bot.registry import Registry
 
 RESTARTED = Reply(
@@ -618,6 +619,29 @@ def serve_discord(settings: Settings, *, check: bool = False) -> int:
         raise ConfigError("DISCORD_TOKEN was rejected by Discord: check the bot token") from None
     finally:
         stop.restore()
+
+
+def online_problems(settings: Settings) -> list[str]:
+    """Ask Discord whether DISCORD_TOKEN works (`config check --online`): one line per problem."""
+    if not settings.discord_token.strip():
+        return []
+
+    async def check() -> list[str]:
+        client = discord.Client(intents=discord.Intents.none())
+        try:
+            await client.login(settings.discord_token)
+        except discord.LoginFailure:
+            return ["Discord rejected DISCORD_TOKEN: check the bot token"]
+        except Exception as exc:
+            reason = network_failure(exc)
+            if reason is None:
+                raise
+            return [f"cannot reach Discord to check DISCORD_TOKEN: {reason}"]
+        finally:
+            await client.close()
+        return []
+
+    return asyncio.run(check())
 
 
 def sync_commands(settings: Settings, guild_id: int | None) -> int:

@@ -155,6 +155,29 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
+def online_problems(settings: Settings) -> list[str]:
+    """Ask Slack whether the tokens work (`config check --online`): one line per problem."""
+    _quiet_sdk_retries()
+    base = (settings.slack_api_url or WebClient.BASE_URL).rstrip("/") + "/"
+    problems = []
+    for name, token, method in (
+        ("SLACK_BOT_TOKEN", settings.slack_bot_token, "auth.test"),
+        ("SLACK_APP_TOKEN", settings.slack_app_token, "apps.connections.open"),
+    ):
+        if not token:
+            continue
+        try:
+            WebClient(token=token, base_url=base, timeout=10).api_call(method)
+        except SlackApiError as exc:
+            problems.append(f"Slack rejected {name} ({_api_error(exc)})")
+        except Exception as exc:
+            reason = network_failure(exc)
+            if reason is None:
+                raise
+            problems.append(f"cannot reach Slack to check {name}: {reason}")
+    return problems
+
+
 def with_retries(client: WebClient) -> WebClient:
     """Retry 429s after Retry-After, Slack's 5xx answers and dropped connections, with back-off.
     What still fails after that is logged where it is posted."""

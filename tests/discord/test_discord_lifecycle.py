@@ -7,6 +7,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import discord
 import pytest
@@ -71,3 +72,28 @@ def test_shutdown_tells_whoever_still_waits_and_takes_nothing_new(
     defer, notice = stub.api()
     assert defer.json == {"type": 5}
     assert notice.json["embeds"][0]["title"] == "I was restarted before I could answer"
+
+
+@pytest.mark.parametrize("accepted", [True, False])
+def test_config_check_online_asks_discord_about_the_token(
+    stub: DiscordStub,
+    accepted: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    stub.reject_login = not accepted
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(
+        "DISCORD_TOKEN", "MTA5ODc2NTQzMjEwOTg3NjU0.GaBcDe.abcdefghijklmnopqrstuvwxyz012"
+    )
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        assert main(["config", "check", "--online"]) == (0 if accepted else 2)
+    finally:
+        stub.reject_login = False
+    err = capsys.readouterr().err
+    assert ("Discord rejected DISCORD_TOKEN" in err) is not accepted

@@ -137,3 +137,28 @@ def test_sigterm_mid_checkmx_still_answers_and_exits_0(
     assert len(answers) == 1, answers
     assert expected in json.dumps(answers[0].json)
     stub.reset()
+
+
+@pytest.mark.parametrize("accepted", [True, False])
+def test_config_check_online_asks_slack_about_the_token(
+    stub: SlackStub,
+    accepted: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    stub.reset()
+    if not accepted:
+        stub.fail_next("auth.test", 200, {"ok": False, "error": "invalid_auth"})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_API_URL", stub.api_url)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert main(["config", "check", "--online"]) == (0 if accepted else 2)
+    err = capsys.readouterr().err
+    assert ("Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in err) is not accepted
+    assert [c.path for c in stub.calls("/api/auth.test")] == ["/api/auth.test"]
+    stub.reset()
