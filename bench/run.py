@@ -25,6 +25,7 @@ from bot.engine.detect import looks_like_bounce  # noqa: E402
 from bot.engine.diagnose import analyze  # noqa: E402
 from bot.engine.textnorm import normalize  # noqa: E402
 from bot.explain import matcher_for  # noqa: E402
+from bot.headers.analyze import analyze_headers  # noqa: E402
 from bot.knowledge import KnowledgeStore  # noqa: E402
 from bot.present import reply_for_analysis  # noqa: E402
 
@@ -134,6 +135,25 @@ def main() -> None:
                 "rate": f"{hits} ({hits / len(corpus_lines):.2%})",
             }
         )
+    samples = [
+        f.read_text(encoding="utf-8")
+        for f in sorted((ROOT / "tests" / "data" / "headers").glob("*.txt"))
+    ]
+    if samples:
+        results.append(
+            rate("headers: analyse a header block", samples * 50, analyze_headers, "block")
+        )
+    hostile = "Received: from a (b [" + "(" * 50 + "1.2.3.4) by c with " + "x " * 40 + "; junk\n"
+    start = time.perf_counter()
+    analyze_headers(hostile * (1_000_000 // len(hostile)))
+    results.append(
+        {
+            "bench": "headers: 1 MB hostile block",
+            "n": 1,
+            "seconds": round(time.perf_counter() - start, 3),
+            "rate": "answered",
+        }
+    )
     big = "550 5.1.1 <bob@example.net>: user unknown\n" + "x" * 20_000_000
     start = time.perf_counter()
     analyze(big, matcher)

@@ -1,4 +1,4 @@
-"""`ndrbot` command line: bounce, explain, checkmx, shell, serve, kb (contract: design notes §5)."""
+"""`ndrbot` command line: bounce, explain, headers, checkmx, shell, serve, kb (design notes §5)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes for many files without DNS (default: one per CPU core)",
     )
+    dns_options(p)
+
+    p = sub.add_parser("headers", help="analyse a message's headers: path, delays, verdicts")
+    p.add_argument(
+        "file", nargs="?", default="-", metavar="FILE", help="headers or .eml; - for stdin"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     dns_options(p)
 
     p = sub.add_parser("checkmx", help="check a domain's mail DNS (MX, SPF, DMARC, DKIM ...)")
@@ -251,6 +258,30 @@ def cmd_explain(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(outcome.out)
     return 2 if any(o.error for o in outcomes) else 0
+
+
+def cmd_headers(args: argparse.Namespace) -> int:
+    from bot.headers.analyze import analyze_headers
+    from intents.headers import dns_checks, reply_for_report
+
+    text = _read_file(args.file).decode("utf-8", "replace")
+    report = analyze_headers(text)
+    if report is None:
+        raise UsageError(
+            f"{args.file if args.file != '-' else 'input'}: no message header found (paste the "
+            "Received:, Authentication-Results: and From: lines)"
+        )
+    deps = build_deps(_settings(args))
+    checks: tuple = ()
+    if deps.dns is not None:
+        import asyncio
+
+        checks = asyncio.run(dns_checks(report, deps))
+    if args.json:
+        print(json.dumps(report.to_json([c.to_json() for c in checks]), ensure_ascii=False))
+    else:
+        _print_reply(reply_for_report(report, checks))
+    return 0
 
 
 def cmd_checkmx(args: argparse.Namespace) -> int:
@@ -442,6 +473,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
 COMMANDS = {
     "bounce": cmd_bounce,
     "explain": cmd_explain,
+    "headers": cmd_headers,
     "checkmx": cmd_checkmx,
     "shell": cmd_shell,
     "serve": cmd_serve,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bot.engine.detect import looks_like_bounce
 from bot.explain import explain, matcher_for
+from bot.headers.analyze import analyze_headers
 from bot.intent import Deps, Intent
 from bot.model import Attachment, Incoming, Reply
+from intents.headers import dns_checks, reply_for_report
 
 EML_TYPES = ("message/rfc822", "message/global")
 TEXT_SUFFIXES = (".txt", ".log", ".text")
@@ -45,7 +47,15 @@ async def handle(incoming: Incoming, deps: Deps) -> Reply | None:
     files = files or [f for f in incoming.files if is_text_file(f) and _pasted_bounce(f, deps)]
     if not files and incoming.explicit and not incoming.text.strip():
         files = list(incoming.files)  # asked about a file of another kind: try it
-    reply = await explain(files[0].data if files else incoming.text, deps)
+    data = files[0].data if files else incoming.text
+    reply = await explain(data, deps)
+    if reply.quiet and incoming.explicit:
+        # Asked about a message that is no bounce ("Explain bounce" on an ordinary mail or an
+        # .eml of one): its headers still tell how it travelled and whether it authenticated.
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        report = analyze_headers(text)
+        if report is not None and report.hops:
+            return reply_for_report(report, await dns_checks(report, deps))
     if reply.quiet and not incoming.explicit:
         return None
     return reply

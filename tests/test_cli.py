@@ -219,3 +219,12 @@ def test_a_paste_that_starts_with_a_command_word_is_still_a_paste(
     code, out, _ = run(capsys, "shell", stdin=script.encode())
     assert code == 0
     assert "Unknown command" not in out
+
+
+def test_shell_answers_pasted_headers_in_a_thread(capsys: pytest.CaptureFixture[str]) -> None:
+    headers = (DATA / "headers" / "microsoft_spam.txt").read_bytes()
+    code, out, _ = run(capsys, "shell", stdin=headers)
+    assert code == 0
+    assert "ndrbot (in thread)" in out
+    assert out.index("Findings") < out.index("Path, oldest first")
+    assert "SCL 5" in out

@@ -250,7 +250,11 @@ class NdrClient(discord.AutoShardedClient):
     # ----------------------------------------------------------------- interactions
 
     async def answer_bounce(
-        self, interaction: discord.Interaction, text: str, file: discord.Attachment | None
+        self,
+        interaction: discord.Interaction,
+        text: str,
+        file: discord.Attachment | None,
+        command: str = "bounce",
     ) -> None:
         if not await self._accept(interaction):
             return
@@ -262,11 +266,11 @@ class NdrClient(discord.AutoShardedClient):
             if skipped and not text.strip():
                 reply = too_big_reply(skipped, self.max_attachment_bytes)
             else:
-                incoming = self._incoming(interaction, text, files=files, command="bounce")
+                incoming = self._incoming(interaction, text, files=files, command=command)
                 reply = await self.registry.handle(incoming, self.deps) or _nothing_reply()
                 reply = _note_skipped(reply, skipped, self.max_attachment_bytes)
         except Exception:
-            log.exception("/bounce failed (interaction %s)", interaction.id)
+            log.exception("/%s failed (interaction %s)", command, interaction.id)
             reply = _error_reply()
         await self.follow_up(interaction, reply)
 
@@ -371,12 +375,24 @@ async def _checkmx_command(interaction: discord.Interaction, domain: str) -> Non
     await _client(interaction).answer_checkmx(interaction, domain)
 
 
+@app_commands.describe(
+    text="The message's headers (Received:, Authentication-Results: ...)",
+    file="The message as an .eml file",
+)
+async def _headers_command(
+    interaction: discord.Interaction,
+    text: str | None = None,
+    file: discord.Attachment | None = None,
+) -> None:
+    await _client(interaction).answer_bounce(interaction, text or "", file, command="headers")
+
+
 async def _explain_message(interaction: discord.Interaction, message: discord.Message) -> None:
     await _client(interaction).answer_context_menu(interaction, message)
 
 
 def add_commands(tree: app_commands.CommandTree) -> None:
-    """Register /bounce, /checkmx and the "Explain bounce" message context menu."""
+    """Register /bounce, /checkmx, /headers and the "Explain bounce" message context menu."""
     tree.add_command(
         app_commands.Command(
             name="bounce",
@@ -389,6 +405,13 @@ def add_commands(tree: app_commands.CommandTree) -> None:
             name="checkmx",
             description="Check a domain's mail DNS live (MX, SPF, DMARC, DKIM, blocklists ...)",
             callback=_checkmx_command,
+        )
+    )
+    tree.add_command(
+        app_commands.Command(
+            name="headers",
+            description="Analyse a message's headers: path, delays, SPF/DKIM/DMARC verdicts",
+            callback=_headers_command,
         )
     )
     tree.add_command(app_commands.ContextMenu(name=CONTEXT_MENU_NAME, callback=_explain_message))

@@ -65,6 +65,7 @@ SLACK_HELP = Section(
         "Message menu (⋮) > Explain bounce: explain any message, even one I skipped",
         "/bounce 5.7.1 or /bounce <pasted bounce>: only you see the answer",
         "/checkmx example.com: live mail DNS checks",
+        "/headers <pasted headers>: a message's path, delays and SPF/DKIM/DMARC verdicts",
         "/bounce auto off (or on): stop or resume my automatic replies in this channel",
     ),
 )
@@ -248,6 +249,7 @@ class SlackBot:
     def _register(self, app: App) -> None:
         app.command("/bounce")(self.on_bounce)
         app.command("/checkmx")(self.on_checkmx)
+        app.command("/headers")(self.on_headers)
         app.event("message")(self.on_message)
         app.event("app_mention")(self.on_mention)
         app.event("file_shared")(self.on_file_shared)
@@ -322,6 +324,11 @@ class SlackBot:
     def on_checkmx(self, ack: Callable[..., None], command: dict[str, Any]) -> None:
         text = from_slack(command.get("text") or "").strip()
         name = "help" if text.lower() in HELP_WORDS else "checkmx"
+        self._command(ack, command, name, text)
+
+    def on_headers(self, ack: Callable[..., None], command: dict[str, Any]) -> None:
+        text = from_slack(command.get("text") or "").strip()
+        name = "help" if text.lower() in HELP_WORDS else "headers"
         self._command(ack, command, name, text)
 
     def _command(

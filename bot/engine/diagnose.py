@@ -16,6 +16,7 @@ from bot.engine.parse import parse
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.talk import has_failure_wording, is_chat_talk
 from bot.engine.textparse import diagnostic_lines
+from bot.headers.fields import looks_like_headers
 from bot.knowledge import Entry
 from bot.reasons import NOT_FAILURES
 
@@ -80,6 +81,10 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
     kind = message_kind(parsed)
     if kind in ("feedback", "vacation", "delivered"):
         return Analysis(kind, False, (_not_a_failure(kind, parsed),), parsed, notes)
+    raw = data if isinstance(data, str) else data[:20_000].decode("utf-8", "replace")
+    if kind == "other" and not asked and looks_like_headers(raw, max_body=HEADERS_BODY):
+        # A pasted header block: its Authentication-Results words are verdicts, not a refusal.
+        return Analysis("other", False, (), parsed, (*notes, HEADERS_NOTE))
     if (
         kind != "bounce"
         and not parsed.failures
@@ -200,6 +205,9 @@ def _settle_reason(
     return verdict.reason, verdict.confidence
 
 
+HEADERS_BODY = 500
+"""A header block followed by more text than this is a message, and is read as one."""
+HEADERS_NOTE = "These are message headers, not a bounce: `ndrbot headers` (or /headers) reads them."
 SUCCESS_REPLY = re.compile(r"(2[0-5]\d)[ -]")
 """A server's success reply opening the text (failure codes are found by smtpcodes)."""
 VAGUE_STEPS = frozenset({"generic", "none", "stage"})

@@ -204,3 +204,14 @@ def test_commands_and_context_menu_work_without_the_intent(run: Run, stub: Disco
     calls = stub.api()
     assert sorted(c.json.get("type") for c in calls if c.path.endswith("/callback")) == [5, 5]
     assert len(posted_messages(calls)) == 2
+
+
+def test_headers_command_answers_with_findings_first(run: Run, stub: DiscordStub) -> None:
+    run(deliver(("INTERACTION_CREATE", interaction("headers"))))
+    defer, answer = stub.api()
+    assert defer.json == {"type": 5}
+    embeds = answer.json["embeds"]
+    assert embeds[0]["title"].startswith("Message headers")
+    fields = [f["name"] for e in embeds for f in e.get("fields", [])]
+    assert fields.index("Findings") < fields.index("Path, oldest first (UTC)")
+    assert answer.json["allowed_mentions"] == {"parse": []}

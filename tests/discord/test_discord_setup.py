@@ -31,7 +31,7 @@ def test_client_is_sharded_never_pings_and_has_the_commands(deps: Deps, registry
     assert client.intents.message_content
     slash = {c.name for c in client.tree.get_commands(type=discord.AppCommandType.chat_input)}
     menus = {c.name for c in client.tree.get_commands(type=discord.AppCommandType.message)}
-    assert slash == {"bounce", "checkmx"}
+    assert slash == {"bounce", "checkmx", "headers"}
     assert menus == {"Explain bounce"}
     bounce = client.tree.get_command("bounce")
     assert isinstance(bounce, discord.app_commands.Command)
@@ -47,18 +47,18 @@ def test_sync_commands_to_one_guild(stub: DiscordStub, capsys: pytest.CaptureFix
     (put,) = stub.api()
     assert put.route == f"PUT /api/v10/applications/{BOT}/guilds/{GUILD}/commands"
     sent = {c["name"]: c for c in put.json}
-    assert set(sent) == {"bounce", "checkmx", "Explain bounce"}
+    assert set(sent) == {"bounce", "checkmx", "headers", "Explain bounce"}
     assert sent["Explain bounce"]["type"] == 3
     assert [o["type"] for o in sent["bounce"]["options"]] == [3, 11]
     assert put.headers["authorization"] == f"Bot {SETTINGS.discord_token}"
-    assert f"Published 3 commands to guild {GUILD}" in capsys.readouterr().out
+    assert f"Published 4 commands to guild {GUILD}" in capsys.readouterr().out
 
 
 def test_sync_commands_globally(stub: DiscordStub) -> None:
     assert sync_commands(SETTINGS, None) == 0
     (put,) = stub.api()
     assert put.route == f"PUT /api/v10/applications/{BOT}/commands"
-    assert len(put.json) == 3
+    assert len(put.json) == 4
 
 
 def test_rejected_token_is_a_config_error(stub: DiscordStub) -> None:

@@ -536,3 +536,16 @@ def test_a_rejected_request_never_puts_its_body_in_the_logs(
     logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
     assert marker not in logged
     assert "victim.example" not in logged
+
+
+def test_headers_command_answers_with_findings_then_the_path(slack: Harness) -> None:
+    headers = (ROOT / "tests" / "data" / "headers" / "delayed_hours.txt").read_text()
+    url = slack.response_url("headers")
+    status, _, _ = slack.command("/headers", headers, response_url=url)
+    assert status == 200
+    slack.settle()
+    (answer,) = [r for r in slack.stub.responses() if r.path == "/response/headers"]
+    text = all_text(answer.json)
+    assert "Message headers from example.net" in text
+    assert text.index("Findings") < text.index("Path, oldest first")
+    assert "1 h 52 min" in text

@@ -220,7 +220,7 @@ def test_manifest_matches_the_app() -> None:
         (Path(__file__).resolve().parents[2] / "deploy" / "slack-manifest.yaml").read_text()
     )
     features = manifest["features"]
-    assert {c["command"] for c in features["slash_commands"]} == {"/bounce", "/checkmx"}
+    assert {c["command"] for c in features["slash_commands"]} == {"/bounce", "/checkmx", "/headers"}
     assert all(c["should_escape"] is False for c in features["slash_commands"])
     (shortcut,) = features["shortcuts"]
     assert shortcut["type"] == "message" and shortcut["callback_id"] == "explain_bounce"
