@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.engine.diagnose import Analysis, Diagnosis
+from bot.headers.analyze import analyze_headers, duration
 from bot.model import CheckResult, Finding, Reply, Section, Severity
 from bot.reasons import AUDIENCES, NOT_FAILURES, REASONS
 
@@ -100,15 +101,37 @@ def reply_for_analysis(analysis: Analysis, checks: Sequence[CheckResult] = ()) -
         title = f"{len(failures)} recipients failed"
         lead = "; ".join(sorted(REASONS.get(r, r) for r in reasons))
     severity: Severity = "fail" if any(f.severity == "fail" for f in failures) else "warn"
+    original = _original_path(analysis)
     return Reply(
         title=title,
         text=lead,
         findings=findings,
         checks=tuple(checks),
+        sections=(original,) if original else (),
         notes=notes,
         severity=severity,
         data=data,
     )
+
+
+def _original_path(analysis: Analysis) -> Section | None:
+    """Two lines on the returned message's own headers: where it left, when, and how long."""
+    parsed = analysis.parsed
+    if parsed is None or not parsed.original_headers:
+        return None
+    report = analyze_headers(parsed.original_headers)
+    if report is None or len(report.hops) < 2:
+        return None
+    first, last = report.hops[0], report.hops[-1]
+    lines = [
+        f"{len(report.hops)} hops, from {first.from_host or first.by_host or '?'} to "
+        f"{last.by_host or '?'}"
+        + (f" in {duration(report.total_delay_s)}" if report.total_delay_s is not None else "")
+        + (f"; sent from {report.sending_ip}" if report.sending_ip else "")
+    ]
+    slow = [f.text for f in report.findings if f.severity in ("warn", "fail")]
+    lines.extend(slow[:2])
+    return Section("The returned message's path", tuple(lines))
 
 
 def _lead(finding: Finding) -> str:

@@ -163,15 +163,21 @@ def test_a_bounce_is_not_taken_for_headers() -> None:
     assert not looks_like_headers(bounce)
 
 
-def test_a_mention_in_a_header_never_pings(deps: Deps) -> None:
+def test_mentions_in_header_text_never_ping(deps: Deps) -> None:
+    """Host names come from the paste: a forged one carrying a mention is escaped on the way out."""
+    from bot.adapters.render_slack import render_slack
+
     text = (
-        (HEADERS / "forged_lower_ar.txt")
+        (HEADERS / "clock_skew.txt")
         .read_text(encoding="utf-8")
-        .replace("Your account is limited", "@everyone <!channel> @here")
+        .replace("from gw.example.org (gw.example.org", "from <!channel>@here (gw.example.org")
     )
     reply = asyncio.run(Registry.default().handle(Incoming(text=text, command="headers"), deps))
     assert reply is not None
-    assert "@everyone" not in json.dumps(reply.data)
+    assert "<!channel>" in json.dumps(reply.data)  # the analysis keeps what the header said
+    blocks, fallback = render_slack(reply)
+    sent = json.dumps(blocks) + fallback
+    assert "<!channel>" not in sent and "&lt;!channel&gt;" in sent
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -204,3 +210,51 @@ def test_explain_does_not_take_a_header_block_for_a_bounce(
         "diagnoses": [],
         "checks": [],
     }
+
+
+RETURNED = """\
+From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
+To: grace@example.org
+Subject: Undelivered Mail Returned to Sender
+Content-Type: multipart/report; report-type=delivery-status; boundary="rr"
+
+--rr
+Content-Type: text/plain
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+<henry@example.net>: host mx.example.net[198.51.100.7] said: 550 5.1.1
+    <henry@example.net>: Recipient address rejected: User unknown (in reply to
+    RCPT TO command)
+
+--rr
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; out.example.org
+
+Final-Recipient: rfc822; henry@example.net
+Action: failed
+Status: 5.1.1
+
+--rr
+Content-Type: text/rfc822-headers
+
+Received: from out.example.org (out.example.org [192.0.2.60])
+	by relay.example.org (Postfix) with ESMTPS id 11AA; Thu, 12 Dec 2024 11:40:00 +0000 (UTC)
+Received: from pc.example.org (pc.example.org [10.0.0.5])
+	by out.example.org (Postfix) with ESMTPSA id 22BB; Thu, 12 Dec 2024 09:10:00 +0000 (UTC)
+From: Grace <grace@example.org>
+To: henry@example.net
+Subject: Minutes
+
+--rr--
+"""
+
+
+def test_a_bounce_with_returned_headers_gets_a_short_path_summary(deps: Deps) -> None:
+    reply = asyncio.run(Registry.default().handle(Incoming(text=RETURNED), deps))
+    assert reply is not None and reply.findings[0].reason == "userunknown"
+    (section,) = [s for s in reply.sections if s.title == "The returned message's path"]
+    assert section.lines[0].startswith("2 hops, from pc.example.org to relay.example.org")
+    assert any("2 h 30 min" in line for line in section.lines)

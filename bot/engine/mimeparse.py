@@ -223,6 +223,8 @@ def html_to_text(markup: str) -> str:
 
 def read_original_headers(headers: str, parsed: ParsedMessage) -> None:
     """Pick the original sender and its DKIM domain/selector out of returned headers (text)."""
+    if not parsed.original_headers:
+        parsed.original_headers = headers.lstrip()[:64_000]
     raw = headers.lstrip()[:100_000].encode("utf-8", "replace")
     _read_headers(split_headers(raw.replace(b"\r\n", b"\n"))[0], parsed)
 

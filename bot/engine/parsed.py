@@ -39,6 +39,8 @@ class ParsedMessage:
     sending_ips: list[str] = field(default_factory=list)
     sender_hints: list[str] = field(default_factory=list)
     """Domains the server names as the sender's (SPF [x], "email from x" ...)."""
+    original_headers: str = ""
+    """The returned message's header block, as text (for a short summary of its path)."""
     notes: list[str] = field(default_factory=list)
     is_mime: bool = False
     binary: bool = False
