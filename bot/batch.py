@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.engine.diagnose import Analysis
+from bot.engine.analysis import Analysis
 from bot.explain import explain_offline
 from bot.intent import Deps
 from bot.model import Reply

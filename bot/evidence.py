@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.engine.diagnose import Analysis
+from bot.engine.analysis import Analysis
 from bot.intent import Deps
 from bot.model import CheckResult
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from bot.engine.diagnose import Analysis, analyze
+from bot.engine.analysis import Analysis
+from bot.engine.codes import analyze_code, is_bare_code
 from bot.engine.matcher import Matcher
-from bot.evidence import gather_evidence
 from bot.intent import Deps
 from bot.knowledge import KnowledgeStore
 from bot.metrics import METRICS, count_dns_checks
@@ -21,7 +21,12 @@ def matcher_for(store: KnowledgeStore) -> Matcher:
 
 
 def analyze_with(data: str | bytes, deps: Deps, *, asked: bool = False) -> Analysis:
-    return analyze(data, matcher_for(deps.knowledge), asked=asked)
+    matcher = matcher_for(deps.knowledge)
+    if isinstance(data, str) and is_bare_code(data):
+        return analyze_code(data, matcher)  # without loading the parsing pipeline
+    from bot.engine.diagnose import analyze
+
+    return analyze(data, matcher, asked=asked)
 
 
 def _diagnosed(data: str | bytes, deps: Deps, *, asked: bool) -> Analysis:
@@ -53,6 +58,8 @@ async def explain_full(
 
 async def with_evidence(analysis: Analysis, deps: Deps) -> Reply:
     """The Reply for an analysis, with the DNS checks it calls for (none when DNS is off)."""
+    from bot.evidence import gather_evidence  # only when DNS evidence is gathered at all
+
     started = time.perf_counter()
     checks = await gather_evidence(analysis, deps)
     count_dns_checks(checks, time.perf_counter() - started)

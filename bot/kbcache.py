@@ -9,11 +9,11 @@ Nothing here ever fails a load: a cache that cannot be written is simply not wri
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 from bot import __version__
@@ -32,7 +32,8 @@ def _key(path: Path) -> tuple[object, ...] | None:
 
 
 def cache_file(cache_dir: Path, path: Path) -> Path:
-    digest = hashlib.sha256(str(path).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    name = str(path).encode("utf-8", "surrogatepass")
+    digest = f"{zlib.crc32(name):08x}{len(name):04x}"  # a name per file (the key inside decides)
     return cache_dir / f"knowledge-{digest}.pickle"
 
 

@@ -42,7 +42,6 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -373,6 +372,8 @@ def default_path() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "knowledge.yaml"
     if checkout.is_file():
         return checkout
+    from importlib import resources  # the installed package's copy (not a checkout)
+
     return Path(str(resources.files("bot") / "data" / "knowledge.yaml"))
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.engine.diagnose import Analysis, Diagnosis
-from bot.headers.analyze import analyze_headers, duration
+from bot.engine.analysis import Analysis, Diagnosis
 from bot.model import CheckResult, Finding, Reply, Section, Severity
 from bot.reasons import AUDIENCES, NOT_FAILURES, REASONS
 
@@ -119,6 +118,8 @@ def _original_path(analysis: Analysis) -> Section | None:
     parsed = analysis.parsed
     if parsed is None or not parsed.original_headers:
         return None
+    from bot.headers.analyze import analyze_headers, duration  # only for such bounces
+
     report = analyze_headers(parsed.original_headers)
     if report is None or len(report.hops) < 2:
         return None

@@ -79,3 +79,28 @@ def test_the_store_uses_the_cache_it_is_given(knowledge: Path, tmp_path: Path) -
     store = KnowledgeStore(knowledge, cache_dir=cache)
     assert cache_file(cache, knowledge.resolve()).is_file()
     assert same(store.current, load_knowledge(knowledge.resolve()))
+
+
+def test_a_one_shot_bounce_loads_nothing_it_does_not_need(tmp_path: Path) -> None:
+    """Start-up stays small: with the knowledge cache warm, `bounce 5.7.1 --no-dns` imports no
+    YAML parser, event loop, DNS library, metrics client, fuzzy matcher or chat SDK."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "main(['bounce', '5.7.1', '--no-dns'])\n"
+        "heavy = ('asyncio', 'dns', 'yaml', 'prometheus_client', 'rapidfuzz', 'slack_bolt',"
+        " 'discord', 'aiohttp')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
+    )
+    env = {**os.environ, "NDRBOT_CACHE_DIR": str(tmp_path)}
+    env.pop("NDRBOT_KNOWLEDGE", None)
+    root = Path(__file__).resolve().parent.parent
+    for _ in range(2):  # the first run writes the cache, the second reads it
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

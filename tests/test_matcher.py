@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.engine.diagnose import analyze, is_bare_code
+from bot.engine.codes import is_bare_code
+from bot.engine.diagnose import analyze
 from bot.engine.matcher import Matcher, detect_providers
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 
-from bot.engine.textnorm import normalize
+from bot.engine.textnorm import CJK_RUN, normalize
 
 GAP = ".."
 PREFIX_KEY = 3
@@ -24,8 +25,13 @@ NEGATIONS = frozenset(
     "not no never without nicht kein keine keinen pas non nao não ni nie не нет".split()
 )
 _PLACEHOLDER_WORDS = frozenset({"{email}", "{domain}", "{ip}"})
-_WORD = re.compile(r"^[^\W\d_]+\*?$")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CJK = CJK_RUN  # one compiled pattern for both modules (a Unicode class is slow to compile)
+
+
+@cache
+def _word() -> re.Pattern[str]:
+    """A normalised lexicon word: letters, maybe a trailing `*` (compiled when a file is read)."""
+    return re.compile(r"^[^\W\d_]+\*?$")
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ def parse_phrase(text: str) -> tuple[str, ...]:
             continue
         if word.endswith("*") and len(word) <= PREFIX_KEY:
             raise ValueError(f"phrase {text!r}: a prefix needs {PREFIX_KEY} letters or more")
-        if not _WORD.match(word):  # letters only, lower-cased above: as `normalize` leaves it
+        if not _word().match(word):  # letters only, lower-cased above: as `normalize` leaves it
             raise ValueError(
                 f"phrase {text!r}: {word!r} is not a normalised word (lower case, no digits "
                 "or punctuation; '..' for a gap, 'word*' for a prefix)"

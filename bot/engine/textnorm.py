@@ -30,7 +30,9 @@ _DOC_MAP = {"domain-name": "{domain}", "ip-address": "{ip}", "email-address": "{
 _DIGITS = re.compile(r"\d+")
 _PUNCT = re.compile(r"[^\w{}\s]+")
 _SPACE = re.compile(r"\s+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+"""A run of Chinese, Japanese or Korean characters (matched as substrings, not words)."""
+_CJK = CJK_RUN
 
 STOPWORDS = frozenset(
     "a an the to of in on at for from by with and or is are was were be been has have had this that "

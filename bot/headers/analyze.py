@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.dnscheck.orgdomain import org_domain
 from bot.headers.authres import AuthResults, Dkim, parse_authres
 from bot.headers.fields import Field, first, header_fields, values
 from bot.headers.hops import Hop, hops_from
@@ -139,6 +138,10 @@ def analyze_headers(text: str) -> HeaderReport | None:
 
 
 def _org(host: str) -> str:
+    # Imported here: bot.dnscheck's package loads the whole DNS stack, which `ndrbot bounce`
+    # and `explain --no-dns` never need.
+    from bot.dnscheck.orgdomain import org_domain
+
     return org_domain(host.strip(".").lower())
 
 
