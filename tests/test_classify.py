@@ -312,7 +312,7 @@ def test_every_lexicon_phrase_asked_alone_is_a_bounce(matcher: Matcher) -> None:
     "text",
     [
         "error while storing the message",
-        "recipient is no longer hosted here",
+        "error: the courier van broke down",
         "mail for this user could not be written to disk",
         "name lookup of the target domain failed",
     ],
