@@ -114,24 +114,23 @@ def reply_for_analysis(analysis: Analysis, checks: Sequence[CheckResult] = ()) -
 
 
 def _original_path(analysis: Analysis) -> Section | None:
-    """Two lines on the returned message's own headers: where it left, when, and how long."""
+    """A line or two on the returned message's own headers: where it went, and a long wait."""
     parsed = analysis.parsed
-    if parsed is None or not parsed.original_headers:
+    if parsed is None or "received:" not in parsed.original_headers[:20_000].lower():
         return None
-    from bot.headers.analyze import analyze_headers, duration  # only for such bounces
+    from bot.headers.analyze import duration, path_summary  # only for such bounces
 
-    report = analyze_headers(parsed.original_headers)
-    if report is None or len(report.hops) < 2:
+    hops, wait = path_summary(parsed.original_headers)
+    if len(hops) < 2:
         return None
-    first, last = report.hops[0], report.hops[-1]
+    first, last = hops[0], hops[-1]
+    total = sum(h.delay_s or 0.0 for h in hops)
     lines = [
-        f"{len(report.hops)} hops, from {first.from_host or first.by_host or '?'} to "
-        f"{last.by_host or '?'}"
-        + (f" in {duration(report.total_delay_s)}" if report.total_delay_s is not None else "")
-        + (f"; sent from {report.sending_ip}" if report.sending_ip else "")
+        f"{len(hops)} hops, from {first.from_host or first.by_host or '?'} to "
+        f"{last.by_host or '?'}" + (f" in {duration(total)}" if last.time and first.time else "")
     ]
-    slow = [f.text for f in report.findings if f.severity in ("warn", "fail")]
-    lines.extend(slow[:2])
+    if wait:
+        lines.append(wait)
     return Section("The returned message's path", tuple(lines))
 
 

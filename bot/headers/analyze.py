@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.headers.authres import AuthResults, Dkim, parse_authres
-from bot.headers.fields import Field, first, header_fields, values
+from bot.headers.fields import Field, first, header_fields, received_values, values
 from bot.headers.hops import Hop, hops_from
 from bot.headers.microsoft import (
     CAT,
@@ -459,3 +459,20 @@ def _microsoft_findings(verdict: MicrosoftVerdict | None) -> list[HeaderFinding]
         words = IPV[verdict.ipv.upper()]
         out.append(HeaderFinding("info", words[:1].upper() + words[1:] + ".", "recipients_admin"))
     return out
+
+
+def path_summary(text: str) -> tuple[list[Hop], str | None]:
+    """The hops of a header block and its longest wait, if one is long: the cheap summary a
+    bounce shows of the message it returns (no authentication, no organisation lookups)."""
+    received = received_values(text.replace("\r\n", "\n"))
+    if len(received) < 2:
+        return [], None  # one hop says nothing about a path
+    hops = hops_from(received)
+    slowest = max(hops, key=lambda h: h.delay_s or 0.0, default=None)
+    if slowest is None or (slowest.delay_s or 0.0) <= DELAYED_S or slowest.index < 2:
+        return hops, None
+    before = hops[slowest.index - 2]
+    return hops, (
+        f"It waited {duration(slowest.delay_s or 0.0)} between {before.by_host or '?'} and "
+        f"{slowest.by_host or '?'} (hop {slowest.index})."
+    )

@@ -71,6 +71,31 @@ def header_fields(text: str) -> list[Field]:
     return fields
 
 
+def received_values(text: str, limit: int = 100) -> list[str]:
+    """Just the Received fields of a header block, unfolded: a quicker pass than header_fields
+    for a bounce's returned headers, where nothing else is read."""
+    found: list[str] = []
+    current: list[str] | None = None
+    for line in text[:MAX_BYTES].split("\n"):
+        if current is not None and line[:1] in (" ", "\t"):
+            current.append(line.strip())
+            continue
+        if current is not None:
+            found.append(" ".join(current)[:MAX_FIELD_CHARS])
+            current = None
+            if len(found) >= limit:
+                break
+        if not line.strip():
+            if found:
+                break
+            continue
+        if line[:9].lower() == "received:":
+            current = [line[9:].strip()]
+    if current is not None and len(found) < limit:
+        found.append(" ".join(current)[:MAX_FIELD_CHARS])
+    return found
+
+
 def values(fields: list[Field], name: str) -> list[str]:
     return [f.value for f in fields if f.name == name]
 

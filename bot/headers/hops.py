@@ -135,20 +135,16 @@ def _between(text: str, lowered: str, start: str, ends: tuple[str, ...]) -> str:
     return text[begin:stop].strip()
 
 
+_COMMENT = re.compile(r"\([^()]*\)")
+
+
 def _mask_comments(text: str) -> str:
-    """The text with every (comment) blanked out, same length, in one pass."""
-    out = []
-    depth = 0
-    for char in text:
-        if char == "(":
-            depth += 1
-            out.append(" ")
-        elif char == ")" and depth:
-            depth -= 1
-            out.append(" ")
-        else:
-            out.append(" " if depth else char)
-    return "".join(out)
+    """The text with its (comments) blanked out, same length (two passes: one nesting level)."""
+    if "(" not in text:
+        return text
+    for _ in range(2):
+        text = _COMMENT.sub(lambda m: " " * len(m.group(0)), text)
+    return text
 
 
 def _first_word(part: str) -> str | None:
