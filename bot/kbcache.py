@@ -19,7 +19,7 @@ from pathlib import Path
 from bot import __version__
 from bot.knowledge import KnowledgeBase, load_knowledge
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when the cached objects change shape in a way the version does not capture."""
 
 

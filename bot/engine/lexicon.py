@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from bot.engine.textnorm import CJK_RUN, normalize
 
@@ -34,8 +35,10 @@ def _word() -> re.Pattern[str]:
     return re.compile(r"^[^\W\d_]+\*?$")
 
 
-@dataclass(frozen=True)
-class Phrase:
+class Phrase(NamedTuple):
+    """One lexicon phrase. A named tuple, not a dataclass: a knowledge base holds thousands, and
+    tuples load from the compiled cache at a third of the cost."""
+
     reason: str
     weight: float
     words: tuple[str, ...]
