@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.config import Settings
 from bot.intent import Deps
 from bot.knowledge import KnowledgeStore
-from bot.registry import Registry
-from bot.store import RateLimiter, make_store
+
+if TYPE_CHECKING:
+    from bot.registry import Registry
 
 
 def build_deps(settings: Settings, *, knowledge: KnowledgeStore | None = None) -> Deps:
@@ -27,10 +30,14 @@ def build_deps(settings: Settings, *, knowledge: KnowledgeStore | None = None) -
             deadline=settings.dns_deadline,
             shared_cache=shared,
         )
+    from bot.store import RateLimiter, make_store  # here: one-shot commands start faster
+
     state = make_store(settings.redis_url or None)
     limiter = RateLimiter(state, per_user=settings.rate_user, per_channel=settings.rate_channel)
     return Deps(knowledge=store, settings=settings, dns=dns, store=state, limiter=limiter)
 
 
 def build_registry() -> Registry:
+    from bot.registry import Registry
+
     return Registry.default()

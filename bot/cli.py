@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -168,12 +167,26 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings.with_overrides(**changes) if changes else settings
 
 
+def _terminal_width() -> int:
+    """COLUMNS, else the terminal's width, else 88 (shutil's rule, without importing shutil)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 88  # type: ignore[union-attr]
+    except (OSError, ValueError, AttributeError):
+        return 88
+
+
 def _color(stream: Any) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
 def _print_reply(reply: Reply) -> None:
-    width = shutil.get_terminal_size((88, 24)).columns
+    width = _terminal_width()
     sys.stdout.write(render_text(reply, color=_color(sys.stdout), width=width))
 
 
@@ -229,7 +242,7 @@ def cmd_bounce(args: argparse.Namespace) -> int:
 
 def _style(args: argparse.Namespace, *, many: bool) -> Style:
     color = _color(sys.stdout)
-    width = shutil.get_terminal_size((88, 24)).columns
+    width = _terminal_width()
     return Style(json=args.json, many=many, render=partial(render_text, color=color, width=width))
 
 

@@ -12,7 +12,6 @@ import contextlib
 import os
 import pickle
 import sys
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -68,6 +67,8 @@ def _read(target: Path, key: tuple[object, ...]) -> KnowledgeBase | None:
 
 
 def _write(target: Path, key: tuple[object, ...], kb: KnowledgeBase) -> None:
+    import tempfile  # only when the cache is (re)written
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".knowledge-", suffix=".tmp")
