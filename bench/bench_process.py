@@ -24,7 +24,9 @@ sys.path.insert(0, str(ROOT / "tests" / "dns"))
 
 from dnsserver import ZoneServer  # noqa: E402
 
-NDRBOT = [sys.executable, "-m", "bot.cli"]
+_SCRIPT = Path(sys.executable).parent / "ndrbot"
+NDRBOT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "bot.cli"]
+"""The installed `ndrbot` command, as a user runs it (else the module)."""
 
 
 def corpus_files() -> list[str]:
