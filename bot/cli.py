@@ -104,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     dns_options(p)
 
     p = sub.add_parser("serve", help="run the bot on a chat platform")
-    p.add_argument("platform", choices=("slack", "discord"))
+    p.add_argument("platform", choices=("slack", "discord", "teams"))
     p.add_argument(
         "--http",
         action="store_true",
@@ -145,6 +145,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--guild", type=int, default=None, help="only this server (instant; else global)"
     )
+
+    p = sub.add_parser("teams", help="Microsoft Teams tools")
+    teams_sub = p.add_subparsers(dest="teams_command", metavar="TEAMS_COMMAND", required=True)
+    p = teams_sub.add_parser("package", help="zip the Teams app package (manifest and icons)")
+    p.add_argument("--app-id", required=True, help="the bot's Application (client) ID")
+    p.add_argument("--developer", default="Your IT team", help="the developer name Teams shows")
+    p.add_argument("--website", default="https://example.com", help="https:// address Teams shows")
+    p.add_argument("--out", default="ndrbot-teams.zip", help="where to write the package")
 
     p = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = p.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
@@ -377,6 +385,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=args.port if args.port is not None else settings.http_port,
             check=args.check,
         )
+    if args.platform == "teams":
+        from bot.adapters.teams_app import serve_teams
+
+        return serve_teams(
+            settings,
+            host=args.host if args.host is not None else settings.http_host,
+            port=args.port if args.port is not None else 3978,
+        )
     from bot.adapters.discord_app import serve_discord
 
     return serve_discord(settings, check=args.check)
@@ -426,6 +442,21 @@ def _online_problems(settings: Settings) -> list[str]:
 
         problems += discord_problems(settings)
     return problems
+
+
+def cmd_teams(args: argparse.Namespace) -> int:
+    from bot.teams_package import build_package
+
+    try:
+        out = build_package(
+            args.app_id, Path(args.out), developer=args.developer, website=args.website
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"{args.out}: cannot write ({exc.strerror or exc})") from None
+    print(f"Wrote {out}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    return 0
 
 
 def _is_secret(name: str) -> bool:
@@ -492,6 +523,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "config": cmd_config,
     "discord": cmd_discord,
+    "teams": cmd_teams,
     "kb": cmd_kb,
 }
 

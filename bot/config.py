@@ -34,6 +34,11 @@ class Settings:
     slack_signing_secret: str = ""
     slack_app_token: str = ""
     slack_api_url: str = ""
+    teams_client_id: str = ""
+    teams_client_secret: str = ""
+    teams_tenant_id: str = ""
+    teams_no_auth: bool = False
+    """Tests only: accept unauthenticated requests (refused unless bound to a loopback address)."""
     discord_token: str = ""
     discord_channels: tuple[str, ...] = ()
     auto_reply: bool = True
@@ -175,6 +180,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env.get("SLACK_SIGNING_SECRET"),
             env.get("SLACK_APP_TOKEN"),
             env.get("DISCORD_TOKEN"),
+            env.get("TEAMS_CLIENT_SECRET"),
             _password_of(env.get("REDIS_URL", "")),
         )
         if v
@@ -191,6 +197,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
         slack_app_token=env.get("SLACK_APP_TOKEN", ""),
         slack_api_url=env.get("SLACK_API_URL", ""),
+        teams_client_id=env.get("TEAMS_CLIENT_ID", "").strip(),
+        teams_client_secret=env.get("TEAMS_CLIENT_SECRET", ""),
+        teams_tenant_id=env.get("TEAMS_TENANT_ID", "").strip(),
+        teams_no_auth=_bool(env, "NDRBOT_TEAMS_NO_AUTH", False),
         discord_token=env.get("DISCORD_TOKEN", ""),
         discord_channels=_list(env.get("NDRBOT_DISCORD_CHANNELS")),
         auto_reply=_bool(env, "NDRBOT_AUTO_REPLY", True),

@@ -38,6 +38,7 @@ def test_wheel_ships_the_knowledge_base_and_runs_from_it(tmp_path: Path) -> None
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert "bot/data/knowledge.yaml" in names
+        assert "bot/data/teams-manifest.json" in names
         assert "intents/bounce.py" in names
         assert not any(name.startswith("tests/") for name in names)
         archive.extractall(site)
