@@ -17,6 +17,7 @@ JWT validation; `NDRBOT_TEAMS_NO_AUTH=1` turns that off for local tests, on a lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import ipaddress
 import logging
@@ -85,9 +86,33 @@ class TeamsBot:
     """The registry's answers, wired into a Teams SDK App."""
 
     def __init__(self, settings: Settings, deps: Deps, registry: Registry) -> None:
+        from bot.adapters.slack_state import MemoryChannelPrefs, SharedChannelPrefs
+
         self.settings = settings
         self.deps = deps
         self.registry = registry
+        self.prefs: Any = (
+            SharedChannelPrefs(deps.store, settings.auto_reply)
+            if deps.store is not None
+            else MemoryChannelPrefs(settings.auto_reply)
+        )
+        self.inflight: set[asyncio.Task[Any]] = set()
+
+    def auto_command(self, incoming: Incoming) -> str | None:
+        """`bounce auto off` / `bounce auto on` / `bounce auto`: this channel's auto-replies."""
+        words = incoming.text.lower().split()
+        if incoming.command != "bounce" or not words or words[0] != "auto":
+            return None
+        if len(words) > 1 and words[1] in ("on", "off"):
+            self.prefs.set_auto_reply(incoming.channel, words[1] == "on")
+        state = "on" if self.prefs.auto_reply(incoming.channel) else "off"
+        return f"Automatic answers to pasted bounces are {state} in this channel."
+
+    def run_later(self, job: Any) -> None:
+        """Answer in the background: Teams gets its 200 at once, the card follows."""
+        task = asyncio.create_task(job)
+        self.inflight.add(task)
+        task.add_done_callback(self.inflight.discard)
 
     def incoming(self, activity: Any, *, mentioned: bool) -> Incoming:
         text = message_text(getattr(activity, "text", None))
@@ -141,6 +166,38 @@ def _download(url: str) -> bytes | None:
     return data if len(data) <= MAX_FILE_BYTES else None
 
 
+SEND_ATTEMPTS = 4
+MAX_RETRY_AFTER = 10.0
+
+
+async def send_with_retries(send: Any, what: str) -> bool:
+    """Post through the connector, honouring 429 Retry-After (and retrying 5xx) with back-off.
+    A post that still fails is logged, never dropped silently. True when it went out."""
+    delay = 1.0
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            await send()
+            return True
+        except Exception as exc:
+            response = getattr(exc, "response", None)
+            status = getattr(response, "status_code", None)
+            if status != 429 and not (isinstance(status, int) and status >= 500):
+                log.warning("%s not posted (%s)", what, status or type(exc).__name__)
+                return False
+            if attempt == SEND_ATTEMPTS:
+                log.warning("%s not posted after %d tries (HTTP %s)", what, attempt, status)
+                return False
+            wait = delay
+            retry_after = getattr(response, "headers", {}).get("retry-after") if response else None
+            if retry_after is not None:
+                with contextlib.suppress(ValueError):
+                    wait = min(MAX_RETRY_AFTER, max(0.0, float(retry_after)))
+            log.info("%s: HTTP %s, retrying in %.1f s", what, status, wait)
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, MAX_RETRY_AFTER)
+    return False
+
+
 def _mentions_bot(activity: Any) -> bool:
     bot_id = str(getattr(activity.recipient, "id", "") or "")
     for entity in getattr(activity, "entities", None) or []:
@@ -155,8 +212,10 @@ def _mentions_bot(activity: Any) -> bool:
     return False
 
 
-def build_app(settings: Settings, deps: Deps, registry: Registry, *, host: str, port: int) -> Any:
-    """The Teams SDK App with ndrbot's handlers and side routes; not started."""
+def build_app(
+    settings: Settings, deps: Deps, registry: Registry, *, host: str, port: int
+) -> tuple[Any, TeamsBot]:
+    """The Teams SDK App with ndrbot's handlers and side routes (not started), and the bot."""
     import uvicorn
     from microsoft_teams.api.activities.message.message import MessageActivityInput
     from microsoft_teams.api.models.attachment.attachment import Attachment as CardAttachment
@@ -193,20 +252,23 @@ def build_app(settings: Settings, deps: Deps, registry: Registry, *, host: str, 
         if str(getattr(activity.from_, "id", "")) == str(getattr(activity.recipient, "id", "")):
             return  # our own message
         mentioned = _mentions_bot(activity)
-        if not mentioned and not settings.auto_reply:
+        channel = str(getattr(activity.conversation, "id", "") or "").split(";", 1)[0]
+        if not mentioned and not bot.prefs.auto_reply(channel):
             return
+        bot.run_later(answer_message(ctx, activity, mentioned))
+
+    async def answer_message(ctx: Any, activity: Any, mentioned: bool) -> None:
         incoming = await asyncio.to_thread(bot.incoming, activity, mentioned=mentioned)
         if not incoming.text.strip() and not incoming.files:
             if not mentioned:
                 return
             incoming = Incoming(text="", command="help", explicit=True, platform="teams")
-        reply = await bot.answer(incoming)
+        switched = bot.auto_command(incoming)
+        reply = Reply(title=switched) if switched else await bot.answer(incoming)
         if reply is None:
             return
-        try:
-            await ctx.send(card_activity(reply))  # in a channel: the message's own thread
-        except Exception as exc:
-            log.warning("answer to message %s not posted (%s)", activity.id, type(exc).__name__)
+        # In a channel, ctx.send answers in the message's own thread.
+        await send_with_retries(lambda: ctx.send(card_activity(reply)), f"answer to {activity.id}")
 
     @app.on_message_ext_submit
     async def on_explain(ctx: Any) -> Any:
@@ -222,13 +284,12 @@ def build_app(settings: Settings, deps: Deps, registry: Registry, *, host: str, 
                 update={"id": f"{reference.conversation.id};messageid={message_id}"}
             )
             reference = reference.model_copy(update={"conversation": thread})
-        try:
-            await ctx.send(card_activity(reply), reference)
-        except Exception as exc:
-            log.warning("message action answer not posted (%s)", type(exc).__name__)
+        await send_with_retries(
+            lambda: ctx.send(card_activity(reply), reference), "message action answer"
+        )
         return None
 
-    return app
+    return app, bot
 
 
 def _add_health_routes(fastapi: Any) -> None:
@@ -260,7 +321,7 @@ def serve_teams(settings: Settings, *, host: str, port: int) -> int:
     if settings.teams_no_auth:
         log.warning("NDRBOT_TEAMS_NO_AUTH is on: requests are NOT authenticated (tests only)")
     deps = build_deps(settings)
-    app = build_app(settings, deps, build_registry(), host=host, port=port)
+    app, app_bot = build_app(settings, deps, build_registry(), host=host, port=port)
     stop = StopSignal().install()
 
     async def run() -> None:
@@ -269,6 +330,9 @@ def serve_teams(settings: Settings, *, host: str, port: int) -> int:
         print(f"ndrbot: serving Teams on http://{host}:{port}/api/messages", file=sys.stderr)
         await asyncio.to_thread(stop.wait)
         READINESS.not_ready("shutting down")
+        running = [t for t in app_bot.inflight if not t.done()]
+        if running:  # answers in flight finish within the drain deadline
+            await asyncio.wait(running, timeout=settings.drain_seconds)
         await app.stop()
         serving.cancel()
 

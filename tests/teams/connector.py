@@ -22,6 +22,9 @@ class Posted:
 class Connector:
     posted: list[Posted] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    """Answers for the next posts, in order (status, headers), before the normal 200."""
+    attempts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -38,6 +41,17 @@ class Connector:
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 parts = self.path.split("/")
+                with connector.lock:
+                    connector.attempts += 1
+                    failure = connector.failures.pop(0) if connector.failures else None
+                if failure is not None:
+                    status, headers = failure
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
                 if len(parts) >= 5 and parts[1:3] == ["v3", "conversations"]:
                     conversation = urllib.parse.unquote(parts[3])
                     with connector.lock:
@@ -75,6 +89,8 @@ class Connector:
         with self.lock:
             self.posted.clear()
             self.files.clear()
+            self.failures.clear()
+            self.attempts = 0
 
     def wait_for(self, count: int, timeout: float = 15.0) -> list[Posted]:
         deadline = time.monotonic() + timeout

@@ -233,3 +233,45 @@ def test_the_app_package_holds_the_manifest_and_both_icons(tmp_path: Any) -> Non
     ]["permissions"]["resourceSpecific"]
     assert sizes == {"color.png": (192, 192), "outline.png": (32, 32)}
     assert "{{" not in json.dumps(manifest)
+
+
+def test_auto_replies_can_be_turned_off_per_channel(teams: TeamsBot, connector: Connector) -> None:
+    assert teams.post(mention(connector, "bounce auto off")) == 200
+    (switched,) = connector.wait_for(1)
+    assert "off in this channel" in json.dumps(card_of(switched))
+    connector.reset()
+    assert teams.post(message(connector, PASTE, id="1733400000300")) == 200
+    assert connector.wait_for(1, timeout=2) == []  # off: the paste gets nothing
+    assert teams.post(mention(connector, PASTE)) == 200  # a mention still does
+    assert len(connector.wait_for(1)) == 1
+    connector.reset()
+    assert teams.post(mention(connector, "bounce auto on")) == 200
+    assert "on in this channel" in json.dumps(card_of(connector.wait_for(1)[0]))
+
+
+def test_a_429_from_the_connector_is_retried_after_its_delay(
+    teams: TeamsBot, connector: Connector
+) -> None:
+    connector.failures.append((429, {"Retry-After": "1"}))
+    assert teams.post(mention(connector, "bounce 5.1.1")) == 200
+    (posted,) = connector.wait_for(1)
+    assert connector.attempts == 2
+    assert "5.1.1" in json.dumps(card_of(posted))
+
+
+def test_sigterm_lets_an_answer_in_flight_finish(connector: Connector) -> None:
+    import signal
+    import time
+
+    bot = start_bot(NDRBOT_TEAMS_NO_AUTH="1")
+    try:
+        connector.failures.append((429, {"Retry-After": "2"}))  # keeps the answer in flight
+        assert bot.post(mention(connector, "bounce 5.2.2")) == 200
+        time.sleep(0.5)
+        bot.process.send_signal(signal.SIGTERM)
+        assert bot.process.wait(15) == 0
+    finally:
+        if bot.process.poll() is None:
+            stop_bot(bot)
+    (posted,) = connector.wait_for(1, timeout=1)
+    assert "5.2.2" in json.dumps(card_of(posted))
