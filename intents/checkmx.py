@@ -89,7 +89,7 @@ def reply_for_report(report: MxReport) -> Reply:
     """The chat answer for a finished report (also used by `ndrbot checkmx` without --json)."""
     if report.resolver_unreachable:
         return Reply(
-            title=f"Could not check {report.domain}: the DNS server did not answer",
+            title=f"Mail DNS for {report.domain}: not checked, the DNS server did not answer",
             text=(
                 f"None of the {report.queries} DNS questions got an answer, so nothing is known "
                 "about the domain yet. The resolver this bot uses is down or unreachable; try "

@@ -69,8 +69,14 @@ class MxReport:
 
     @property
     def resolver_unreachable(self) -> bool:
-        """Questions went out and not one answer came back: the DNS server itself is down."""
-        return self.queries > 0 and self.answered == 0
+        """Questions went out, not one answer came back, and every check failed for it: the DNS
+        server itself is down (answers shared from other requests' lookups count as answers)."""
+        return (
+            self.queries > 0
+            and self.answered == 0
+            and bool(self.checks)
+            and all(check.status == "error" for check in self.checks)
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
