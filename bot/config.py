@@ -124,6 +124,17 @@ def _port(env: Mapping[str, str], name: str) -> int:
     return int(raw)
 
 
+def _seconds(env: Mapping[str, str], name: str, default: str, low: float, high: float) -> float:
+    raw = env.get(name, default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g} seconds")
+    return value
+
+
 def _redis_url(raw: str) -> str:
     raw = raw.strip()
     if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
@@ -154,24 +165,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     log_level = env.get("NDRBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"NDRBOT_LOG_LEVEL={log_level!r}: use DEBUG, INFO, WARNING or ERROR")
-    deadline_raw = env.get("NDRBOT_DNS_DEADLINE", "5")
-    try:
-        deadline = float(deadline_raw)
-    except ValueError:
-        raise ConfigError(
-            f"NDRBOT_DNS_DEADLINE={deadline_raw!r} is not a number of seconds"
-        ) from None
-    if not 0.1 <= deadline <= 60:
-        raise ConfigError("NDRBOT_DNS_DEADLINE must be between 0.1 and 60 seconds")
-    drain_raw = env.get("NDRBOT_DRAIN_SECONDS", "8")
-    try:
-        drain = float(drain_raw)
-    except ValueError:
-        raise ConfigError(
-            f"NDRBOT_DRAIN_SECONDS={drain_raw!r} is not a number of seconds"
-        ) from None
-    if not 0 <= drain <= 300:
-        raise ConfigError("NDRBOT_DRAIN_SECONDS must be between 0 and 300 seconds")
+    deadline = _seconds(env, "NDRBOT_DNS_DEADLINE", "5", 0.1, 60)
+    drain = _seconds(env, "NDRBOT_DRAIN_SECONDS", "8", 0, 300)
     dnsbls_raw = env.get("NDRBOT_DNSBLS")
     secrets = tuple(
         v

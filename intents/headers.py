@@ -12,28 +12,24 @@ from bot.headers.hops import Hop
 from bot.headers.microsoft import SFV
 from bot.intent import Deps, Intent
 from bot.model import CheckResult, Incoming, Reply, Section, Severity
+from bot.reasons import AUDIENCES
 
 USAGE = ("headers <pasted headers> - the path, delays and SPF/DKIM/DMARC verdicts of a message",)
 MAX_HOP_LINES = 12
 SNIFF_CHARS = 20_000
-_AUDIENCE = {
-    "sender": "the sender",
-    "senders_admin": "the sender's admin",
-    "recipient": "the recipient",
-    "recipients_admin": "the recipient's admin",
-}
 
 
 async def dns_checks(report: HeaderReport, deps: Deps) -> tuple[CheckResult, ...]:
     """PTR and blocklists for the sending IP, SPF and DMARC for the From domain."""
     if deps.dns is None or not getattr(deps.settings, "dns_enabled", True):
         return ()
-    results: list[CheckResult] = []
-    if report.sending_ip:
-        results += await deps.dns.evidence(checks=("ptr", "dnsbl"), ips=(report.sending_ip,))
-    if report.from_domain:
-        results += await deps.dns.evidence(checks=("spf", "dmarc"), domains=(report.from_domain,))
-    return tuple(results)
+    if not report.sending_ip and not report.from_domain:
+        return ()
+    return await deps.dns.evidence(  # one session: IP checks on the IP, domain checks on the domain
+        checks=("ptr", "dnsbl", "spf", "dmarc"),
+        domains=(report.from_domain,) if report.from_domain else (),
+        ips=(report.sending_ip,) if report.sending_ip else (),
+    )
 
 
 def _hop_line(hop: Hop) -> str:
@@ -58,7 +54,7 @@ def reply_for_report(report: HeaderReport, checks: tuple[CheckResult, ...] = ())
         if finding.severity == "warn":
             worst = "warn"
     lines = [
-        f"{f.text} ({_AUDIENCE.get(f.who_fixes, f.who_fixes)})"
+        f"{f.text} ({AUDIENCES.get(f.who_fixes, f.who_fixes)})"
         if f.severity in ("fail", "warn")
         else f.text
         for f in report.findings

@@ -29,19 +29,13 @@ import discord
 from discord import app_commands
 
 from bot.adapters.health import READINESS
-from bot.adapters.lifecycle import StopSignal, connect_with_retry_async
+from bot.adapters.lifecycle import RESTARTED, StopSignal, connect_with_retry_async
 from bot.adapters.render_discord import DiscordMessage, render_discord, render_plain
 from bot.config import ConfigError, Settings
 from bot.intent import Deps
 from bot.model import Attachment, Incoming, Reply
 from bot.netfail import network_failure
 from bot.registry import Registry
-
-RESTARTED = Reply(
-    title="I was restarted before I could answer",
-    text="ndrbot is restarting and could not finish this one. Please ask again in a minute.",
-    severity="warn",
-)
 
 # ndrbot never joins voice: discord.py's "PyNaCl is not installed, voice will NOT be supported"
 # warning (printed by every command, `discord sync-commands` included) is noise here.

@@ -11,9 +11,17 @@ from typing import TypeVar
 
 from bot.adapters.health import READINESS
 from bot.config import ConfigError
+from bot.model import Reply
 from bot.netfail import backoff, network_failure
 
 log = logging.getLogger(__name__)
+
+RESTARTED = Reply(
+    title="I was restarted before I could answer",
+    text="ndrbot is restarting and could not finish this one. Please ask again in a minute.",
+    severity="warn",
+)
+"""What whoever still waits for an answer is told when the drain deadline passes."""
 
 T = TypeVar("T")
 

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from bot.model import CheckResult, Finding, Reply
+from bot.reasons import AUDIENCES
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -33,12 +34,6 @@ COLORS = {
 }
 CHECK_ICONS = {"fail": "❌", "warn": "⚠️", "ok": "✅", "error": "❔"}
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#>~|<{}])")
-_WHO = {
-    "sender": "the sender",
-    "senders_admin": "the sender's email admin",
-    "recipient": "the recipient",
-    "recipients_admin": "the recipient's email admin",
-}
 
 
 def escape(text: str) -> str:
@@ -114,7 +109,7 @@ def _finding_summary(finding: Finding, quote_chars: int) -> list[dict[str, Any]]
     codes = " ".join(c for c in (finding.reply_code, finding.status) if c)
     if codes:
         facts.append(("Code", codes))
-    facts.append(("Who fixes it", _WHO.get(finding.who_fixes, finding.who_fixes)))
+    facts.append(("Who fixes it", AUDIENCES.get(finding.who_fixes, finding.who_fixes)))
     out.append({"type": "FactSet", "facts": [{"title": t, "value": escape(v)} for t, v in facts]})
     if finding.quote:
         quote = finding.quote

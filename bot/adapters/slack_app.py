@@ -9,11 +9,12 @@ through `response_url`; answers to messages go into the message's thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 from wsgiref.simple_server import WSGIServer
@@ -30,7 +31,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.webhook import WebhookClient
 
 from bot.adapters.health import READINESS
-from bot.adapters.lifecycle import StopSignal, connect_with_retry
+from bot.adapters.lifecycle import RESTARTED, StopSignal, connect_with_retry
 from bot.adapters.render_slack import POST_OPTIONS, render_slack
 from bot.adapters.slack_files import FileError, FileRef, download, is_bounce_file
 from bot.adapters.slack_http import make_http_server
@@ -68,13 +69,6 @@ SLACK_HELP = Section(
         "/headers <pasted headers>: a message's path, delays and SPF/DKIM/DMARC verdicts",
         "/bounce auto off (or on): stop or resume my automatic replies in this channel",
     ),
-)
-
-
-RESTARTED = Reply(
-    title="I was restarted before I could answer",
-    text="ndrbot is restarting and could not finish this one. Please ask again in a minute.",
-    severity="warn",
 )
 
 
@@ -300,15 +294,21 @@ class SlackBot:
         self.stop()
         return len(owed)
 
-    def _owe(self, notify: Callable[[], None]) -> int:
+    @contextlib.contextmanager
+    def _owing(self, notify: Callable[[], None] | None) -> Iterator[None]:
+        """While the block runs, someone waits for an answer: `notify` tells them of a restart."""
+        if notify is None:
+            yield
+            return
         with self._owed_lock:
             self._owed_next += 1
-            self._owed[self._owed_next] = notify
-            return self._owed_next
-
-    def _paid(self, token: int) -> None:
-        with self._owed_lock:
-            self._owed.pop(token, None)
+            token = self._owed_next
+            self._owed[token] = notify
+        try:
+            yield
+        finally:
+            with self._owed_lock:
+                self._owed.pop(token, None)
 
     # -- slash commands (ack now, answer through response_url) ---------------------------------
 
@@ -365,8 +365,7 @@ class SlackBot:
         return f"Auto-replies are *{state}* in this channel. Use `/bounce auto on` or `/bounce auto off`."
 
     async def _answer_command(self, incoming: Incoming, response_url: str) -> None:
-        token = self._owe(lambda: self._respond(response_url, RESTARTED))
-        try:
+        with self._owing(lambda: self._respond(response_url, RESTARTED)):
             try:
                 reply = await self._reply(incoming)
             except Exception:
@@ -377,8 +376,6 @@ class SlackBot:
             if reply is None:
                 reply = Reply(title="Nothing to explain", text="Try `/bounce help`.")
             await self.worker.io(self._respond, response_url, reply)
-        finally:
-            self._paid(token)
 
     # -- events (auto-replies in threads) -------------------------------------------------------
 
@@ -494,61 +491,35 @@ class SlackBot:
         explicit: bool = False,
         response_url: str = "",
     ) -> None:
-        token = (
-            self._owe(lambda: self._post_thread(channel, thread, RESTARTED, response_url))
-            if explicit
-            else None
-        )
-        try:
-            await self._explain_and_post_now(
-                channel=channel,
-                thread=thread,
-                text=text,
-                files=files,
-                user=user,
-                explicit=explicit,
-                response_url=response_url,
-            )
-        finally:
-            if token is not None:
-                self._paid(token)
+        def notify() -> None:
+            self._post_thread(channel, thread, RESTARTED, response_url)
 
-    async def _explain_and_post_now(
-        self,
-        *,
-        channel: str,
-        thread: str,
-        text: str,
-        files: list[dict[str, Any]],
-        user: str,
-        explicit: bool,
-        response_url: str,
-    ) -> None:
-        attachments, problems = await self._fetch(files)
-        if files and not attachments and not explicit and not text.strip():
-            log.info("file in %s not explained: %s", channel, "; ".join(problems))
-            return
-        incoming = Incoming(
-            text=from_slack(text),
-            files=tuple(attachments),
-            user=user,
-            channel=channel,
-            thread=thread or None,
-            explicit=explicit,
-            platform="slack",
-        )
-        log.debug(
-            "explaining %d chars and %d files from %s", len(incoming.text), len(files), channel
-        )
-        reply = await self._reply(incoming)
-        if reply is None or (reply.quiet and not explicit):
-            if explicit:
-                reply = _nothing_reply(problems)
-            else:
+        with self._owing(notify if explicit else None):
+            attachments, problems = await self._fetch(files)
+            if files and not attachments and not explicit and not text.strip():
+                log.info("file in %s not explained: %s", channel, "; ".join(problems))
                 return
-        if problems:
-            reply = replace(reply, notes=(*reply.notes, *problems))
-        await self.worker.io(self._post_thread, channel, thread, reply, response_url)
+            incoming = Incoming(
+                text=from_slack(text),
+                files=tuple(attachments),
+                user=user,
+                channel=channel,
+                thread=thread or None,
+                explicit=explicit,
+                platform="slack",
+            )
+            log.debug(
+                "explaining %d chars and %d files from %s", len(incoming.text), len(files), channel
+            )
+            reply = await self._reply(incoming)
+            if reply is None or (reply.quiet and not explicit):
+                if explicit:
+                    reply = _nothing_reply(problems)
+                else:
+                    return
+            if problems:
+                reply = replace(reply, notes=(*reply.notes, *problems))
+            await self.worker.io(self._post_thread, channel, thread, reply, response_url)
 
     async def _reply(self, incoming: Incoming) -> Reply | None:
         reply = await self.registry.handle(incoming, self.deps)

@@ -50,8 +50,7 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
     kind = message_kind(parsed)
     if kind in ("feedback", "vacation", "delivered"):
         return Analysis(kind, False, (_not_a_failure(kind, parsed),), parsed, notes)
-    raw = data if isinstance(data, str) else data[:20_000].decode("utf-8", "replace")
-    if kind == "other" and not asked and looks_like_headers(raw, max_body=HEADERS_BODY):
+    if kind == "other" and not asked and _header_block(data):
         # A pasted header block: its Authentication-Results words are verdicts, not a refusal.
         return Analysis("other", False, (), parsed, (*notes, HEADERS_NOTE))
     if (
@@ -86,6 +85,12 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
         notes = (_nothing_matched(parsed.text, matcher), *notes)
     is_bounce = bool(diagnoses) and any(d.reason not in NOT_FAILURES for d in diagnoses)
     return Analysis("bounce" if is_bounce else "other", is_bounce, tuple(diagnoses), parsed, notes)
+
+
+def _header_block(data: str | bytes) -> bool:
+    """A pasted header block and little else (decoded only for messages of no known kind)."""
+    raw = data if isinstance(data, str) else data[:20_000].decode("utf-8", "replace")
+    return looks_like_headers(raw, max_body=HEADERS_BODY)
 
 
 def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Diagnosis:
