@@ -392,3 +392,49 @@ def test_a_reason_from_a_code_alone_is_stated_as_unsure(matcher: Matcher) -> Non
     assert vague.alternatives  # the closest entries are listed
     plain = top("550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown", matcher)
     assert plain.certain and not plain.alternatives
+
+
+def test_equally_decisive_phrases_are_settled_by_a_specific_code(matcher: Matcher) -> None:
+    """One sentence naming two causes: the specific status code says which one this was."""
+    either = "This message is larger than the current system limit or the recipient's mailbox is full"
+    assert top(f"552 5.2.2 {either}", matcher, asked=True).reason == "mailboxfull"
+    assert top(f"552 5.3.4 {either}", matcher, asked=True).reason == "mesgtoobig"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "554 5.7.1 Service unavailable; Client host [xxx.xxx.xxx.xxx] blocked.",
+        "554 5.7.1 Service unavailable; Client host [x.x.x.x] blocked.",
+        "554 5.7.1 Service unavailable; Client host a.b.c.d blocked.",
+    ],
+)
+def test_an_ip_masked_in_documentation_reads_as_an_ip(text: str, matcher: Matcher) -> None:
+    assert top(text, matcher, asked=True).reason == "blocked"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "550 Mail from 192.0.2.9 refused by rbl-plus.mail-abuse.org",
+        "554 Your IP 192.0.2.9 is listed in a DNSBL, try again later",
+        "550 rejected: sender IP listed on RBL",
+    ],
+)
+def test_a_refusal_that_names_a_dns_blocklist_is_a_listing(text: str, matcher: Matcher) -> None:
+    assert top(text, matcher, asked=True).reason == "blocked"
+
+
+def test_recipient_access_denied_is_about_the_address(matcher: Matcher) -> None:
+    """Postfix's access maps and Microsoft 365's directory-based edge blocking both answer so."""
+    for text in (
+        "554 5.7.1 <ann@example.net>: Recipient address rejected: Access denied",
+        "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)",
+    ):
+        assert top(text, matcher, asked=True).reason == "userunknown"
+
+
+def test_spanish_expired_mailbox_is_a_suspended_account(matcher: Matcher) -> None:
+    text = "550 Esta casilla ha expirado por falta de uso."
+    assert top(text, matcher, asked=True).reason == "suspend"
+

@@ -16,11 +16,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.engine.cues import WordCues
-from bot.engine.lexicon import Hit, Lexicon
+from bot.engine.lexicon import Hit, Lexicon, strongest
 from bot.engine.matcher import MAX_QUERY_CHARS, Match, MatchResult, x_form
 from bot.engine.textnorm import normalize
 from bot.knowledge import KnowledgeBase
@@ -80,16 +81,19 @@ BLOCKLISTS = (
     "invaluement",
     "blocklist.de",
     "backscatterer",
+    "mail-abuse.org",
+    "dnsbl",
 )
+_RBL_WORD = re.compile(r"\brbl\b")
+"""The bare word: "listed in an RBL", "refused by RBL" (not uribl or surbl, domain lists)."""
 DOMAIN_LISTS = ("dbl.spamhaus", "spamhaus dbl", "spamhaus domain block", "surbl", "uribl")
 LISTING_REASONS = frozenset({"blocked", "badreputation", "requireptr"})
 
 
 def names_blocklist(text: str) -> bool:
     lowered = text.lower()
-    return any(name in lowered for name in BLOCKLISTS) and not any(
-        name in lowered for name in DOMAIN_LISTS
-    )
+    named = any(name in lowered for name in BLOCKLISTS) or _RBL_WORD.search(lowered) is not None
+    return named and not any(name in lowered for name in DOMAIN_LISTS)
 
 
 def _codes_agree(match: Match, status: str | None) -> bool:
@@ -128,8 +132,17 @@ class ReasonClassifier:
             return None
         return self._code_reason.get(x_form(code) if "." in code else code)
 
-    def _best_hit(self, text: str, stage: str | None) -> Hit | None:
-        return self.lexicon.best(text[:MAX_QUERY_CHARS], stage) if text else None
+    def _best_hit(self, text: str, stage: str | None, favoured: str | None = None) -> Hit | None:
+        """`favoured`: the reason a specific status code gives, which breaks ties between
+        equally decisive phrases ("larger than the limit or the mailbox is full" with 5.2.2).
+        An address code beside sender words ("Sender address rejected: User unknown", a sender
+        verification quoting the callout's 5.1.1) is about the sender: it favours nothing."""
+        if not text:
+            return None
+        found = self.lexicon.hits(text[:MAX_QUERY_CHARS], stage)
+        if favoured in ADDRESS_REASONS and any(h.reason in SENDER_REASONS for h in found):
+            favoured = None
+        return strongest(found, favoured)
 
     @staticmethod
     def _entry_decides(match: Match, hit: Callable[[], Hit | None]) -> bool:
@@ -172,7 +185,7 @@ class ReasonClassifier:
             return Verdict(
                 best_entry.entry.reason, "entry", min(1.0, best_entry.evidence), best_entry
             )
-        hit = self._best_hit(text, stage)
+        hit = self._best_hit(text, stage, code_reason)
         # A refusal that points at an IP blocklist (its name or its lookup URL) is a listing,
         # whatever else it says ("You are sending spam (check spamhaus.org/query...)").
         if names_blocklist(text) and not (

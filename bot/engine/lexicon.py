@@ -150,12 +150,24 @@ class Lexicon:
                     found.append(Hit(phrase, len(words)))
         return found
 
-    def best(self, text: str, stage: str | None = None, *, normalized: bool = False) -> Hit | None:
-        """The deciding hit: highest weight, then the longest phrase, then the earliest."""
-        found = self.hits(text, stage, normalized=normalized)
-        if not found:
-            return None
-        return max(found, key=lambda h: (h.weight, h.phrase.length, -h.position))
+    def best(
+        self,
+        text: str,
+        stage: str | None = None,
+        *,
+        normalized: bool = False,
+        favoured: str | None = None,
+    ) -> Hit | None:
+        """The deciding hit of a text (see `strongest`)."""
+        return strongest(self.hits(text, stage, normalized=normalized), favoured)
+
+
+def strongest(found: list[Hit], favoured: str | None = None) -> Hit | None:
+    """The deciding hit: highest weight, then the `favoured` reason (the one a specific status
+    code names), then the longest phrase, then the earliest."""
+    if not found:
+        return None
+    return max(found, key=lambda h: (h.weight, h.reason == favoured, h.phrase.length, -h.position))
 
 
 def _matches_at(pattern: tuple[str, ...], words: list[str], start: int) -> bool:

@@ -16,6 +16,12 @@ _COMMON_TLDS = (
 )
 _EMAIL = re.compile(r"[\w.+'=-]{1,64}@(?:[\w-]{1,63}\.){1,8}[\w-]{1,63}")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\w)")
+# Addresses masked in documentation and pasted logs: x.x.x.x, xxx.xxx.xxx.xxx, nnn.nnn.nnn.nnn,
+# 1.2.3.x, a.b.c.d (every group masked or a number, at least one masked).
+_MASKED_IPV4 = re.compile(
+    r"(?<![\w.])(?=[\d.]*[xn*])(?:(?:\d{1,3}|x{1,3}|n{1,3}|\*{1,3})\.){3}(?:\d{1,3}|x{1,3}|n{1,3}|\*{1,3})"
+    r"(?![\w.]*\w)|(?<![\w.])a\.b\.c\.d(?![\w.]*\w)"
+)
 _IPV6 = re.compile(
     r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:"
     r"(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?|::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}))(?![\w:])"
@@ -50,6 +56,7 @@ def normalize(text: str) -> str:
     text = _URL.sub(" ", text)
     text = _EMAIL.sub(" {email} ", text)
     text = _IPV4.sub(" {ip} ", text)
+    text = _MASKED_IPV4.sub(" {ip} ", text)
     if "::" in text or text.count(":") >= 3:
         text = _IPV6.sub(" {ip} ", text)
     text = _DOMAIN.sub(" {domain} ", text)
