@@ -438,3 +438,21 @@ def test_spanish_expired_mailbox_is_a_suspended_account(matcher: Matcher) -> Non
     text = "550 Esta casilla ha expirado por falta de uso."
     assert top(text, matcher, asked=True).reason == "suspend"
 
+
+
+def test_a_paste_that_lost_its_first_reply_code_is_quoted_whole(matcher: Matcher) -> None:
+    """The first line of a multi-line reply lost its code in the paste; the others kept theirs."""
+    text = (
+        "Our system has detected that this message is 421-4.7.0 suspicious due to the very low "
+        "reputation of the sending IP address. 421-4.7.0 To protect our users from spam, mail "
+        "sent from your IP address has 421-4.7.0 been temporarily rate limited."
+    )
+    diagnosis = top(text, matcher, asked=True)
+    assert diagnosis.diagnostic.startswith("421 4.7.0 Our system has detected that this message")
+    assert "421-4.7.0" not in diagnosis.diagnostic
+    assert (diagnosis.reason, diagnosis.temporary) == ("badreputation", True)
+
+
+def test_a_preamble_before_a_multi_line_reply_is_not_quoted(matcher: Matcher) -> None:
+    text = "Delivery failed: 550-5.7.26 This mail is unauthenticated, 550-5.7.26 which poses a risk"
+    assert top(text, matcher, asked=True).diagnostic.startswith("550-5.7.26 This mail")

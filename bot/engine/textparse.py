@@ -192,7 +192,7 @@ def failures_from_text(body: str) -> list[Failure]:
     if not with_codes:
         # No per-recipient blocks: the whole text is one failure.
         recipient = _sentence_recipient(body) or (order[0] if len(order) == 1 else None)
-        diagnostic = diagnostic_lines(body)
+        diagnostic = fold_inline_continuations(diagnostic_lines(body))
         if not diagnostic:
             return []
         codes = find_codes(diagnostic)
@@ -318,15 +318,25 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
 _PAIR_ANYWHERE = re.compile(r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
 
 
+_SENTENCE_END = ".:;!?)]>'\""
+
+
 def fold_inline_continuations(text: str) -> str:
-    """Drop the repeated `550-5.7.26` prefixes a multi-line reply leaves inside one folded line."""
+    """Drop the repeated `550-5.7.26` prefixes a multi-line reply leaves inside one folded line.
+
+    When the words before the first prefix stop mid-sentence and the prefix recurs, the paste lost
+    the first line's code ("...this message is 421-4.7.0 suspicious due to..."): the code is put
+    back in front, so the reply reads whole."""
     first = _PAIR_ANYWHERE.search(text)
     if not first:
         return text
-    head, tail = text[: first.end()], text[first.end() :]
     code, status = first.groups()
+    before, tail = text[: first.start()].rstrip(), text[first.end() :]
+    recurs = f" {code}-{status}" in tail or f" {code} {status}" in tail
     for joiner in ("-", " "):
         tail = tail.replace(f" {code}{joiner}{status} ", " ").replace(
             f" {code}{joiner}{status}", " "
         )
-    return head + tail
+    if before and recurs and first.group(0)[3] == "-" and before[-1] not in _SENTENCE_END:
+        return f"{code} {status} {before} {tail.lstrip()}"
+    return text[: first.end()] + tail
