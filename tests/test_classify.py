@@ -10,6 +10,7 @@ import pytest
 
 from bot.engine.diagnose import analyze
 from bot.engine.matcher import Matcher
+from bot.engine.textnorm import normalize
 
 
 def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: ignore[no-untyped-def]
@@ -57,6 +58,8 @@ def test_languages_beyond_english(matcher: Matcher) -> None:
         "550 5.1.1 Adresse d'au moins un destinataire invalide": "userunknown",
         "550 Buzón lleno": "mailboxfull",
         "550 Почтовый ящик переполнен": "mailboxfull",
+        "552 Ayrılan saklama miktarı aşıldı": "mailboxfull",
+        "454 STARTTLS desteklenmiyor": "failedstarttls",
     }
     for text, reason in cases.items():
         assert top(text, matcher, asked=True).reason == reason, text
@@ -456,3 +459,11 @@ def test_a_paste_that_lost_its_first_reply_code_is_quoted_whole(matcher: Matcher
 def test_a_preamble_before_a_multi_line_reply_is_not_quoted(matcher: Matcher) -> None:
     text = "Delivery failed: 550-5.7.26 This mail is unauthenticated, 550-5.7.26 which poses a risk"
     assert top(text, matcher, asked=True).diagnostic.startswith("550-5.7.26 This mail")
+
+
+def test_combining_marks_do_not_split_words() -> None:
+    """A decomposed accent, Turkish dotted capital I, Hebrew gershayim and Arabic vowel marks."""
+    assert normalize("Empfa\u0308nger unbekannt") == normalize("Empfänger unbekannt")
+    assert normalize("İleti") == "ileti"
+    assert normalize("דוא״ל") == "דואל"
+    assert normalize("تعذّر") == "تعذر"

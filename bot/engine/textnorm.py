@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 # Placeholders that knowledge patterns may use; bounce text is rewritten to the same tokens.
@@ -33,6 +34,9 @@ _URL = re.compile(r"\b(?:https?|ftp)://\S+")
 # The seed (and provider docs) write placeholders as plain words.
 _DOC_PLACEHOLDERS = re.compile(r"\b(?:domain-name|ip-address|email-address)\b")
 _DOC_MAP = {"domain-name": "{domain}", "ip-address": "{ip}", "email-address": "{email}"}
+_COMBINING = re.compile(r"[\u0300-\u036f\u0591-\u05c7\u05f3\u05f4\u0610-\u061a\u064b-\u065f\u0670]")
+"""Combining accents, Hebrew points and gershayim, Arabic vowel marks: dropped, so a word stays
+one word ("İleti" lower-cases to i + a combining dot; "تعذّر", "דוא״ל")."""
 _DIGITS = re.compile(r"\d+")
 _PUNCT = re.compile(r"[^\w{}\s]+")
 _SPACE = re.compile(r"\s+")
@@ -62,6 +66,8 @@ def normalize(text: str) -> str:
     text = _DOMAIN.sub(" {domain} ", text)
     if "-" in text:
         text = _DOC_PLACEHOLDERS.sub(lambda m: _DOC_MAP[m.group(0)], text)
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFC", text))
     text = _DIGITS.sub(" ", text)
     text = _PUNCT.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
