@@ -467,3 +467,38 @@ def test_combining_marks_do_not_split_words() -> None:
     assert normalize("İleti") == "ileti"
     assert normalize("דוא״ל") == "דואל"
     assert normalize("تعذّر") == "تعذر"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "temporary"),
+    [
+        ("552 5.2.1 <ann@example.net>: Recipient address rejected: User disabled", "suspend", False),
+        ("552 message line is too long", "notcompliantrfc", False),
+        ("452 4.2.2 Message size exceeds remaining quota", "mailboxfull", True),
+        ("421 4.3.2 Concurrent connections limit exceeded", "toomanyconn", True),
+        ("421 4.7.1 Intrusion prevention active for [192.0.2.1]", "blocked", True),
+        (
+            "Host or domain name not found. Name service error for name=example.net type=MX: "
+            "Host not found, try again",
+            "hostunknown",
+            True,
+        ),
+        (
+            "R=dnslookup T=remote_smtp defer (113): No route to host H=mx.example.net [192.0.2.1]",
+            "networkerror",
+            True,
+        ),
+        (
+            "A message that you sent has not yet been delivered to one or more of its recipients "
+            "after more than 24 hours on the queue on mail.example.com.",
+            "expired",
+            True,
+        ),
+        ("554 5.7.1 Service unavailable; Client host [37.x.y.z] blocked", "blocked", False),
+    ],
+)
+def test_wordings_met_on_the_seventh_round(
+    text: str, reason: str, temporary: bool, matcher: Matcher
+) -> None:
+    diagnosis = top(text, matcher, asked=True)
+    assert (diagnosis.reason, diagnosis.temporary) == (reason, temporary)

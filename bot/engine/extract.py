@@ -75,6 +75,7 @@ RETRYING = re.compile(
     r"\b(?:will (?:continue to |keep )?(?:retry|re-?try|try again|attempt|keep trying|be retried)|"
     r"still (?:trying|being retried|retrying)|has been delayed|have been delayed|delivery (?:is )?delayed|"
     r"delayed mail|\(delay\)|not yet been delivered|no action is required on your part|"
+    r"\bdefer \(-?\d+\)|"  # Exim's log: "T=remote_smtp defer (113): No route to host"
     r"warning: message .{0,200}? delayed|will be retried|message delayed|delivery delay|"
     r"greylist|zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
     r"配信が遅延|配送遅延|доставка задерживается|延迟)",
@@ -117,7 +118,7 @@ FINAL_REPORT = re.compile(
 _GUARDS = {
     "expired": ("retry time", "expired", "failing for a long", "could not be delivered for",
                 "too long in", "queue lifetime", "maximum time"),
-    "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay",
+    "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
                  "différ", "retard", "遅延", "задерж", "延迟"),
     "gave_up": ("giv", "gave up", "retry time", "expire", "failing for a long",

@@ -18,10 +18,10 @@ _COMMON_TLDS = (
 _EMAIL = re.compile(r"[\w.+'=-]{1,64}@(?:[\w-]{1,63}\.){1,8}[\w-]{1,63}")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\w)")
 # Addresses masked in documentation and pasted logs: x.x.x.x, xxx.xxx.xxx.xxx, nnn.nnn.nnn.nnn,
-# 1.2.3.x, a.b.c.d (every group masked or a number, at least one masked).
+# 1.2.3.x, 37.x.y.z, a.b.c.d, 2***.***.***.*** (every group a number, a mask or one letter).
+_MASK_GROUP = r"(?:\d{1,3}|x{1,3}|n{1,3}|\d{0,3}\*{1,3}|[a-z])"
 _MASKED_IPV4 = re.compile(
-    r"(?<![\w.])(?=[\d.]*[xn*])(?:(?:\d{1,3}|x{1,3}|n{1,3}|\*{1,3})\.){3}(?:\d{1,3}|x{1,3}|n{1,3}|\*{1,3})"
-    r"(?![\w.]*\w)|(?<![\w.])a\.b\.c\.d(?![\w.]*\w)"
+    rf"(?<![\w.*])(?=[\d.*]*[a-z*])(?:{_MASK_GROUP}\.){{3}}{_MASK_GROUP}(?![\w.*]*\w)"
 )
 _IPV6 = re.compile(
     r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:"
