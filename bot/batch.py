@@ -6,8 +6,11 @@ becomes one `Outcome` (what to print on stdout, or an error for stderr), printed
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pickle
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -96,33 +99,88 @@ def _offline(name: str, deps: Deps, style: Style, read: Reader) -> Outcome:
     return Outcome(format_reply(name, reply, style))
 
 
-_JOB: tuple[Sequence[str], Deps, Style, Reader] | None = None
-"""The batch a forked worker inherits from its parent (set just before the fork)."""
-
-
-def _worker(index: int) -> Outcome:
-    assert _JOB is not None
-    names, deps, style, read = _JOB
-    return _offline(names[index], deps, style, read)
+CHUNK = 8
+"""Files handed out together: worker k explains chunks k, k + workers, k + 2 × workers ..."""
 
 
 def _forked(
     names: Sequence[str], deps: Deps, style: Style, read: Reader, workers: int
 ) -> list[Outcome]:
-    """Workers forked after the knowledge is loaded share it; results come back in order."""
-    import multiprocessing
-
-    global _JOB
-    # Build the indexes once, here: forked workers inherit them instead of each building its own.
+    """The parent and `workers - 1` children forked after the knowledge is loaded (so they share
+    it) explain the files chunk by chunk; each child sends its outcomes back when done."""
+    # Build the indexes once, here: forked children inherit them instead of each building its own.
     explain_offline("550 5.1.1 user unknown", deps)
-    _JOB = (names, deps, style, read)
+    shares = [
+        [i for i in range(len(names)) if (i // CHUNK) % workers == worker]
+        for worker in range(workers)
+    ]
+    outcomes: dict[int, Outcome] = {}
+    children = [_fork_worker(names, deps, style, read, share) for share in shares[1:]]
     try:
-        context = multiprocessing.get_context("fork")
-        chunk = max(1, len(names) // (workers * 4))
-        with context.Pool(workers) as pool:
-            return list(pool.imap(_worker, range(len(names)), chunksize=chunk))
+        outcomes.update((i, _offline(names[i], deps, style, read)) for i in shares[0])
+        for child, share in zip(children, shares[1:], strict=True):
+            done = child.result()
+            if done is None:  # the child failed: explain its files here (raising what it raised)
+                done = [_offline(names[i], deps, style, read) for i in share]
+            outcomes.update(zip(share, done, strict=True))
     finally:
-        _JOB = None
+        for child in children:
+            child.stop()
+    return [outcomes[i] for i in range(len(names))]
+
+
+def _fork_worker(
+    names: Sequence[str], deps: Deps, style: Style, read: Reader, share: list[int]
+) -> _Child:
+    """Fork a child that explains the files of `share` and writes their outcomes to a pipe."""
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller
+        status = 1
+        try:
+            os.close(readable)
+            done = [_offline(names[i], deps, style, read) for i in share]
+            with os.fdopen(writable, "wb") as pipe:
+                pickle.dump(done, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writable)
+    return _Child(pid, readable)
+
+
+class _Child:
+    """A forked worker, seen from the parent: its process and the pipe it answers through."""
+
+    def __init__(self, pid: int, pipe: int) -> None:
+        self.pid = pid
+        self.pipe: int | None = pipe
+        """Open until the answer is read."""
+        self.running = True
+
+    def result(self) -> list[Outcome] | None:
+        """The child's outcomes, in its share's order; None when it failed."""
+        assert self.pipe is not None
+        with os.fdopen(self.pipe, "rb") as pipe:
+            self.pipe = None
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.running = False
+        if status != 0:
+            return None
+        done: list[Outcome] = pickle.loads(data)
+        return done
+
+    def stop(self) -> None:
+        """Close the pipe, and end and reap the child if it still runs (the parent failed)."""
+        if self.pipe is not None:
+            os.close(self.pipe)
+            self.pipe = None
+        if self.running:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGTERM)
+                os.waitpid(self.pid, 0)
+            self.running = False
 
 
 def _with_dns(names: Sequence[str], deps: Deps, style: Style, read: Reader) -> list[Outcome]:
