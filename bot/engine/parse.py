@@ -106,7 +106,7 @@ def _finish(parsed: ParsedMessage) -> None:
     for ip in find_ips(diag_text):
         if ip not in remote and ip not in parsed.sending_ips:
             parsed.sending_ips.append(ip)
-    for domain in _SENDER_DOMAIN.findall(diag_text):
+    for domain in _sender_domains(diag_text):
         domain = domain.lower().rstrip(".")
         if domain not in parsed.sender_hints:
             parsed.sender_hints.append(domain)
@@ -127,6 +127,26 @@ _SENDER_DOMAIN = re.compile(
     r"\s*\[?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})\b",
     re.IGNORECASE,
 )
+
+_SENDER_DOMAIN_CUES = (
+    "spf",
+    "dkim domain",
+    "mail from",
+    "sending domain",
+    "domain of sender address",
+    "sender address rejected",
+    "dmarc policy of",
+)
+"""Words each _SENDER_DOMAIN match contains ("mail from" also in "email from")."""
+
+
+def _sender_domains(text: str) -> list[str]:
+    """_SENDER_DOMAIN's findings; ASCII text without any of its cues is not searched at all."""
+    if text.isascii():  # then IGNORECASE matches exactly what lower() finds
+        lowered = text.lower()
+        if not any(cue in lowered for cue in _SENDER_DOMAIN_CUES):
+            return []
+    return _SENDER_DOMAIN.findall(text)
 
 
 __all__ = ["Failure", "ParsedMessage", "looks_binary", "parse", "parse_text"]

@@ -35,6 +35,8 @@ _SLACK_LINK = re.compile(r"<(?:mailto:)?([^<>|\s]+)\|([^<>]+)>")
 # SMTP session transcripts (swaks and similar): "<-  250 ...", " -> RCPT TO:", "<** 550-...".
 _TRANSCRIPT = re.compile(r"^(?:[ \t]*(?:<-|->|<\*\*|\*\*>|<~|~>)[ \t]+|===[ \t].*$)", re.MULTILINE)
 _CONTINUATION = re.compile(r"^[ \t]*([245]\d\d)-(.*)$")
+_ANY_CONTINUATION = re.compile(r"^[ \t]*[245]\d\d-", re.MULTILINE)
+"""Where _CONTINUATION matches a line, this finds it in the whole text (one search, not one a line)."""
 
 
 def clean_text(text: str) -> str:
@@ -50,14 +52,22 @@ def clean_text(text: str) -> str:
     if "\n<-" in text or "\n->" in text or "\n ->" in text:
         text = _TRANSCRIPT.sub("", text)
     lines = text.split("\n")
-    quoted = sum(
-        1 for line in lines if line.lstrip().startswith(">") and not line.lstrip().startswith(">>>")
-    )
+    quoted = 0
+    if ">" in text:
+        quoted = sum(
+            1
+            for line in lines
+            if line.lstrip().startswith(">") and not line.lstrip().startswith(">>>")
+        )
     if quoted and quoted * 2 >= sum(1 for line in lines if line.strip()):
         for _ in range(4):  # "> > >" nesting
             text = _QUOTE.sub("", text)
         lines = text.split("\n")
-    return "\n".join(join_continuations([line[:MAX_LINE_CHARS] for line in lines]))
+    if len(text) > MAX_LINE_CHARS:
+        lines = [line[:MAX_LINE_CHARS] for line in lines]
+    if not _ANY_CONTINUATION.search(text):
+        return "\n".join(lines)
+    return "\n".join(join_continuations(lines))
 
 
 def join_continuations(lines: list[str]) -> list[str]:
