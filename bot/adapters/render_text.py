@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import textwrap
 
 from bot.model import CheckResult, Finding, Reply, Section
 from bot.reasons import NOT_FAILURES
@@ -144,7 +143,74 @@ def _wrap(text: str, width: int, prefix: str, *, indent_len: int | None = None) 
     if len(text) <= room and not _WRAP_WHITESPACE.search(text):
         lines = [text.rstrip(" ")] if text.strip(" ") else []  # what textwrap gives, sooner
     else:
-        lines = textwrap.wrap(text, width=room, break_long_words=True, break_on_hyphens=False)
+        lines = wrap_words(text, room)
     if not lines:
         return [prefix.rstrip()]
     return [prefix + lines[0], *(indent + line for line in lines[1:])]
+
+
+_SPACE_RUNS = re.compile(r"( +)")
+_TO_SPACE = str.maketrans("\t\n\x0b\x0c\r", "     ")
+_ODD_SPACE = re.compile(r"[^\S ]|  ")
+"""White space other than single spaces: such text takes the chunk-by-chunk way."""
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    """The lines of textwrap.wrap(text, width, break_on_hyphens=False), without its overhead.
+
+    Tabs expand and other ASCII white space becomes spaces; lines take whole words greedily; a
+    word longer than a line is cut; white space (anything str.strip removes) is dropped where a
+    line ends and where a later line would start with it.
+    """
+    text = text.expandtabs().translate(_TO_SPACE)
+    if _ODD_SPACE.search(text):
+        return _wrap_chunks(text, width)
+    lines: list[str] = []
+    start, end = 0, len(text)
+    while start < end:  # words and single spaces: find each line's end by position
+        if lines and text[start] == " ":
+            start += 1
+        limit = start + width
+        keep_space = False
+        if limit >= end:
+            stop = end
+        elif text[limit] == " ":
+            stop = limit  # the line ends where a word does
+        else:  # a word crosses or starts at the limit: the line ends before it, or it is cut
+            word_start = max(text.rfind(" ", start, limit) + 1, start)
+            word_end = text.find(" ", limit)
+            too_long = (word_end if word_end != -1 else end) - word_start > width
+            stop = limit if too_long else word_start
+            keep_space = too_long  # textwrap drops the word's empty first piece, not the space
+        line = text[start:stop]
+        if line.endswith(" ") and not keep_space:
+            line = line[:-1]
+        if line:
+            lines.append(line)
+        start = stop
+    return lines
+
+
+def _wrap_chunks(text: str, width: int) -> list[str]:
+    """wrap_words for any white space: words and runs of spaces, one chunk at a time."""
+    chunks = [chunk for chunk in _SPACE_RUNS.split(text) if chunk]
+    lines: list[str] = []
+    i, count = 0, len(chunks)
+    while i < count:
+        if lines and not chunks[i].strip():
+            i += 1
+        line: list[str] = []
+        size = 0
+        while i < count and size + len(chunks[i]) <= width:
+            line.append(chunks[i])
+            size += len(chunks[i])
+            i += 1
+        if i < count and len(chunks[i]) > width:
+            cut = width - size
+            line.append(chunks[i][:cut])
+            chunks[i] = chunks[i][cut:]
+        if line and not line[-1].strip():
+            line.pop()
+        if line:
+            lines.append("".join(line))
+    return lines
