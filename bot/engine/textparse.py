@@ -114,8 +114,22 @@ _ORIGINAL_MARKERS = re.compile(
 )
 
 
+_ORIGINAL_CUES = (
+    "original message",
+    "returned message",
+    "forwarded message",
+    "copy of",
+    "original-envelope-id:",
+)
+"""Words each ASCII match of _ORIGINAL_MARKERS contains (the German and French ones are not ASCII)."""
+
+
 def split_original(text: str) -> tuple[str, str]:
     """Cut the copy of the original message off a bounce; returns (report, original)."""
+    if text.isascii():  # then IGNORECASE matches exactly what lower() finds
+        lowered = text.lower()
+        if not any(cue in lowered for cue in _ORIGINAL_CUES):
+            return text, ""
     match = _ORIGINAL_MARKERS.search(text)
     if not match or match.start() < 20:
         return text, ""
