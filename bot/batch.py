@@ -7,7 +7,6 @@ becomes one `Outcome` (what to print on stdout, or an error for stderr), printed
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import pickle
 import signal
@@ -62,6 +61,8 @@ def refusal(analysis: Analysis, name: str) -> str | None:
 
 def format_reply(name: str, reply: Reply, style: Style) -> str:
     if style.json:
+        import json  # only for --json: `bounce` and `explain` print text by default
+
         out = dict(reply.data or {"is_bounce": False, "diagnoses": [], "checks": []})
         return json.dumps({"file": name, **out} if style.many else out, ensure_ascii=False) + "\n"
     header = f"=== {name}\n" if style.many else ""
@@ -70,6 +71,8 @@ def format_reply(name: str, reply: Reply, style: Style) -> str:
 
 def format_error(name: str, message: str, style: Style) -> Outcome:
     if style.json:
+        import json
+
         line = json.dumps({"file": name, "error": message}, ensure_ascii=False) + "\n"
         return Outcome(line, message)
     return Outcome(f"ndrbot: {message}\n", message, to_stderr=True)

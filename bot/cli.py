@@ -51,13 +51,18 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(
         prog="ndrbot",
+        formatter_class=_HelpFormatter,
         description="Explain bounced email (NDRs / DSNs) and check the DNS behind them.",
         epilog="Run with no command to chat with ndrbot in the terminal.",
     )
     parser.add_argument("--version", action="version", version=f"ndrbot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     if command in (None, "bounce"):
-        p = sub.add_parser("bounce", help="explain a status code or a pasted bounce")
+        p = sub.add_parser(
+            "bounce",
+            help="explain a status code or a pasted bounce",
+            formatter_class=_HelpFormatter,
+        )
         p.add_argument(
             "text",
             nargs="+",
@@ -67,7 +72,11 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="machine-readable output")
         add_dns_options(p)
     if command in (None, "explain"):
-        p = sub.add_parser("explain", help="explain bounce files (.eml) or text from stdin")
+        p = sub.add_parser(
+            "explain",
+            help="explain bounce files (.eml) or text from stdin",
+            formatter_class=_HelpFormatter,
+        )
         p.add_argument(
             "files", nargs="*", metavar="FILE", help="files to explain; - or nothing for stdin"
         )
@@ -105,8 +114,8 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return settings.with_overrides(**changes) if changes else settings
 
 
-def _terminal_width() -> int:
-    """COLUMNS, else the terminal's width, else 88 (shutil's rule, without importing shutil)."""
+def _terminal_width(fallback: int = 88) -> int:
+    """COLUMNS, else the terminal's width, else `fallback` (shutil's rule, without loading it)."""
     try:
         columns = int(os.environ.get("COLUMNS", "0"))
     except ValueError:
@@ -114,9 +123,18 @@ def _terminal_width() -> int:
     if columns > 0:
         return columns
     try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 88  # type: ignore[union-attr]
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or fallback  # type: ignore[union-attr]
     except (OSError, ValueError, AttributeError):
-        return 88
+        return fallback
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own layout, as wide as it would make it (the terminal's width, else 80, less 2),
+    found without the shutil import argparse does for every parser and argument."""
+
+    def __init__(self, prog: str, **options: Any) -> None:
+        options.setdefault("width", _terminal_width(80) - 2)
+        super().__init__(prog, **options)
 
 
 def use_color(stream: Any) -> bool:
