@@ -399,7 +399,9 @@ def test_a_reason_from_a_code_alone_is_stated_as_unsure(matcher: Matcher) -> Non
 
 def test_equally_decisive_phrases_are_settled_by_a_specific_code(matcher: Matcher) -> None:
     """One sentence naming two causes: the specific status code says which one this was."""
-    either = "This message is larger than the current system limit or the recipient's mailbox is full"
+    either = (
+        "This message is larger than the current system limit or the recipient's mailbox is full"
+    )
     assert top(f"552 5.2.2 {either}", matcher, asked=True).reason == "mailboxfull"
     assert top(f"552 5.3.4 {either}", matcher, asked=True).reason == "mesgtoobig"
 
@@ -442,7 +444,6 @@ def test_spanish_expired_mailbox_is_a_suspended_account(matcher: Matcher) -> Non
     assert top(text, matcher, asked=True).reason == "suspend"
 
 
-
 def test_a_paste_that_lost_its_first_reply_code_is_quoted_whole(matcher: Matcher) -> None:
     """The first line of a multi-line reply lost its code in the paste; the others kept theirs."""
     text = (
@@ -472,7 +473,11 @@ def test_combining_marks_do_not_split_words() -> None:
 @pytest.mark.parametrize(
     ("text", "reason", "temporary"),
     [
-        ("552 5.2.1 <ann@example.net>: Recipient address rejected: User disabled", "suspend", False),
+        (
+            "552 5.2.1 <ann@example.net>: Recipient address rejected: User disabled",
+            "suspend",
+            False,
+        ),
         ("552 message line is too long", "notcompliantrfc", False),
         ("452 4.2.2 Message size exceeds remaining quota", "mailboxfull", True),
         ("421 4.3.2 Concurrent connections limit exceeded", "toomanyconn", True),
