@@ -2,9 +2,10 @@
 
 1. A provider or MTA entry that matches with high confidence: its marker, or its own sentence
    (with its own code, when the bounce carries a specific one).
-2. The reason lexicon on the server's diagnostic text, strong and fair phrases. Two rules refine
-   it: a refusal that names an IP blocklist is a listing, and an envelope-sender code (X.1.7,
-   X.1.8) says that address words are about the sender.
+2. The reason lexicon on the server's diagnostic text, strong and fair phrases; between equally
+   decisive phrases a specific status code picks its own reason. Two rules refine it: a refusal
+   that names an IP blocklist is a listing, and an envelope-sender code (X.1.7, X.1.8) says that
+   address words are about the sender.
 3. A specific enhanced status code (X.1.1, X.2.2, X.4.7 ...), through its registry entry.
 4. Weaker signs: an MTA's heading quoted whole, a looser entry match, the SMTP stage, and last
    one broad word ("blocked", "denied"), whose reason is given as unsure, with the closest
