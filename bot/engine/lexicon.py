@@ -150,16 +150,9 @@ class Lexicon:
                     found.append(Hit(phrase, len(words)))
         return found
 
-    def best(
-        self,
-        text: str,
-        stage: str | None = None,
-        *,
-        normalized: bool = False,
-        favoured: str | None = None,
-    ) -> Hit | None:
+    def best(self, text: str, stage: str | None = None, *, normalized: bool = False) -> Hit | None:
         """The deciding hit of a text (see `strongest`)."""
-        return strongest(self.hits(text, stage, normalized=normalized), favoured)
+        return strongest(self.hits(text, stage, normalized=normalized))
 
 
 def strongest(found: list[Hit], favoured: str | None = None) -> Hit | None:
