@@ -1,7 +1,8 @@
 """The reason of one failure, decided in a fixed order (a generic code never outvotes the words).
 
 1. A provider or MTA entry that matches with high confidence: its marker, or its own sentence
-   (with its own code, when the bounce carries a specific one).
+   (with its own code, when the bounce carries a specific one). When a fair phrase of the lexicon
+   names another reason and none names the entry's, the answer is unsure and names the other.
 2. The reason lexicon on the server's diagnostic text, strong and fair phrases; between equally
    decisive phrases a specific status code picks its own reason. Two rules refine it: a refusal
    that names an IP blocklist is a listing, and an envelope-sender code (X.1.7, X.1.8) says that
@@ -34,6 +35,12 @@ ENTRY_CERTAIN = 0.95
 OWN_WORDS = 5
 """An entry's pattern this long, found whole and almost exactly, decides the reason even when the
 bounce's code differs from the entry's (naming the provider takes more: explanation.py)."""
+CONTESTED = 0.7
+"""An entry's answer when a fair phrase names another reason and none names its own: the
+entry's words are close, the server's words point elsewhere, so the answer says it is unsure."""
+UNCONTESTED_WORDS = 8
+"""An entry's pattern with this many content words, all found, is the provider's own sentence: a
+phrase elsewhere in it does not contest it."""
 LEXICON_FAIR = 0.6
 """A lexicon hit at least this decisive outranks a specific status code."""
 ENTRY_LOOSE = 0.7
@@ -56,6 +63,8 @@ class Verdict:
     confidence: float
     match: Match | None = None
     hit: Hit | None = None
+    rival: str | None = None
+    """Another reason the server's words also point to (the answer is then unsure)."""
 
 
 def is_generic_status(status: str | None) -> bool:
@@ -145,6 +154,15 @@ class ReasonClassifier:
             favoured = None
         return strongest(found, favoured)
 
+    def _rival(self, reason: str, text: str, stage: str | None) -> str | None:
+        """A reason a fair phrase names, when no fair phrase names `reason`."""
+        found = self.lexicon.hits(text[:MAX_QUERY_CHARS], stage) if text else []
+        if any(h.reason == reason and h.weight >= LEXICON_FAIR for h in found):
+            return None
+        others = [h for h in found if h.reason != reason and h.weight >= LEXICON_FAIR]
+        rival = strongest(others)
+        return rival.reason if rival is not None else None
+
     @staticmethod
     def _entry_decides(match: Match, hit: Callable[[], Hit | None]) -> bool:
         """A marker, or the provider's own sentence, unless a decisive phrase says otherwise
@@ -183,9 +201,15 @@ class ReasonClassifier:
                 or _codes_agree(best_entry, status)
             )
         ):
-            return Verdict(
-                best_entry.entry.reason, "entry", min(1.0, best_entry.evidence), best_entry
+            reason = best_entry.entry.reason
+            rival = (
+                None
+                if best_entry.via == "marker" or best_entry.pattern_words >= UNCONTESTED_WORDS
+                else self._rival(reason, text, stage)
             )
+            if rival is not None:
+                return Verdict(reason, "entry", CONTESTED, best_entry, rival=rival)
+            return Verdict(reason, "entry", min(1.0, best_entry.evidence), best_entry)
         hit = self._best_hit(text, stage, code_reason)
         # A refusal that points at an IP blocklist (its name or its lookup URL) is a listing,
         # whatever else it says ("You are sending spam (check spamhaus.org/query...)").

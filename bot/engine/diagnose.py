@@ -112,6 +112,10 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
         temporary = reason in USUALLY_TEMPORARY  # no code, no wording: what such failures are
     certain = confidence >= SURE
     others = [m.entry for m in ranked.ranked if m.entry is not entry and not m.entry.fallback]
+    if verdict.rival is not None:
+        rival = explanation_entry(verdict.rival, ranked, matcher.kb, context.providers)
+        if rival is not None and rival is not entry:
+            others = [rival, *(e for e in others if e is not rival)]
     best = verdict.match
     return Diagnosis(
         entry=entry,
