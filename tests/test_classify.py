@@ -417,6 +417,14 @@ def test_an_entry_contested_by_the_words_is_unsure_and_lists_the_other_reason(
     assert (whole.reason, whole.certain) == ("speeding", True)
 
 
+def test_equally_decisive_phrases_of_two_reasons_give_an_unsure_answer(matcher: Matcher) -> None:
+    both = top("550 Account disabled, user unknown", matcher, asked=True)
+    assert both.step == "lexicon" and not both.certain
+    assert {both.reason, both.alternatives[0].reason} == {"suspend", "userunknown"}
+    one = top("550 user unknown", matcher, asked=True)
+    assert (one.reason, one.certain) == ("userunknown", True)
+
+
 def test_equally_decisive_phrases_are_settled_by_a_specific_code(matcher: Matcher) -> None:
     """One sentence naming two causes: the specific status code says which one this was."""
     either = (

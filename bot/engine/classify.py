@@ -4,7 +4,8 @@
    (with its own code, when the bounce carries a specific one). When a fair phrase of the lexicon
    names another reason and none names the entry's, the answer is unsure and names the other.
 2. The reason lexicon on the server's diagnostic text, strong and fair phrases; between equally
-   decisive phrases a specific status code picks its own reason. Two rules refine it: a refusal
+   decisive phrases a specific status code picks its own reason (without one, the answer is
+   unsure and names the other reason too). Two rules refine it: a refusal
    that names an IP blocklist is a listing, and an envelope-sender code (X.1.7, X.1.8) says that
    address words are about the sender.
 3. A specific enhanced status code (X.1.1, X.2.2, X.4.7 ...), through its registry entry.
@@ -142,21 +143,25 @@ class ReasonClassifier:
             return None
         return self._code_reason.get(x_form(code) if "." in code else code)
 
-    def _best_hit(self, text: str, stage: str | None, favoured: str | None = None) -> Hit | None:
+    def _hits(self, text: str, stage: str | None) -> list[Hit]:
+        return self.lexicon.hits(text[:MAX_QUERY_CHARS], stage) if text else []
+
+    def _best_hit(self, text: str, stage: str | None) -> Hit | None:
+        return strongest(self._hits(text, stage))
+
+    @staticmethod
+    def _decider(found: list[Hit], favoured: str | None) -> Hit | None:
         """`favoured`: the reason a specific status code gives, which breaks ties between
         equally decisive phrases ("larger than the limit or the mailbox is full" with 5.2.2).
         An address code beside sender words ("Sender address rejected: User unknown", a sender
         verification quoting the callout's 5.1.1) is about the sender: it favours nothing."""
-        if not text:
-            return None
-        found = self.lexicon.hits(text[:MAX_QUERY_CHARS], stage)
         if favoured in ADDRESS_REASONS and any(h.reason in SENDER_REASONS for h in found):
             favoured = None
         return strongest(found, favoured)
 
     def _rival(self, reason: str, text: str, stage: str | None) -> str | None:
         """A reason a fair phrase names, when no fair phrase names `reason`."""
-        found = self.lexicon.hits(text[:MAX_QUERY_CHARS], stage) if text else []
+        found = self._hits(text, stage)
         if any(h.reason == reason and h.weight >= LEXICON_FAIR for h in found):
             return None
         others = [h for h in found if h.reason != reason and h.weight >= LEXICON_FAIR]
@@ -210,7 +215,8 @@ class ReasonClassifier:
             if rival is not None:
                 return Verdict(reason, "entry", CONTESTED, best_entry, rival=rival)
             return Verdict(reason, "entry", min(1.0, best_entry.evidence), best_entry)
-        hit = self._best_hit(text, stage, code_reason)
+        found = self._hits(text, stage)
+        hit = self._decider(found, code_reason)
         # A refusal that points at an IP blocklist (its name or its lookup URL) is a listing,
         # whatever else it says ("You are sending spam (check spamhaus.org/query...)").
         if names_blocklist(text) and not (
@@ -223,7 +229,16 @@ class ReasonClassifier:
         # 2. the lexicon
         if hit is not None and hit.weight >= LEXICON_FAIR:
             agree = 0.1 if code_reason == hit.reason else 0.0
-            return Verdict(hit.reason, "lexicon", min(1.0, 0.5 + 0.4 * hit.weight + agree), hit=hit)
+            confidence = min(1.0, 0.5 + 0.4 * hit.weight + agree)
+            other = strongest(
+                [h for h in found if h.reason != hit.reason and h.weight >= LEXICON_FAIR]
+            )
+            if other is not None and other.weight >= hit.weight:
+                # Phrases of two reasons, equally strong: one is given, unsure, with the other.
+                return Verdict(
+                    hit.reason, "lexicon", min(confidence, CONTESTED), hit=hit, rival=other.reason
+                )
+            return Verdict(hit.reason, "lexicon", confidence, hit=hit)
         # 3. a specific status code
         if code_reason is not None:
             return Verdict(code_reason, "code", 0.75)
