@@ -425,6 +425,19 @@ def test_equally_decisive_phrases_of_two_reasons_give_an_unsure_answer(matcher: 
     assert (one.reason, one.certain) == ("userunknown", True)
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Your message was refused.", "onhold"),  # a refusal, no cause given: too little detail
+        ("Mail not accepted", "onhold"),
+        ("forced failure", "undefined"),  # not even a refusal: no reason at all
+    ],
+)
+def test_a_refusal_that_names_no_cause_is_onhold(text: str, reason: str, matcher: Matcher) -> None:
+    diagnosis = top(text, matcher, asked=True)
+    assert (diagnosis.reason, diagnosis.certain) == (reason, False)
+
+
 def test_equally_decisive_phrases_are_settled_by_a_specific_code(matcher: Matcher) -> None:
     """One sentence naming two causes: the specific status code says which one this was."""
     either = (

@@ -12,7 +12,8 @@
 4. Weaker signs: an MTA's heading quoted whole, a looser entry match, the SMTP stage, and last
    one broad word ("blocked", "denied"), whose reason is given as unsure, with the closest
    entries listed.
-5. The generic fallback: a generic code's meaning (X.0.0, X.7.1, X.5.x, X.3.0), else `undefined`.
+5. The generic fallback: a generic code's meaning (X.0.0, X.7.1, X.5.x, X.3.0); else a bare refusal
+   ("Rejected.") is `onhold` (too little detail); else `undefined`.
 
 (`diagnose.py` adds one more source for vague replies: a decisive phrase in the report's own text.)
 """
@@ -99,6 +100,14 @@ _RBL_WORD = re.compile(r"\brbl\b")
 """The bare word: "listed in an RBL", "refused by RBL" (not uribl or surbl, domain lists)."""
 DOMAIN_LISTS = ("dbl.spamhaus", "spamhaus dbl", "spamhaus domain block", "surbl", "uribl")
 LISTING_REASONS = frozenset({"blocked", "badreputation", "requireptr"})
+
+
+_REFUSAL = re.compile(
+    r"\b(?:reject(?:ed|s)?|refus(?:ed|es|e)|denied|not\s+accepted|restricted|not\s+allowed"
+    r"|forbidden|does\s+not\s+like|failed\s+after)\b",
+    re.IGNORECASE,
+)
+"""Words of a refusal that, alone, say nothing of its cause (too little detail: onhold)."""
 
 
 def names_blocklist(text: str) -> bool:
@@ -264,4 +273,7 @@ class ReasonClassifier:
         generic = self.code_reason(status) or self.code_reason(reply_code)
         if generic is not None:
             return Verdict(generic, "generic", 0.45)
+        if reply and _REFUSAL.search(reply[:MAX_QUERY_CHARS]):
+            # "Rejected.", "rcpt is rejected", "restricted": a refusal that gives no cause.
+            return Verdict("onhold", "generic", 0.3)
         return Verdict("undefined", "none", 0.0)
