@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.diagnose import analyze
-from bot.engine.matcher import Matcher
+from bot.engine.matcher import Matcher, detect_providers
 from bot.engine.textnorm import normalize
 
 
@@ -216,6 +216,16 @@ def test_a_marker_or_host_names_the_provider(matcher: Matcher) -> None:
         "a1si123 - gsmtp"
     )
     assert top(gmail, matcher).entry.providers == ("google",)  # type: ignore[union-attr]
+
+
+def test_postfix_is_known_by_the_words_only_postfix_writes() -> None:
+    queue_line = (
+        "delivery temporarily suspended: connect to mx.example.net[192.0.2.7]:25: timed out"
+    )
+    assert "postfix" in detect_providers(queue_line)
+    sender = "553 5.1.8 Domain of sender address does not exist (in reply to MAIL FROM command)"
+    assert "postfix" in detect_providers(sender)
+    assert "postfix" not in detect_providers("550 Requested action not taken: mailbox unavailable")
 
 
 # -- 7. someone asked: failure wording is always diagnosed -------------------------------------

@@ -67,7 +67,9 @@ PROVIDER_MARKERS: dict[str, tuple[str, ...]] = {
     "postfix": (
         "(in reply to rcpt to command)",
         "(in reply to end of data command)",
+        "(in reply to mail from command)",
         "this is the mail system at host",
+        "delivery temporarily suspended:",
     ),
     "exim": ("smtp error from remote mail server", "mail delivery software"),
     "qmail": ("qmail-send", "does not like recipient"),
