@@ -38,6 +38,11 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
             "rejected",
         ),
         ("550 Unrouteable sender address", "rejected"),
+        ("550 mailbox rejected: account has been disabled by the administrator", "suspend"),
+        ("554 5.1.6 The user is no longer on this server", "hasmoved"),  # the code says moved
+        ("Posting refused: you are not authorized to post to this group", "filtered"),
+        ("550 remote domains not supported on this host", "norelaying"),
+        ("554 Your message does not meet our delivery requirements", "policyviolation"),
         ("550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org", "blocked"),
         (
             "550 5.7.1 Message rejected because the sending IP has a poor reputation",
@@ -453,7 +458,8 @@ def test_equally_decisive_phrases_are_settled_by_a_specific_code(matcher: Matche
     either = (
         "This message is larger than the current system limit or the recipient's mailbox is full"
     )
-    assert top(f"552 5.2.2 {either}", matcher, asked=True).reason == "mailboxfull"
+    full = top(f"552 5.2.2 {either}", matcher, asked=True)
+    assert (full.reason, full.certain) == ("mailboxfull", True)  # the code settles it: sure
     assert top(f"552 5.3.4 {either}", matcher, asked=True).reason == "mesgtoobig"
 
 

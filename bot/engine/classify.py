@@ -52,6 +52,8 @@ GENERIC_CODES = frozenset({"X.7.1", "X.3.0"})
 """Besides X.n.0 and X.5.x: codes servers send for almost anything."""
 SENDER_REASONS = frozenset({"rejected"})
 ADDRESS_REASONS = frozenset({"userunknown", "hostunknown"})
+CODE_OVER_ADDRESS = SENDER_REASONS | {"hasmoved"}
+"""Reasons whose specific code says more than address words ("no such user", "no longer here")."""
 STAGE_REASONS = {"mail": "rejected", "connect": "blocked", "helo": "blocked"}
 """A vague refusal at these stages is about the sender or its host. After DATA it is about
 the content, but vague words there do not say whether spam, policy or a filter: onhold."""
@@ -232,8 +234,9 @@ class ReasonClassifier:
             hit is not None and hit.reason in LISTING_REASONS and hit.weight >= LEXICON_FAIR
         ):
             return Verdict("blocked", "lexicon", 0.85, hit=hit)
-        # An envelope-sender code (X.1.7, X.1.8) says whose address the words are about.
-        if code_reason in SENDER_REASONS and hit is not None and hit.reason in ADDRESS_REASONS:
+        # An envelope-sender code (X.1.7, X.1.8) says whose address the words are about, and
+        # X.1.6 says the mailbox that is "no longer" there has moved.
+        if code_reason in CODE_OVER_ADDRESS and hit is not None and hit.reason in ADDRESS_REASONS:
             return Verdict(code_reason, "code", 0.8, hit=hit)
         # 2. the lexicon
         if hit is not None and hit.weight >= LEXICON_FAIR:
@@ -242,8 +245,9 @@ class ReasonClassifier:
             other = strongest(
                 [h for h in found if h.reason != hit.reason and h.weight >= LEXICON_FAIR]
             )
-            if other is not None and other.weight >= hit.weight:
-                # Phrases of two reasons, equally strong: one is given, unsure, with the other.
+            if other is not None and other.weight >= hit.weight and not agree:
+                # Phrases of two reasons, equally strong, and no code to choose: one is given,
+                # unsure, with the other.
                 return Verdict(
                     hit.reason, "lexicon", min(confidence, CONTESTED), hit=hit, rival=other.reason
                 )
