@@ -56,6 +56,85 @@ def test_common_wording_gets_its_reason(text: str, reason: str, matcher: Matcher
     assert top(text, matcher, asked=True).reason == reason
 
 
+# The example wordings of the labelling guide (tests/data/realcorpus/LABELLING.md), alone.
+GUIDE_EXAMPLES = [
+    ("no such user", "userunknown"),
+    ("unknown recipient", "userunknown"),
+    ("mailbox unavailable", "userunknown"),
+    ("mailbox not found", "userunknown"),
+    ("invalid recipient", "userunknown"),
+    ("not a known user", "userunknown"),
+    ("host not found", "hostunknown"),
+    ("no MX", "hostunknown"),
+    ("domain not found", "hostunknown"),
+    ("unrouteable domain", "hostunknown"),
+    ("mailbox is full", "mailboxfull"),
+    ("over quota", "mailboxfull"),
+    ("account disabled", "suspend"),
+    ("account inactive", "suspend"),
+    ("account suspended", "suspend"),
+    ("account locked", "suspend"),
+    ("account expired", "suspend"),
+    ("user has moved", "hasmoved"),
+    ("message size exceeds", "mesgtoobig"),
+    ("client host rejected", "blocked"),
+    ("connection refused for your IP", "blocked"),
+    ("very low reputation", "badreputation"),
+    ("poor reputation", "badreputation"),
+    ("message looks like spam", "spamdetected"),
+    ("spam score too high", "spamdetected"),
+    ("content rejected as spam", "spamdetected"),
+    ("virus found", "virusdetected"),
+    ("forbidden attachment type", "virusdetected"),
+    ("SPF check failed", "authfailure"),
+    ("DKIM signature invalid", "authfailure"),
+    ("DMARC policy reject", "authfailure"),
+    ("sender unauthenticated", "authfailure"),
+    ("message rejected due to local policy", "policyviolation"),
+    ("greylisted, try again later", "policyviolation"),
+    ("sender address rejected", "rejected"),
+    ("sender domain does not exist", "rejected"),
+    ("sender verify failed", "rejected"),
+    ("authentication required", "securityerror"),
+    ("sender not authorized", "securityerror"),
+    ("you are not permitted to send as", "securityerror"),
+    ("relay access denied", "norelaying"),
+    ("relaying not permitted", "norelaying"),
+    ("we do not relay", "norelaying"),
+    ("does not accept mail", "notaccept"),
+    ("too many messages", "speeding"),
+    ("too many connections", "toomanyconn"),
+    ("retry timeout exceeded", "expired"),
+    ("delivery time expired", "expired"),
+    ("hosts have been failing for a long time", "expired"),
+    ("connection timed out", "networkerror"),
+    ("no route to host", "networkerror"),
+    ("mail loop detected", "networkerror"),
+    ("too many hops", "networkerror"),
+    ("lost connection", "networkerror"),
+    ("TLS required but not available", "failedstarttls"),
+    ("internal error", "systemerror"),
+    ("local error in processing", "systemerror"),
+    ("insufficient system storage", "systemfull"),
+    ("command died with status 1", "mailererror"),
+    ("recipient only accepts mail from contacts", "filtered"),
+    ("bad header", "contenterror"),
+    ("8-bit characters in headers", "contenterror"),
+    ("duplicate header", "notcompliantrfc"),
+    ("missing Date header", "notcompliantrfc"),
+    ("line too long", "notcompliantrfc"),
+    ("command out of sequence", "syntaxerror"),
+    ("address is on the suppression list", "suppressed"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), GUIDE_EXAMPLES)
+def test_every_example_of_the_labelling_guide_gets_its_reason(
+    text: str, reason: str, matcher: Matcher
+) -> None:
+    assert top(text, matcher, asked=True).reason == reason
+
+
 def test_languages_beyond_english(matcher: Matcher) -> None:
     cases = {
         "550 5.1.1 Benutzer unbekannt: ann@example.de": "userunknown",

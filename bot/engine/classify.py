@@ -243,7 +243,11 @@ class ReasonClassifier:
             agree = 0.1 if code_reason == hit.reason else 0.0
             confidence = min(1.0, 0.5 + 0.4 * hit.weight + agree)
             other = strongest(
-                [h for h in found if h.reason != hit.reason and h.weight >= LEXICON_FAIR]
+                [
+                    h
+                    for h in found
+                    if h.reason != hit.reason and h.weight >= LEXICON_FAIR and not hit.overlaps(h)
+                ]
             )
             if other is not None and other.weight >= hit.weight and not agree:
                 # Phrases of two reasons, equally strong, and no code to choose: one is given,

@@ -73,6 +73,15 @@ class Hit:
     def weight(self) -> float:
         return self.phrase.weight
 
+    def overlaps(self, other: Hit) -> bool:
+        """The two hits share words ("content rejected" and "rejected as spam" in "content
+        rejected as spam"), as far as word counts tell (a gap stretches a hit by MAX_GAP)."""
+        return self.position < other.end and other.position < self.end
+
+    @property
+    def end(self) -> int:
+        return self.position + self.phrase.length + (MAX_GAP if GAP in self.phrase.words else 0)
+
 
 def parse_phrase(text: str) -> tuple[str, ...]:
     """Split a lexicon phrase into its words; raises ValueError for what would never match."""
