@@ -156,6 +156,32 @@ def test_exchange_2003_layout(matcher: Matcher) -> None:
     )
 
 
+def test_messaging_server_layout_names_its_recipient(matcher: Matcher) -> None:
+    """Sun / Oracle Messaging Server writes one "Recipient address:" block per recipient."""
+    message = (
+        "From: Internet Mail Delivery <postmaster@example.org>\n"
+        "To: ann@example.com\n"
+        "Subject: Delivery Notification: Delivery has failed\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\n\n'
+        "--b1\nContent-Type: text/plain; charset=us-ascii\n\n"
+        "This report relates to a message you sent with the following header fields:\n\n"
+        "  Message-id: <1@example.com>\n  Date: Mon, 01 Jun 2020 10:00:00 +0000\n"
+        "  From: ann@example.com\n  To: bob@example.net\n  Subject: minutes\n\n"
+        "Your message cannot be delivered to the following recipients:\n\n"
+        "  Recipient address: bob@example.net\n"
+        "  Reason: Remote SMTP server has rejected address\n"
+        "  Diagnostic code: smtp;550 5.1.1 unknown or illegal alias: bob@example.net\n"
+        "  Remote system: dns;mx.example.net (TCP|192.0.2.1|40000|192.0.2.5|25)\n\n"
+        "--b1--\n"
+    )
+    diagnosis = analyze(message, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.status) == (
+        "bob@example.net",
+        "userunknown",
+        "5.1.1",
+    )
+
+
 def test_a_dsn_diagnostic_in_the_parts_charset(matcher: Matcher) -> None:
     status = (
         "Reporting-MTA: dns; mx.example.de\n\nFinal-Recipient: rfc822; anna@example.de\n"

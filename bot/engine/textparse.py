@@ -158,9 +158,10 @@ _SENTENCE_RCPT = re.compile(
     r"([A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
     re.IGNORECASE,
 )
-# Sending services' logs and webhooks: "recipient: bob@x", {"emailAddress":"bob@x"}.
+# Sending services' logs and webhooks: "recipient: bob@x", {"emailAddress":"bob@x"}; Sun / Oracle
+# Messaging Server's "Recipient address: bob@x".
 _FIELD_RCPT = re.compile(
-    r"\b(?:recipient|rcpt|emailaddress|email_address)\"?\s*[:=]\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
+    r"\b(?:recipient(?: address)?|rcpt|emailaddress|email_address)\"?\s*[:=]\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
 )
 _SENDER_ADDRESS = re.compile(
