@@ -403,16 +403,18 @@ class KnowledgeStore:
         self._lock = threading.Lock()
         self._mtime = self._stat()
         self.last_error: str | None = None
-        self._kb = base if base is not None else self._load()
         self._derived: dict[str, Any] = {}
+        self._kb = base if base is not None else self._load()
         self._checked = time.monotonic()
 
     def _load(self) -> KnowledgeBase:
         if self.cache_dir is None:
             return load_knowledge(self.path)
-        from bot.kbcache import load_cached  # it imports this module
+        from bot.kbcache import load_compiled  # it imports this module
 
-        return load_cached(self.path, self.cache_dir)
+        kb, derived = load_compiled(self.path, self.cache_dir)
+        self._derived.update((key, (kb, value)) for key, value in derived.items())
+        return kb
 
     def _stat(self) -> float | None:
         try:
