@@ -102,6 +102,23 @@ def _offline(name: str, deps: Deps, style: Style, read: Reader) -> Outcome:
     return Outcome(format_reply(name, reply, style))
 
 
+WARM_UP = (
+    b"From: MAILER-DAEMON@mx.example.net\n"
+    b"Subject: Undelivered Mail Returned to Sender\n"
+    b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+    b"--b\nContent-Type: text/plain\n\nI'm sorry to have to inform you that your message could"
+    b" not be delivered.\n\n--b\nContent-Type: message/delivery-status\n\n"
+    b"Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; bob@example.org\n"
+    b"Action: failed\nStatus: 5.1.1\n"
+    b"Diagnostic-Code: smtp; 550 5.1.1 <bob@example.org>: Recipient address rejected\n\n"
+    b"--b\nContent-Type: text/rfc822-headers\n\n"
+    b"Received: from a.example.net (a.example.net [192.0.2.1]) by mx.example.net;"
+    b" Mon, 1 Jan 2024 10:00:00 +0000\n"
+    b"Received: from b.example.net by a.example.net; Mon, 1 Jan 2024 09:59:00 +0000\n"
+    b"Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=example.net\n"
+    b"Subject: hello\n\n--b--\n"
+)
+"""A small bounce that goes through every stage, explained before the workers are forked."""
 CHUNK = 4
 """Files handed out together. Each process takes the next chunk when it is done with its last, so
 they finish together even when another program keeps one core busy."""
@@ -114,8 +131,9 @@ def _forked(
 ) -> list[Outcome]:
     """The parent and `workers - 1` children forked after the knowledge is loaded (so they share
     it) explain the files chunk by chunk; each child sends its outcomes back when done."""
-    # Build the indexes once, here: forked children inherit them instead of each building its own.
-    explain_offline("550 5.1.1 user unknown", deps)
+    # Load once, here, what explaining loads on first use (the classifier, the MIME and header
+    # parsers, the fuzzy matcher): forked children inherit it instead of each loading its own.
+    explain_offline(WARM_UP, deps)
     chunks = _Chunks(len(names))
     children = [_fork_worker(names, deps, style, read, chunks) for _ in range(workers - 1)]
     try:
