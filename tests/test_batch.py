@@ -136,3 +136,28 @@ def test_a_dead_dns_server_is_reported_once(
     assert len(lines) == 42
     assert all(not line.get("checks") for line in lines)  # the run went on without DNS
     assert code == 2  # the two bad files
+
+
+@pytest.mark.parametrize("form", [[], ["--json"]])
+def test_a_whole_process_prints_what_main_returns(
+    folder: list[str],
+    form: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Run as a process, a one-shot command ends without the interpreter's teardown: the same
+    output, flushed whole, and the same exit code."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("COLUMNS", "100")  # the same width in here and in the process
+
+    expected = run(capsys, "explain", "--no-dns", *form, "--jobs", "2", *folder)
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "explain", "--no-dns", *form, "--jobs", "2", *folder],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == expected
