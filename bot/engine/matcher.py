@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -241,16 +242,19 @@ class Matcher:
     def _fuzzy(self, norm: str, present: set[str]) -> list[tuple[int, float]]:
         from rapidfuzz import fuzz  # on first use: a bare code never needs it (start-up time)
 
-        acc: dict[int, float] = defaultdict(float)
+        acc: dict[int, float] = {}
+        get = acc.get
         for tok in present:
             weight = self._idf.get(tok)
             if weight is None:
                 continue
             for index in self._postings[tok]:
-                acc[index] += weight
-        shortlist = sorted(
-            ((total / self._weight[i], i) for i, total in acc.items()), reverse=True
-        )[:MAX_FUZZY_CANDIDATES]
+                acc[index] = get(index, 0.0) + weight
+        weights = self._weight
+        # The best by coverage, best first (as sorting them all would give: no two are equal).
+        shortlist = heapq.nlargest(
+            MAX_FUZZY_CANDIDATES, [(total / weights[i], i) for i, total in acc.items()]
+        )
         scored = []
         for coverage, index in shortlist:
             if coverage < 0.3:
