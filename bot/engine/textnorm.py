@@ -57,8 +57,10 @@ def normalize(text: str) -> str:
     """Lower-case, mask addresses, drop numbers and punctuation, fold white space (cached: the
     matcher and the lexicon read the same diagnostic)."""
     text = text.lower()
-    text = _URL.sub(" ", text)
-    text = _EMAIL.sub(" {email} ", text)
+    if "://" in text:  # what a URL needs (the regexes below cost a pass each even to find none)
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" {email} ", text)
     text = _IPV4.sub(" {ip} ", text)
     text = _MASKED_IPV4.sub(" {ip} ", text)
     if "::" in text or text.count(":") >= 3:
