@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.engine.detect import has_bounce_structure
+from bot.engine.folded import Folded
 from bot.engine.parsed import ParsedMessage
 
 # Subjects and opening lines that bounce generators use, in the languages users paste.
@@ -26,16 +27,12 @@ BOUNCE_SUBJECT = re.compile(
     r"无法(?:送达|投递)|\"notificationtype\"\s*:\s*\"bounce\"",
     re.IGNORECASE,
 )
-_BOUNCE_LOWER = re.compile(BOUNCE_SUBJECT.pattern)
-"""BOUNCE_SUBJECT without IGNORECASE, for lower-cased ASCII text (its own letters are all lower
-case): the same answers, three times sooner."""
+_BOUNCE = Folded(BOUNCE_SUBJECT)
 
 
 def says_bounce(text: str) -> bool:
     """Whether BOUNCE_SUBJECT finds bounce wording in the text."""
-    if text.isascii():  # then IGNORECASE matches exactly what lower() finds
-        return _BOUNCE_LOWER.search(text.lower()) is not None
-    return BOUNCE_SUBJECT.search(text) is not None
+    return _BOUNCE.search(text) is not None
 
 
 # Who sends bounces: a mailer daemon, postmaster or "Mail Delivery System/Subsystem".
