@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import re
 
-_NOT_LOWERABLE = re.compile(r"\\[A-Z]|\(\?P[<=]|\\N\{")
-"""What lower-casing would change the meaning of: escapes such as \\S or \\W, group names,
-named characters. A pattern with any of them is always searched as it is."""
+_NOT_LOWERABLE = re.compile(r"\(\?P[<=]|\(\?[aiLmsux-]|\\[NxuU0-9]")
+"""What lower-casing the pattern would get wrong: group names, flags set inside it, characters
+written by number or name (an "\\x41" is an upper-case letter). A pattern with any of them is
+always searched as it is."""
+_PIECES = re.compile(r"\\.|[^\\]+", re.DOTALL)
+"""Escapes and what lies between them: the letters of escapes (\\S, \\W, \\B) keep their case,
+and mean the same in lower-cased text (lower-casing keeps spaces, digits and word characters)."""
+
+
+def _lower_pattern(pattern: str) -> str:
+    return "".join(p if p[0] == "\\" else p.lower() for p in _PIECES.findall(pattern))
 
 
 def _lowerable(pattern: re.Pattern[str]) -> bool:
@@ -40,6 +48,6 @@ class Folded:
             return self.pattern.search(text)
         if self._lower is None:
             self._lower = re.compile(
-                self.pattern.pattern.lower(), self.pattern.flags & ~re.IGNORECASE
+                _lower_pattern(self.pattern.pattern), self.pattern.flags & ~re.IGNORECASE
             )
         return self._lower.search(text.lower() if lowered is None else lowered)
