@@ -85,7 +85,7 @@ def tokens(normalized: str) -> set[str]:
     """Content words of normalised text; runs of CJK characters become character pairs."""
     out: set[str] = set()
     for word in normalized.split():
-        if _CJK.search(word):
+        if not word.isascii() and _CJK.search(word):  # (CJK characters are not ASCII)
             for run in _CJK.findall(word):
                 if len(run) == 1:
                     out.add(run)
