@@ -6,6 +6,12 @@ Rows: `bounce 5.7.1 --no-dns` with the knowledge cache warm and with it off (YAM
 --no-dns` over every whole message of the two bounce corpora (many MTAs, not templates), with the
 default workers and with one; the same batch with DNS against the loopback test server at 20 ms per
 query; and with a DNS server that never answers.
+
+The commands run with their bytecode cached (in a temporary `PYTHONPYCACHEPREFIX`), as an installed
+ndrbot has it: pip compiles it at install time, while a checkout in a container that sets
+`PYTHONDONTWRITEBYTECODE` compiles every module again in every process. `--source` measures that
+case instead. Besides wall time, each row gives the median CPU time (user + system) of the process
+and its workers, which another busy process on the machine disturbs less than wall time.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ from dnsserver import ZoneServer  # noqa: E402
 _SCRIPT = Path(sys.executable).parent / "ndrbot"
 NDRBOT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "bot.cli"]
 """The installed `ndrbot` command, as a user runs it (else the module)."""
+TIME = Path("/usr/bin/time")
+"""Starts each command from its own small process, so the peak RSS it reports is the command's.
+(A process started straight from this one inherits this one's peak: Linux keeps the peak of the
+memory a process had before `exec`.)"""
 
 
 def corpus_files() -> list[str]:
@@ -41,29 +51,40 @@ def corpus_files() -> list[str]:
 
 
 def measure(label: str, args: list[str], runs: int, env: dict[str, str]) -> dict[str, object]:
-    """Run the command `runs` times: wall times, and the highest peak RSS of one run."""
+    """Run the command `runs` times: wall and CPU times, and the highest peak RSS of one run."""
     times = []
+    cpu = []
     peak_kb = 0
-    for _ in range(runs):
-        started = time.perf_counter()
-        child = subprocess.Popen(
-            [*NDRBOT, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        assert child.stderr is not None
-        errors = child.stderr.read()
-        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not the largest yet
-        times.append(time.perf_counter() - started)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        child.stderr.close()
-        if child.returncode not in (0, 2):
-            raise SystemExit(f"{label}: exit {child.returncode}: {errors.decode()[-500:]}")
-        peak_kb = max(peak_kb, usage.ru_maxrss)
+    with tempfile.NamedTemporaryFile("r") as peak:
+        launcher = [str(TIME), "-f", "%M", "-o", peak.name] if TIME.exists() else []
+        for _ in range(runs):
+            started = time.perf_counter()
+            child = subprocess.Popen(
+                [*launcher, *NDRBOT, *args],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            assert child.stderr is not None
+            errors = child.stderr.read()
+            _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not the largest yet
+            times.append(time.perf_counter() - started)
+            cpu.append(usage.ru_utime + usage.ru_stime)  # wait4 counts the reaped workers too
+            child.returncode = os.waitstatus_to_exitcode(status)
+            child.stderr.close()
+            if child.returncode not in (0, 2):
+                raise SystemExit(f"{label}: exit {child.returncode}: {errors.decode()[-500:]}")
+            peak.seek(0)
+            reported = peak.read().split()
+            peak_kb = max(peak_kb, int(reported[-1]) if launcher else usage.ru_maxrss)
     return {
         "bench": label,
         "runs": runs,
         "min": min(times),
         "median": statistics.median(times),
         "max": max(times),
+        "cpu": statistics.median(cpu),
         "peak_mb": peak_kb / 1024,
     }
 
@@ -71,13 +92,22 @@ def measure(label: str, args: list[str], runs: int, env: dict[str, str]) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--source", action="store_true", help="no cached bytecode: compile every module each run"
+    )
     args = parser.parse_args()
     files = corpus_files()
-    with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as bytecode:
         env = {**os.environ, "NDRBOT_CACHE_DIR": cache, "NDRBOT_DNS": "on"}
         env.pop("NDRBOT_KNOWLEDGE", None)
-        warm = [*NDRBOT, "bounce", "5.7.1", "--no-dns"]  # writes the knowledge cache
-        subprocess.run(warm, cwd=ROOT, env=env, capture_output=True, check=True)
+        if args.source:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        else:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = bytecode
+        # Writes the knowledge cache (and the bytecode of every module the rows load).
+        for warm in (["bounce", "5.7.1", "--no-dns"], ["explain", "--no-dns", *files]):
+            subprocess.run([*NDRBOT, *warm], cwd=ROOT, env=env, capture_output=True, check=True)
         rows = [
             measure("bounce 5.7.1 --no-dns (cache warm)", ["bounce", "5.7.1", "--no-dns"],
                     args.runs, env),
@@ -109,15 +139,18 @@ def main() -> None:
                 env,
             )
         )
-    header = f"{'whole process':<58} {'min':>7} {'median':>7} {'max':>7} {'peak RSS':>9}"
+    header = f"{'whole process':<58} {'min':>7} {'median':>7} {'max':>7} {'CPU':>7} {'peak RSS':>9}"
     print(header)
     print("-" * len(header))
     for row in rows:
         print(
             f"{row['bench']:<58} {row['min']:>6.3f}s {row['median']:>6.3f}s {row['max']:>6.3f}s"
-            f" {row['peak_mb']:>6.1f} MB"
+            f" {row['cpu']:>6.3f}s {row['peak_mb']:>6.1f} MB"
         )
-    print(f"({os.cpu_count()} cores; peak RSS of the main process, workers not added)")
+    print(
+        f"({os.cpu_count()} cores; CPU: median user + system time, workers added; peak RSS of the"
+        f" main process, workers not added; {'no cached' if args.source else 'cached'} bytecode)"
+    )
 
 
 if __name__ == "__main__":

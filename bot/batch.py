@@ -102,8 +102,28 @@ def _offline(name: str, deps: Deps, style: Style, read: Reader) -> Outcome:
     return Outcome(format_reply(name, reply, style))
 
 
-CHUNK = 8
-"""Files handed out together: worker k explains chunks k, k + workers, k + 2 × workers ..."""
+WARM_UP = (
+    b"From: MAILER-DAEMON@mx.example.net\n"
+    b"Subject: Undelivered Mail Returned to Sender\n"
+    b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+    b"--b\nContent-Type: text/plain\n\nI'm sorry to have to inform you that your message could"
+    b" not be delivered.\n\n--b\nContent-Type: message/delivery-status\n\n"
+    b"Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; bob@example.org\n"
+    b"Action: failed\nStatus: 5.1.1\n"
+    b"Diagnostic-Code: smtp; 550 5.1.1 <bob@example.org>: Recipient address rejected\n\n"
+    b"--b\nContent-Type: text/rfc822-headers\n\n"
+    b"Received: from a.example.net (a.example.net [192.0.2.1]) by mx.example.net;"
+    b" Mon, 1 Jan 2024 10:00:00 +0000\n"
+    b"Received: from b.example.net by a.example.net; Mon, 1 Jan 2024 09:59:00 +0000\n"
+    b"Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=example.net\n"
+    b"Subject: hello\n\n--b--\n"
+)
+"""A small bounce that goes through every stage, explained before the workers are forked."""
+CHUNK = 4
+"""Files handed out together. Each process takes the next chunk when it is done with its last, so
+they finish together even when another program keeps one core busy."""
+MAX_CHUNKS = 2048
+"""Chunk numbers (two bytes each) fill one pipe page at most: written before any reader runs."""
 
 
 def _forked(
@@ -111,38 +131,79 @@ def _forked(
 ) -> list[Outcome]:
     """The parent and `workers - 1` children forked after the knowledge is loaded (so they share
     it) explain the files chunk by chunk; each child sends its outcomes back when done."""
-    # Build the indexes once, here: forked children inherit them instead of each building its own.
-    explain_offline("550 5.1.1 user unknown", deps)
-    shares = [
-        [i for i in range(len(names)) if (i // CHUNK) % workers == worker]
-        for worker in range(workers)
-    ]
-    outcomes: dict[int, Outcome] = {}
-    children = [_fork_worker(names, deps, style, read, share) for share in shares[1:]]
+    # Load once, here, what explaining loads on first use (the classifier, the MIME and header
+    # parsers, the fuzzy matcher): forked children inherit it instead of each loading its own.
+    explain_offline(WARM_UP, deps)
+    chunks = _Chunks(len(names))
+    children = [_fork_worker(names, deps, style, read, chunks) for _ in range(workers - 1)]
     try:
-        outcomes.update((i, _offline(names[i], deps, style, read)) for i in shares[0])
-        for child, share in zip(children, shares[1:], strict=True):
-            done = child.result()
-            if done is None:  # the child failed: explain its files here (raising what it raised)
-                done = [_offline(names[i], deps, style, read) for i in share]
-            outcomes.update(zip(share, done, strict=True))
+        outcomes = _explain_chunks(names, deps, style, read, chunks)
+        for child in children:
+            outcomes.update(child.result() or {})
+        for i in range(len(names)):  # the files of a child that failed (raising what it raised)
+            if i not in outcomes:
+                outcomes[i] = _offline(names[i], deps, style, read)
     finally:
+        chunks.close()
         for child in children:
             child.stop()
     return [outcomes[i] for i in range(len(names))]
 
 
+class _Chunks:
+    """The chunks of files still to explain, shared by forked processes: a pipe that holds the
+    chunk numbers, written whole before the fork. Reads of two bytes never split a number, so
+    each chunk goes to exactly one process."""
+
+    def __init__(self, count: int) -> None:
+        self.size = max(CHUNK, -(-count // MAX_CHUNKS))
+        self.count = count
+        self.pipe: int | None
+        self.pipe, writable = os.pipe()
+        try:
+            numbers = range(-(-count // self.size))
+            os.write(writable, b"".join(n.to_bytes(2, "big") for n in numbers))
+        finally:
+            os.close(writable)  # the pipe ends when every number is taken
+
+    def take(self) -> range | None:
+        """The indexes of the next chunk's files, or None when all are taken."""
+        if self.pipe is None:
+            return None
+        number = os.read(self.pipe, 2)
+        if not number:
+            return None
+        start = int.from_bytes(number, "big") * self.size
+        return range(start, min(start + self.size, self.count))
+
+    def close(self) -> None:
+        if self.pipe is not None:
+            os.close(self.pipe)
+            self.pipe = None
+
+
+def _explain_chunks(
+    names: Sequence[str], deps: Deps, style: Style, read: Reader, chunks: _Chunks
+) -> dict[int, Outcome]:
+    """Explain chunk after chunk until none is left: the outcomes by file index."""
+    done = {}
+    while (chunk := chunks.take()) is not None:
+        for i in chunk:
+            done[i] = _offline(names[i], deps, style, read)
+    return done
+
+
 def _fork_worker(
-    names: Sequence[str], deps: Deps, style: Style, read: Reader, share: list[int]
+    names: Sequence[str], deps: Deps, style: Style, read: Reader, chunks: _Chunks
 ) -> _Child:
-    """Fork a child that explains the files of `share` and writes their outcomes to a pipe."""
+    """Fork a child that explains chunks of files and writes their outcomes to a pipe."""
     readable, writable = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller
         status = 1
         try:
             os.close(readable)
-            done = [_offline(names[i], deps, style, read) for i in share]
+            done = _explain_chunks(names, deps, style, read, chunks)
             with os.fdopen(writable, "wb") as pipe:
                 pickle.dump(done, pipe, protocol=pickle.HIGHEST_PROTOCOL)
             status = 0
@@ -161,8 +222,8 @@ class _Child:
         """Open until the answer is read."""
         self.running = True
 
-    def result(self) -> list[Outcome] | None:
-        """The child's outcomes, in its share's order; None when it failed."""
+    def result(self) -> dict[int, Outcome] | None:
+        """The child's outcomes by file index; None when it failed."""
         assert self.pipe is not None
         with os.fdopen(self.pipe, "rb") as pipe:
             self.pipe = None
@@ -171,7 +232,7 @@ class _Child:
         self.running = False
         if status != 0:
             return None
-        done: list[Outcome] = pickle.loads(data)
+        done: dict[int, Outcome] = pickle.loads(data)
         return done
 
     def stop(self) -> None:

@@ -269,6 +269,22 @@ def _collect_seldom(*, exiting: bool) -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
+def _end_process(code: int) -> None:
+    """End a one-shot command's process now, its output flushed: the interpreter's own ending
+    would free every object one by one first (~15 ms after a batch), which nobody waits for.
+    Returns (and the interpreter ends as usual) when something is left to finish: output that
+    cannot be flushed, or another thread."""
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # a closed pipe: let the interpreter's ending deal with it as ever
+        return
+    os._exit(code)
+
+
 def _command(name: str) -> Callable[[argparse.Namespace], int]:
     from bot.commands import COMMANDS
 
@@ -296,7 +312,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in CORE_COMMANDS:
             with _collect_seldom(exiting=argv is None):
-                return CORE_COMMANDS[args.command](args)
+                code = CORE_COMMANDS[args.command](args)
+            if argv is None:
+                _end_process(code)
+            return code
         return _command(args.command)(args)
     except KeyboardInterrupt:
         return 130

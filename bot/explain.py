@@ -6,7 +6,7 @@ import time
 
 from bot.engine.analysis import Analysis
 from bot.engine.codes import analyze_code, is_bare_code
-from bot.engine.matcher import Matcher
+from bot.engine.matcher import STORE_KEY, Matcher
 from bot.intent import Deps
 from bot.knowledge import KnowledgeStore
 from bot.metrics import METRICS, count_dns_checks
@@ -17,7 +17,7 @@ from bot.present import reply_for_analysis
 def matcher_for(store: KnowledgeStore) -> Matcher:
     """The matcher of the knowledge base in use; picks up edits of the file (hot reload)."""
     store.refresh()
-    return store.derived("matcher", Matcher)
+    return store.derived(STORE_KEY, Matcher)  # the compiled knowledge cache may have brought it
 
 
 def analyze_with(data: str | bytes, deps: Deps, *, asked: bool = False) -> Analysis:

@@ -1,33 +1,59 @@
 """A compiled copy of knowledge.yaml in the user's cache directory, so start-up skips YAML.
 
-`knowledge.yaml` stays the source of truth. The cache holds the validated KnowledgeBase, keyed by
-the file's absolute path, size, modification time and the ndrbot and Python versions; any change
-of those, or a cache that cannot be read, means the file is parsed again and the cache rewritten.
-Nothing here ever fails a load: a cache that cannot be written is simply not written.
+`knowledge.yaml` stays the source of truth. The cache holds the validated KnowledgeBase and the
+indexes built from it (the matcher's, and apart from them the reason classifier's, read only when
+a text is classified), keyed by the file's absolute path, size and modification time, the ndrbot
+and Python versions, and the size and modification time of the modules that build what it holds;
+any change of those, or a cache that cannot be read, means the file is parsed again and the cache
+rewritten. Nothing here ever fails a load: a cache that cannot be written is simply not written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pickle
 import sys
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot import __version__
+from bot.engine.matcher import STORE_KEY, Matcher
 from bot.knowledge import KnowledgeBase, load_knowledge
 
-FORMAT = 2
-"""Bumped when the cached objects change shape in a way the version does not capture."""
+if TYPE_CHECKING:
+    from bot.engine.classify import ReasonClassifier
+
+FORMAT = 3
+"""Bumped when the cached objects change shape in a way the key does not capture."""
+BUILDERS = (
+    "knowledge.py",
+    "engine/textnorm.py",
+    "engine/lexicon.py",
+    "engine/cues.py",
+    "engine/classify.py",
+    "engine/matcher.py",
+)
+"""The modules (below bot/) whose code builds what the cache holds: editing one makes it stale."""
 
 
-def _key(path: Path) -> tuple[object, ...] | None:
+def _stamp(path: Path) -> tuple[int, int] | None:
     try:
         stat = path.stat()
     except OSError:
         return None
-    return (FORMAT, __version__, sys.version_info[:2], str(path), stat.st_size, stat.st_mtime_ns)
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _key(path: Path) -> tuple[object, ...] | None:
+    stamp = _stamp(path)
+    if stamp is None:
+        return None
+    here = Path(__file__).parent
+    code = tuple(_stamp(here / name) for name in BUILDERS)
+    return (FORMAT, __version__, sys.version_info[:2], str(path), *stamp, code)
 
 
 def cache_file(cache_dir: Path, path: Path) -> Path:
@@ -41,32 +67,40 @@ def load_cached(path: Path, cache_dir: Path | None) -> KnowledgeBase:
 
     Raises KnowledgeError as `load_knowledge` does when the file itself is broken.
     """
+    return load_compiled(path, cache_dir)[0]
+
+
+def load_compiled(path: Path, cache_dir: Path | None) -> tuple[KnowledgeBase, dict[str, Any]]:
+    """`load_cached`, and the values derived from the knowledge base that came with it, by the
+    names `KnowledgeStore.derived` knows them by (none without a cache directory)."""
     path = path.resolve()
     key = _key(path)
     if cache_dir is None or key is None:
-        return load_knowledge(path)
+        return load_knowledge(path), {}
     target = cache_file(cache_dir, path)
     cached = _read(target, key)
     if cached is not None:
         return cached
     kb = load_knowledge(path)
+    matcher = Matcher(kb)
     if _key(path) == key:  # not edited while it was parsed
-        _write(target, key, kb)
-    return kb
+        _write(target, key, kb, matcher)
+    return kb, {STORE_KEY: matcher}
 
 
-def _read(target: Path, key: tuple[object, ...]) -> KnowledgeBase | None:
+def _read(target: Path, key: tuple[object, ...]) -> tuple[KnowledgeBase, dict[str, Any]] | None:
     try:
         with target.open("rb") as handle:
-            stored_key, kb = pickle.load(handle)
+            stored_key, kb, matcher, classifier = pickle.load(handle)
     except Exception:  # missing, truncated, from another version: parse the YAML instead
         return None
-    if stored_key != key or not isinstance(kb, KnowledgeBase):
+    if stored_key != key or not isinstance(kb, KnowledgeBase) or not isinstance(matcher, Matcher):
         return None
-    return kb
+    matcher.classifier_from(lambda: _classifier(classifier, kb))
+    return kb, {STORE_KEY: matcher}
 
 
-def _write(target: Path, key: tuple[object, ...], kb: KnowledgeBase) -> None:
+def _write(target: Path, key: tuple[object, ...], kb: KnowledgeBase, matcher: Matcher) -> None:
     import tempfile  # only when the cache is (re)written
 
     try:
@@ -76,8 +110,52 @@ def _write(target: Path, key: tuple[object, ...], kb: KnowledgeBase) -> None:
         return  # a read-only home, a full disk: run without a cache
     try:
         with os.fdopen(handle, "wb") as out:
-            pickle.dump((key, kb), out, protocol=pickle.HIGHEST_PROTOCOL)
+            classifier = _ClassifierPickler.dumps(matcher.classifier, kb)
+            pickle.dump((key, kb, matcher, classifier), out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temp, target)  # atomic: a reader sees the old cache or the new, never half
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+
+
+def _classifier(data: bytes, kb: KnowledgeBase) -> ReasonClassifier:
+    """The cached classifier, read on first use; built again should it not read back."""
+    try:
+        classifier: ReasonClassifier = _ClassifierUnpickler(io.BytesIO(data), kb).load()
+    except Exception:
+        from bot.engine.classify import ReasonClassifier
+
+        return ReasonClassifier(kb)
+    return classifier
+
+
+class _ClassifierPickler(pickle.Pickler):
+    """Pickles a classifier apart from its knowledge base: the base, its entries and its
+    lexicon's phrases are named by number (the base -1, phrase i as i, entry i as -2 - i), so
+    that reading it back shares them instead of copying them."""
+
+    def __init__(self, out: io.BytesIO, kb: KnowledgeBase) -> None:
+        super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
+        self.ids = {id(phrase): index for index, phrase in enumerate(kb.lexicon)}
+        self.ids.update((id(entry), -2 - index) for index, entry in enumerate(kb.entries))
+        self.ids[id(kb)] = -1
+
+    def persistent_id(self, obj: Any) -> int | None:
+        return self.ids.get(id(obj))
+
+    @classmethod
+    def dumps(cls, classifier: ReasonClassifier, kb: KnowledgeBase) -> bytes:
+        out = io.BytesIO()
+        cls(out, kb).dump(classifier)
+        return out.getvalue()
+
+
+class _ClassifierUnpickler(pickle.Unpickler):
+    def __init__(self, data: io.BytesIO, kb: KnowledgeBase) -> None:
+        super().__init__(data)
+        self.kb = kb
+
+    def persistent_load(self, pid: Any) -> Any:
+        if pid >= 0:
+            return self.kb.lexicon[pid]
+        return self.kb if pid == -1 else self.kb.entries[-2 - pid]

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.lexicon import STAGES, Phrase, parse_phrase
-from bot.engine.textnorm import normalize_pattern
+from bot.engine.textnorm import CJK_RUN, normalize_pattern
 from bot.model import Link
 from bot.reasons import AUDIENCES, CHECK_NAMES, NOT_FAILURES, REASONS
 
@@ -70,7 +70,6 @@ _LANG = re.compile(r"^[a-z]{2}$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN_PLACEHOLDERS = {"domain", "ip", "email", "n", "text"}
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 MIN_PATTERN_CHARS = 12
 
 _FIELDS = {
@@ -159,7 +158,8 @@ def _check_pattern(pattern: str) -> None:
     # What is compared is the normalised text (numbers and punctuation gone), so measure that.
     # A CJK character carries about as much as a short word: count it three times.
     words = normalize_pattern(_PLACEHOLDER.sub(" ", pattern))
-    if len(words) + 2 * len(_CJK_CHAR.findall(words)) < MIN_PATTERN_CHARS:
+    cjk_chars = sum(len(run) for run in CJK_RUN.findall(words))  # textnorm's (slow to compile)
+    if len(words) + 2 * cjk_chars < MIN_PATTERN_CHARS:
         raise ValueError(f"pattern {pattern!r} is too short to match reliably")
 
 
@@ -403,16 +403,18 @@ class KnowledgeStore:
         self._lock = threading.Lock()
         self._mtime = self._stat()
         self.last_error: str | None = None
-        self._kb = base if base is not None else self._load()
         self._derived: dict[str, Any] = {}
+        self._kb = base if base is not None else self._load()
         self._checked = time.monotonic()
 
     def _load(self) -> KnowledgeBase:
         if self.cache_dir is None:
             return load_knowledge(self.path)
-        from bot.kbcache import load_cached  # it imports this module
+        from bot.kbcache import load_compiled  # it imports this module
 
-        return load_cached(self.path, self.cache_dir)
+        kb, derived = load_compiled(self.path, self.cache_dir)
+        self._derived.update((key, (kb, value)) for key, value in derived.items())
+        return kb
 
     def _stat(self) -> float | None:
         try:

@@ -4,10 +4,13 @@ a dead DNS server reported once."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
+import bot.batch
+from bot.batch import MAX_CHUNKS, _Chunks
 from tests.bounce_factory import Rcpt, make_dsn
 from tests.test_cli import run
 
@@ -66,6 +69,52 @@ def test_the_knowledge_cache_changes_nothing(
     assert cached == again == parsed
 
 
+def test_each_chunk_goes_to_exactly_one_process() -> None:
+    chunks = _Chunks(1000)
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child takes chunks as a worker does, and tells which
+        status = 1
+        try:
+            os.close(readable)
+            with os.fdopen(writable, "w") as out:
+                json.dump([i for chunk in iter(chunks.take, None) for i in chunk], out)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writable)
+    mine = [i for chunk in iter(chunks.take, None) for i in chunk]
+    with os.fdopen(readable) as answer:
+        theirs = json.load(answer)
+    assert os.waitpid(pid, 0)[1] == 0
+    chunks.close()
+    assert sorted(mine + theirs) == list(range(1000))
+    assert not set(mine) & set(theirs)
+
+
+def test_a_huge_batch_is_cut_into_no_more_chunks_than_the_pipe_holds() -> None:
+    chunks = _Chunks(100_003)
+    taken = list(iter(chunks.take, None))
+    assert len(taken) <= MAX_CHUNKS
+    assert [i for chunk in taken for i in chunk] == list(range(100_003))
+
+
+def test_the_files_of_a_worker_that_fails_are_explained_by_the_parent(
+    folder: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = run(capsys, "explain", "--json", "--jobs", "1", *folder)
+    parent = os.getpid()
+    offline = bot.batch._offline
+
+    def failing_in_children(*args: object, **kwargs: object) -> object:
+        if os.getpid() != parent:
+            raise RuntimeError("a worker fails")
+        return offline(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.batch, "_offline", failing_in_children)
+    assert run(capsys, "explain", "--json", "--jobs", "3", *folder) == alone
+
+
 def test_a_bad_jobs_count_is_a_usage_error(
     folder: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -87,3 +136,28 @@ def test_a_dead_dns_server_is_reported_once(
     assert len(lines) == 42
     assert all(not line.get("checks") for line in lines)  # the run went on without DNS
     assert code == 2  # the two bad files
+
+
+@pytest.mark.parametrize("form", [[], ["--json"]])
+def test_a_whole_process_prints_what_main_returns(
+    folder: list[str],
+    form: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Run as a process, a one-shot command ends without the interpreter's teardown: the same
+    output, flushed whole, and the same exit code."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("COLUMNS", "100")  # the same width in here and in the process
+
+    expected = run(capsys, "explain", "--no-dns", *form, "--jobs", "2", *folder)
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "explain", "--no-dns", *form, "--jobs", "2", *folder],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == expected

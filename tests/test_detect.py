@@ -69,3 +69,37 @@ def test_false_positive_rate_on_ordinary_chat(matcher: Matcher) -> None:
     lines = [line for line in lines_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     hits = [line for line in lines if looks_like_bounce(line, matcher)]
     assert len(hits) <= len(lines) * 0.01, hits[:20]
+
+
+BOUNCE_WORDING = [
+    "Undelivered Mail Returned to Sender",
+    "Returned mail: see transcript for details",
+    "Mail delivery failed: returning message to sender",
+    "failure notice",
+    "Delivery Status Notification (Delay)",
+    "Warning: message 1abc-0002 delayed 24 hours",
+    "Bounced mail",
+    '{"notificationType" : "Bounce"}',
+    "Non-Delivery Report",
+    "Your message couldn't\tbe delivered",
+    "Unzustellbar: Ihre Nachricht",
+    "Non remis : test",
+    "Échec de la remise",
+    "No se pudo entregar",
+    "Mancato recapito",
+    "Não foi possível entregar",
+    "配信不能",
+    "Не доставлено",
+    "konnte nicht zugestellt werden",
+]
+NOT_BOUNCE_WORDING = ["Re: lunch tomorrow?", "Automatic reply: away", "KELVIN \u212a ſ", ""]
+
+
+@pytest.mark.parametrize("text", BOUNCE_WORDING + NOT_BOUNCE_WORDING)
+def test_the_quicker_bounce_wording_search_changes_no_answer(text: str) -> None:
+    """The quicker search finds what the pattern finds, in any case and spacing."""
+    from bot.engine.kind import BOUNCE_SUBJECT, says_bounce
+
+    for variant in (text, text.upper(), text.swapcase(), f"x {text}\n y", text.replace(" ", "  ")):
+        assert says_bounce(variant) == (BOUNCE_SUBJECT.search(variant) is not None)
+    assert says_bounce(text) == (text in BOUNCE_WORDING)

@@ -153,6 +153,14 @@ _SPACE_RUNS = re.compile(r"( +)")
 _TO_SPACE = str.maketrans("\t\n\x0b\x0c\r", "     ")
 _ODD_SPACE = re.compile(r"[^\S ]|  ")
 """White space other than single spaces: such text takes the chunk-by-chunk way."""
+_ASCII_ODD_SPACE = ("  ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f")
+"""What _ODD_SPACE finds in ASCII text: two spaces, or ASCII white space other than a space."""
+
+
+def _odd_space(text: str) -> bool:
+    if text.isascii():  # substring tests, quicker than the regex
+        return any(odd in text for odd in _ASCII_ODD_SPACE)
+    return _ODD_SPACE.search(text) is not None
 
 
 def wrap_words(text: str, width: int) -> list[str]:
@@ -163,7 +171,7 @@ def wrap_words(text: str, width: int) -> list[str]:
     line ends and where a later line would start with it.
     """
     text = text.expandtabs().translate(_TO_SPACE)
-    if _ODD_SPACE.search(text):
+    if _odd_space(text):
         return _wrap_chunks(text, width)
     lines: list[str] = []
     start, end = 0, len(text)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from bot.engine.folded import Folded
+
 # The SMTP command the server was answering, in the wordings MTAs use:
 #   Postfix  "(in reply to RCPT TO command)", "(in reply to end of DATA command)"
 #   Exim     "SMTP error from remote mail server after RCPT TO:<a@b>:", "after end of data"
@@ -64,10 +66,10 @@ def _flat(text: str) -> tuple[str, str]:
     return flat, flat.lower()
 
 
-def _guarded(pattern: re.Pattern[str], guards: tuple[str, ...], text: str) -> bool:
+def _guarded(pattern: Folded, guards: tuple[str, ...], text: str) -> bool:
     """pattern.search, run only when one of its cheap lower-case substrings is there."""
     flat, lowered = _flat(text)
-    return any(g in lowered for g in guards) and bool(pattern.search(flat))
+    return any(g in lowered for g in guards) and bool(pattern.search(flat, lowered))
 
 
 # The sending server says it keeps trying, or that it gave up.
@@ -129,24 +131,32 @@ _GUARDS = {
 }  # fmt: skip
 
 
+_FOLDED = {
+    "expired": Folded(EXPIRED),
+    "retrying": Folded(RETRYING),
+    "gave_up": Folded(GAVE_UP),
+    "final": Folded(FINAL_REPORT),
+}
+
+
 def says_gave_up_retrying(text: str) -> bool:
     """The sending server retried a temporary failure until it gave up (the message expired)."""
-    return _guarded(EXPIRED, _GUARDS["expired"], text)
+    return _guarded(_FOLDED["expired"], _GUARDS["expired"], text)
 
 
 def says_retrying(text: str) -> bool:
     """The sending server keeps trying (a delay notice, greylisting)."""
-    return _guarded(RETRYING, _GUARDS["retrying"], text)
+    return _guarded(_FOLDED["retrying"], _GUARDS["retrying"], text)
 
 
 def says_gave_up(text: str) -> bool:
     """The sending server stopped trying."""
-    return _guarded(GAVE_UP, _GUARDS["gave_up"], text)
+    return _guarded(_FOLDED["gave_up"], _GUARDS["gave_up"], text)
 
 
 def is_final_report(text: str) -> bool:
     """A final report: the message could not be delivered (not a delay warning)."""
-    return _guarded(FINAL_REPORT, _GUARDS["final"], text)
+    return _guarded(_FOLDED["final"], _GUARDS["final"], text)
 
 
 # Where a server's own reply starts inside a diagnostic: a reply code with its enhanced code, a
@@ -157,6 +167,7 @@ _REPLY_START = re.compile(
     r"(?<![\w.])[45]\d\d(?=[ -][A-Za-z#<(])|(?<![\w.])#?[45]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)",
     re.IGNORECASE,
 )
+_REPLY_START_FOLDED = Folded(_REPLY_START)
 QUOTE_CHARS = 1000
 MIN_REPLY_CHARS = 12
 
@@ -164,7 +175,7 @@ MIN_REPLY_CHARS = 12
 def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     """The server's own words out of a diagnostic: from its reply code on, whole, URLs intact."""
     text = " ".join(diagnostic.split())
-    match = _REPLY_START.search(text)
+    match = _REPLY_START_FOLDED.search(text)  # its position and first letter's kind are used
     if match and match.start() > 0:
         # after "said:" / "returned" the reply follows; a code starts the reply itself
         said = match.group(0)[:1].isalpha()

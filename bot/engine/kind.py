@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.engine.detect import has_bounce_structure
+from bot.engine.folded import Folded
 from bot.engine.parsed import ParsedMessage
 
 # Subjects and opening lines that bounce generators use, in the languages users paste.
@@ -26,6 +27,14 @@ BOUNCE_SUBJECT = re.compile(
     r"无法(?:送达|投递)|\"notificationtype\"\s*:\s*\"bounce\"",
     re.IGNORECASE,
 )
+_BOUNCE = Folded(BOUNCE_SUBJECT)
+
+
+def says_bounce(text: str) -> bool:
+    """Whether BOUNCE_SUBJECT finds bounce wording in the text."""
+    return _BOUNCE.search(text) is not None
+
+
 # Who sends bounces: a mailer daemon, postmaster or "Mail Delivery System/Subsystem".
 DAEMON = re.compile(
     r"mailer[-_ ]?daemon|\bpostmaster@|mail delivery (?:system|subsystem|service)|"
@@ -90,7 +99,7 @@ def message_kind(parsed: ParsedMessage) -> str:
     if parsed.report_type == "disposition-notification":
         return "delivered"
     subject = parsed.subject
-    if parsed.failed_header or BOUNCE_SUBJECT.search(subject) or DAEMON.search(parsed.sender):
+    if parsed.failed_header or says_bounce(subject) or DAEMON.search(parsed.sender):
         return "bounce"
     is_report = parsed.report_type == "delivery-status" or _has_failure_code(parsed)
     if (
@@ -103,7 +112,7 @@ def message_kind(parsed: ParsedMessage) -> str:
         return "vacation"
     if DELIVERED.search(subject) or (not _has_failure_code(parsed) and DELIVERED.search(head)):
         return "delivered"
-    if BOUNCE_SUBJECT.search(head[:600]) or has_bounce_structure(head):
+    if says_bounce(head[:600]) or has_bounce_structure(head):
         return "bounce"
     return "other"
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.engine.textnorm import normalize, tokens
 from bot.knowledge import Entry, KnowledgeBase
@@ -77,6 +79,8 @@ PROVIDER_MARKERS: dict[str, tuple[str, ...]] = {
 }
 
 _WORD = re.compile(r"[a-z0-9_]+")
+STORE_KEY = "matcher"
+"""The name of a knowledge base's matcher among the values derived from it (KnowledgeStore)."""
 
 
 @dataclass(frozen=True)
@@ -167,18 +171,41 @@ class Matcher:
                     self._markers[max(words, key=len)].append((lowered, entry))
                 else:
                     self._script_markers.append((lowered, entry))
+        self._start()
+
+    def _start(self) -> None:
+        """What is not kept in the compiled knowledge cache: the classifier, the answer caches."""
         self._classifier: ReasonClassifier | None = None
+        self._classifier_source: Callable[[], ReasonClassifier] | None = None
         self._cached_match = lru_cache(maxsize=4096)(self._match)
         self._cached_codes = lru_cache(maxsize=1024)(self._code_scores)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The indexes, for the compiled knowledge cache (bot/kbcache.py)."""
+        state = dict(self.__dict__)
+        for name in ("_classifier", "_classifier_source", "_cached_match", "_cached_codes"):
+            del state[name]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._start()
+
+    def classifier_from(self, source: Callable[[], ReasonClassifier]) -> None:
+        """Where the classifier comes from on first use, instead of being built (the cache)."""
+        self._classifier_source = source
 
     # -- public -----------------------------------------------------------------------------
     @property
     def classifier(self) -> ReasonClassifier:
         """The reason classifier of the same knowledge base (built on first use)."""
         if self._classifier is None:
-            from bot.engine.classify import ReasonClassifier
+            if self._classifier_source is not None:
+                self._classifier = self._classifier_source()
+            else:
+                from bot.engine.classify import ReasonClassifier
 
-            self._classifier = ReasonClassifier(self.kb)
+                self._classifier = ReasonClassifier(self.kb)
         return self._classifier
 
     def match(
@@ -217,16 +244,19 @@ class Matcher:
     def _fuzzy(self, norm: str, present: set[str]) -> list[tuple[int, float]]:
         from rapidfuzz import fuzz  # on first use: a bare code never needs it (start-up time)
 
-        acc: dict[int, float] = defaultdict(float)
+        acc: dict[int, float] = {}
+        get = acc.get
         for tok in present:
             weight = self._idf.get(tok)
             if weight is None:
                 continue
             for index in self._postings[tok]:
-                acc[index] += weight
-        shortlist = sorted(
-            ((total / self._weight[i], i) for i, total in acc.items()), reverse=True
-        )[:MAX_FUZZY_CANDIDATES]
+                acc[index] = get(index, 0.0) + weight
+        weights = self._weight
+        # The best by coverage, best first (as sorting them all would give: no two are equal).
+        shortlist = heapq.nlargest(
+            MAX_FUZZY_CANDIDATES, [(total / weights[i], i) for i, total in acc.items()]
+        )
         scored = []
         for coverage, index in shortlist:
             if coverage < 0.3:

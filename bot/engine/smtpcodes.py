@@ -6,6 +6,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from bot.engine.folded import Folded
+
 # "550-5.7.26", "550 5.1.1", "421 4.7.0" (a reply code with its enhanced code)
 _PAIR = re.compile(r"(?<![\w.#-])([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
 # a bare enhanced code: "5.7.1", "(#5.1.1)"
@@ -17,6 +19,7 @@ _REPLY = re.compile(
     r"[ \t]*([45]\d\d)(?=[ ,-]|$)",
     re.MULTILINE | re.IGNORECASE,
 )
+_REPLY_FOLDED = Folded(_REPLY)  # its group is digits: no letters to lower-case
 EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")
 IPV4 = re.compile(
     r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.]*\d)"
@@ -42,7 +45,7 @@ def find_codes(text: str) -> Codes:
     if first_pair:
         return Codes(first_pair.group(1), first_pair.group(2))
     status_match = _STATUS.search(text)
-    reply_match = _REPLY.search(text)
+    reply_match = _REPLY_FOLDED.search(text)
     status = status_match.group(1) if status_match else None
     reply = reply_match.group(1) if reply_match else None
     return Codes(reply, status)

@@ -57,8 +57,10 @@ def normalize(text: str) -> str:
     """Lower-case, mask addresses, drop numbers and punctuation, fold white space (cached: the
     matcher and the lexicon read the same diagnostic)."""
     text = text.lower()
-    text = _URL.sub(" ", text)
-    text = _EMAIL.sub(" {email} ", text)
+    if "://" in text:  # what a URL needs (the regexes below cost a pass each even to find none)
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" {email} ", text)
     text = _IPV4.sub(" {ip} ", text)
     text = _MASKED_IPV4.sub(" {ip} ", text)
     if "::" in text or text.count(":") >= 3:
@@ -83,7 +85,7 @@ def tokens(normalized: str) -> set[str]:
     """Content words of normalised text; runs of CJK characters become character pairs."""
     out: set[str] = set()
     for word in normalized.split():
-        if _CJK.search(word):
+        if not word.isascii() and _CJK.search(word):  # (CJK characters are not ASCII)
             for run in _CJK.findall(word):
                 if len(run) == 1:
                     out.add(run)

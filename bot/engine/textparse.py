@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.smtpcodes import EMAIL, find_codes
@@ -124,13 +125,17 @@ _ORIGINAL_CUES = (
 """Words each ASCII match of _ORIGINAL_MARKERS contains (the German and French ones are not ASCII)."""
 
 
+_ORIGINAL_FOLDED = Folded(_ORIGINAL_MARKERS)
+
+
 def split_original(text: str) -> tuple[str, str]:
     """Cut the copy of the original message off a bounce; returns (report, original)."""
+    lowered = None
     if text.isascii():  # then IGNORECASE matches exactly what lower() finds
         lowered = text.lower()
         if not any(cue in lowered for cue in _ORIGINAL_CUES):
             return text, ""
-    match = _ORIGINAL_MARKERS.search(text)
+    match = _ORIGINAL_FOLDED.search(text, lowered)  # only its place is used
     if not match or match.start() < 20:
         return text, ""
     return text[: match.start()], text[match.end() :]
@@ -173,6 +178,11 @@ _REMOTE_HOST = re.compile(
     r"(?:Remote-MTA|Remote server|Generating server|host):?\s*(?:dns;\s*)?([\w.-]+\.[A-Za-z]{2,})",
     re.IGNORECASE,
 )
+_SENTENCE_FOLDED = Folded(_SENTENCE_RCPT)
+_NAMED_FOLDED = Folded(_NAMED_RCPT)
+_FIELD_FOLDED = Folded(_FIELD_RCPT)
+_HOST_SAID_FOLDED = Folded(_HOST_SAID)
+_REMOTE_HOST_FOLDED = Folded(_REMOTE_HOST)
 _CODE_LINE = re.compile(r"(?<![\w.])(?:[245]\.\d{1,3}\.\d{1,3}|[45]\d\d[ -])")
 
 
@@ -294,7 +304,12 @@ def _log_recipient(line: str) -> tuple[str, str] | None:
 
 def _sentence_recipient(body: str) -> str | None:
     """The recipient of a one-failure text: named in a sentence or a field, or the only address."""
-    match = _SENTENCE_RCPT.search(body) or _NAMED_RCPT.search(body) or _FIELD_RCPT.search(body)
+    lowered = body.lower() if body.isascii() else None
+    match = (  # the address is lower-cased anyway: found in lower-cased text, it is the same
+        _SENTENCE_FOLDED.search(body, lowered)
+        or _NAMED_FOLDED.search(body, lowered)
+        or _FIELD_FOLDED.search(body, lowered)
+    )
     if match:
         return match.group(1).lower().rstrip(".")
     addresses = {a.lower() for a in EMAIL.findall(body[:5000])}
@@ -304,8 +319,10 @@ def _sentence_recipient(body: str) -> str | None:
 
 
 def _remote(text: str) -> str | None:
-    match = _HOST_SAID.search(text) or _REMOTE_HOST.search(text)
-    return match.group(1).rstrip(".") if match else None
+    lowered = text.lower() if text.isascii() else None
+    match = _HOST_SAID_FOLDED.search(text, lowered) or _REMOTE_HOST_FOLDED.search(text, lowered)
+    # The host as written: its place in the text (where a lower-cased text's match is too).
+    return text[match.start(1) : match.end(1)].rstrip(".") if match else None
 
 
 _BOILERPLATE = re.compile(
