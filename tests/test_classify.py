@@ -532,6 +532,30 @@ def test_a_refusal_that_names_no_cause_is_onhold(text: str, reason: str, matcher
     assert (diagnosis.reason, diagnosis.certain) == (reason, False)
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "Your message to info@shop.studio couldn't be delivered. info wasn't found at shop.studio.",
+            "userunknown",
+        ),
+        ("553 Sorry, this domain is not allowed to be relayed thru this server", "norelaying"),
+    ],
+)
+def test_newer_domain_endings_read_as_domains(text: str, reason: str, matcher: Matcher) -> None:
+    assert top(text, matcher, asked=True).reason == reason
+
+
+def test_a_bounce_sentence_with_no_recipient_block_is_still_read(matcher: Matcher) -> None:
+    """Exim's heading and its reason pasted as one line: no recipient to hang the reason on."""
+    pasted = (
+        "A message that you sent could not be delivered to one or more of its recipients. This is "
+        "a permanent error. The following address(es) failed: user is over quota"
+    )
+    for asked in (True, False):
+        assert top(pasted, matcher, asked=asked).reason == "mailboxfull"
+
+
 def test_equally_decisive_phrases_are_settled_by_a_specific_code(matcher: Matcher) -> None:
     """One sentence naming two causes: the specific status code says which one this was."""
     either = (
@@ -548,6 +572,8 @@ def test_equally_decisive_phrases_are_settled_by_a_specific_code(matcher: Matche
         "554 5.7.1 Service unavailable; Client host [xxx.xxx.xxx.xxx] blocked.",
         "554 5.7.1 Service unavailable; Client host [x.x.x.x] blocked.",
         "554 5.7.1 Service unavailable; Client host a.b.c.d blocked.",
+        "554 5.7.1 Service unavailable; Client host [redacted] blocked.",  # masked when pasted
+        "421 Connection refused for [redacted]",
     ],
 )
 def test_an_ip_masked_in_documentation_reads_as_an_ip(text: str, matcher: Matcher) -> None:

@@ -54,11 +54,12 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
         # A pasted header block: its Authentication-Results words are verdicts, not a refusal.
         return Analysis("other", False, (), parsed, (*notes, HEADERS_NOTE))
     if (
-        kind != "bounce"
-        and not parsed.failures
-        and asked
+        not parsed.failures
+        and (asked or kind == "bounce")
         and has_failure_wording(parsed.text, matcher)
     ):
+        # Failure wording in no layout the parser knows (a bounce's sentence pasted alone, a
+        # report whose recipients are not listed): the wording itself is the diagnostic.
         parsed.failures.append(Failure(recipient=None, diagnostic=diagnostic_lines(parsed.text)))
     context = Context(parsed)
     failures = [f for f in parsed.failures if f.action not in ("delivered", "relayed", "expanded")]

@@ -13,7 +13,9 @@ _COMMON_TLDS = (
     "com|net|org|edu|gov|mil|int|info|biz|name|pro|mobi|asia|xyz|online|site|top|club|shop|"
     "app|dev|cloud|email|mail|tech|store|blog|live|life|world|group|agency|services|company|"
     "systems|network|digital|media|news|global|local|lan|internal|arpa|example|invalid|test|"
-    "localhost|onmicrosoft|[a-z]{2}"
+    "localhost|onmicrosoft|center|solutions|support|space|website|studio|design|works|tools|team|"
+    "ltd|host|hosting|zone|today|academy|school|health|law|finance|travel|art|photo|games|"
+    "social|chat|link|click|[a-z]{2}"
 )
 _EMAIL = re.compile(r"[\w.+'=-]{1,64}@(?:[\w-]{1,63}\.){1,8}[\w-]{1,63}")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\w)")
@@ -23,6 +25,9 @@ _MASK_GROUP = r"(?:\d{1,3}|x{1,3}|n{1,3}|\d{0,3}\*{1,3}|[a-z])"
 _MASKED_IPV4 = re.compile(
     rf"(?<![\w.*])(?=[\d.*]*[a-z*])(?:{_MASK_GROUP}\.){{3}}{_MASK_GROUP}(?![\w.*]*\w)"
 )
+# Addresses redacted by whoever pasted the bounce: "Client host [redacted]", "RCPT TO:<hidden>".
+_REDACTED_IP = re.compile(r"[\[(](?:redacted|removed|hidden|masked|anonymi[sz]ed|ip)[\])]")
+_REDACTED_EMAIL = re.compile(r"<(?:redacted|removed|hidden|masked|anonymi[sz]ed|email)>")
 _IPV6 = re.compile(
     r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:"
     r"(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?|::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}))(?![\w:])"
@@ -63,6 +68,9 @@ def normalize(text: str) -> str:
         text = _EMAIL.sub(" {email} ", text)
     text = _IPV4.sub(" {ip} ", text)
     text = _MASKED_IPV4.sub(" {ip} ", text)
+    if "[" in text or "(" in text or "<" in text:
+        text = _REDACTED_IP.sub(" {ip} ", text)
+        text = _REDACTED_EMAIL.sub(" {email} ", text)
     if "::" in text or text.count(":") >= 3:
         text = _IPV6.sub(" {ip} ", text)
     text = _DOMAIN.sub(" {domain} ", text)
