@@ -42,6 +42,8 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("554 5.1.6 The user is no longer on this server", "hasmoved"),  # the code says moved
         ("Posting refused: you are not authorized to post to this group", "filtered"),
         ("550 remote domains not supported on this host", "norelaying"),
+        ("554 No relaying allowed here", "norelaying"),
+        ("421 4.7.0 Too many bad commands, closing connection", "syntaxerror"),
         ("554 Your message does not meet our delivery requirements", "policyviolation"),
         ("550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org", "blocked"),
         (
