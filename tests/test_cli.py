@@ -228,3 +228,47 @@ def test_shell_answers_pasted_headers_in_a_thread(capsys: pytest.CaptureFixture[
     assert "ndrbot (in thread)" in out
     assert out.index("Findings") < out.index("Path, oldest first")
     assert "SCL 5" in out
+
+
+@pytest.mark.parametrize("size", [0, 5, 9, 10, 11, 25])
+def test_read_file_gives_the_first_bytes_up_to_the_limit_and_one_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    import bot.cli
+
+    monkeypatch.setattr(bot.cli, "MAX_FILE_BYTES", 10)
+    data = bytes(range(65, 65 + size))
+    path = tmp_path / "f.eml"
+    path.write_bytes(data)
+    assert bot.cli.read_file(str(path)) == data[:11]
+
+
+def test_read_file_reads_past_a_size_the_file_does_not_tell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pipe's size reads as 0: what it holds is read all the same, up to the limit."""
+    import os
+    import threading
+
+    import bot.cli
+
+    monkeypatch.setattr(bot.cli, "MAX_FILE_BYTES", 10)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(b"x" * 25,))
+    writer.start()
+    try:
+        assert bot.cli.read_file(str(fifo)) == b"x" * 11
+    finally:
+        writer.join()
+
+
+def test_read_file_tells_what_it_cannot_read(tmp_path: Path) -> None:
+    from bot.cli import UsageError, read_file
+
+    with pytest.raises(UsageError, match="is a directory"):
+        read_file(str(tmp_path))
+    with pytest.raises(UsageError, match="no such file"):
+        read_file(str(tmp_path / "missing.eml"))
+    with pytest.raises(UsageError, match="not a valid file name"):
+        read_file("a\0b")

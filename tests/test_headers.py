@@ -258,3 +258,39 @@ def test_a_bounce_with_returned_headers_gets_a_short_path_summary(deps: Deps) ->
     (section,) = [s for s in reply.sections if s.title == "The returned message's path"]
     assert section.lines[0].startswith("2 hops, from pc.example.org to relay.example.org")
     assert any("2 h 30 min" in line for line in section.lines)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon, 1 Jan 2024 10:00:00 +0000",
+        "Mon, 1 Jan 2024 10:00:00 -0000",
+        "Tue, 2 Jan 2024 10:00:00 +0530 (IST)",
+        "2 Jan 24 8:1:2 EST",
+        "Wed, 3 Jan 2024 10:00:00",
+        "Thu, 31 Feb 2024 10:00:00 +0100",
+        "Fri, 5 Jan 2024 25:00:00 +0000",
+        "Sat, 6 Jan 2024 10:00:00 +2400",
+        "Sun, 7 Jan 99999 10:00:00 +0000",
+        "(only a comment)",
+        "not a date",
+        "",
+    ],
+)
+def test_a_hop_time_reads_as_email_utils_reads_it(text: str) -> None:
+    import email.utils
+    import re
+    from datetime import UTC
+
+    from bot.headers.hops import _when
+
+    bare = re.sub(r"\([^)]{0,80}\)", " ", text).strip()  # comments go first, as in _when
+    try:
+        expected = email.utils.parsedate_to_datetime(bare) if bare else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        expected = None
+    if expected is not None:
+        expected = (
+            expected.replace(tzinfo=UTC) if expected.tzinfo is None else expected
+        ).astimezone(UTC)
+    assert _when(text) == expected

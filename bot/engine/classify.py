@@ -157,9 +157,6 @@ class ReasonClassifier:
     def _hits(self, text: str, stage: str | None) -> list[Hit]:
         return self.lexicon.hits(text[:MAX_QUERY_CHARS], stage) if text else []
 
-    def _best_hit(self, text: str, stage: str | None) -> Hit | None:
-        return strongest(self._hits(text, stage))
-
     @staticmethod
     def _decider(found: list[Hit], favoured: str | None) -> Hit | None:
         """`favoured`: the reason a specific status code gives, which breaks ties between
@@ -170,9 +167,9 @@ class ReasonClassifier:
             favoured = None
         return strongest(found, favoured)
 
-    def _rival(self, reason: str, text: str, stage: str | None) -> str | None:
+    @staticmethod
+    def _rival(reason: str, found: list[Hit]) -> str | None:
         """A reason a fair phrase names, when no fair phrase names `reason`."""
-        found = self._hits(text, stage)
         if any(h.reason == reason and h.weight >= LEXICON_FAIR for h in found):
             return None
         others = [h for h in found if h.reason != reason and h.weight >= LEXICON_FAIR]
@@ -204,13 +201,21 @@ class ReasonClassifier:
     ) -> Verdict:
         """`text`: the words to judge; `reply`: the server's own reply among them, when known
         (the word cues read only a reply: a whole report's words lean every way)."""
+        known: list[list[Hit]] = []
+
+        def hits() -> list[Hit]:
+            """The text's phrases, found once per call (the steps below may each ask)."""
+            if not known:
+                known.append(self._hits(text, stage))
+            return known[0]
+
         words = [m for m in ranked.ranked if m.via != "code" and not m.entry.fallback]
         best_entry = max(words, key=lambda m: m.evidence, default=None)
         code_reason = None if is_generic_status(status) else self.code_reason(status)
         # 1. the provider's own words or marker (with the provider's own code, if it has one)
         if (
             best_entry is not None
-            and self._entry_decides(best_entry, lambda: self._best_hit(text, stage))
+            and self._entry_decides(best_entry, lambda: strongest(hits()))
             and (
                 best_entry.via == "marker"
                 or (best_entry.evidence >= ENTRY_CERTAIN and best_entry.pattern_words >= OWN_WORDS)
@@ -221,12 +226,12 @@ class ReasonClassifier:
             rival = (
                 None
                 if best_entry.via == "marker" or best_entry.pattern_words >= UNCONTESTED_WORDS
-                else self._rival(reason, text, stage)
+                else self._rival(reason, hits())
             )
             if rival is not None:
                 return Verdict(reason, "entry", CONTESTED, best_entry, rival=rival)
             return Verdict(reason, "entry", min(1.0, best_entry.evidence), best_entry)
-        found = self._hits(text, stage)
+        found = hits()
         hit = self._decider(found, code_reason)
         # A refusal that points at an IP blocklist (its name or its lookup URL) is a listing,
         # whatever else it says ("You are sending spam (check spamhaus.org/query...)").

@@ -152,7 +152,7 @@ class Lexicon:
                     continue
                 if _matches_at(phrase.words, words, i) and not _negated(phrase, words, i):
                     found.append(Hit(phrase, i))
-        if self._substrings:
+        if self._substrings and not norm.isascii():  # (their first words have CJK characters)
             compact = norm.replace(" ", "")
             for phrase in self._substrings:
                 if phrase.words[0] in compact and phrase.stage in (None, stage):
