@@ -5,9 +5,9 @@
    names another reason and none names the entry's, the answer is unsure and names the other.
 2. The reason lexicon on the server's diagnostic text, strong and fair phrases; between equally
    decisive phrases a specific status code picks its own reason (without one, the answer is
-   unsure and names the other reason too). Two rules refine it: a refusal
-   that names an IP blocklist is a listing, and an envelope-sender code (X.1.7, X.1.8) says that
-   address words are about the sender.
+   unsure and names the other reason too). Three rules refine it: a refusal that names an IP
+   blocklist is a listing; an envelope-sender code (X.1.7, X.1.8) says that address words are
+   about the sender; X.1.6 says that a mailbox "no longer" there has moved.
 3. A specific enhanced status code (X.1.1, X.2.2, X.4.7 ...), through its registry entry.
 4. Weaker signs: an MTA's heading quoted whole, a looser entry match, the SMTP stage, and last
    one broad word ("blocked", "denied"), whose reason is given as unsure, with the closest
