@@ -43,6 +43,8 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("Posting refused: you are not authorized to post to this group", "filtered"),
         ("550 remote domains not supported on this host", "norelaying"),
         ("554 No relaying allowed here", "norelaying"),
+        ("550 5.7.1 <ann@example.org>: sender is blacklisted by the recipient", "filtered"),
+        ("554 Your IP 192.0.2.9 is blacklisted", "blocked"),
         ("421 4.7.0 Too many bad commands, closing connection", "syntaxerror"),
         ("554 Your message does not meet our delivery requirements", "policyviolation"),
         ("550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org", "blocked"),
