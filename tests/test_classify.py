@@ -45,6 +45,8 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("554 No relaying allowed here", "norelaying"),
         ("550 5.7.1 <ann@example.org>: sender is blacklisted by the recipient", "filtered"),
         ("554 Your IP 192.0.2.9 is blacklisted", "blocked"),
+        ("550 Rejected due to policy violations", "policyviolation"),
+        ("551 5.7.1 <ann@example.org>: recipient blackholed", "policyviolation"),
         ("421 4.7.0 Too many bad commands, closing connection", "syntaxerror"),
         ("554 Your message does not meet our delivery requirements", "policyviolation"),
         ("550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org", "blocked"),
