@@ -46,6 +46,8 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("550 5.7.1 <ann@example.org>: sender is blacklisted by the recipient", "filtered"),
         ("554 Your IP 192.0.2.9 is blacklisted", "blocked"),
         ("550 Rejected due to policy violations", "policyviolation"),
+        ("452 4.5.3 Service unavailable, batch limit reached", "speeding"),
+        ("451 Client host rejected: Throttled - too much spam from your server", "blocked"),
         ("551 5.7.1 <ann@example.org>: recipient blackholed", "policyviolation"),
         ("421 4.7.0 Too many bad commands, closing connection", "syntaxerror"),
         ("554 Your message does not meet our delivery requirements", "policyviolation"),
