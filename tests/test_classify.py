@@ -281,6 +281,40 @@ def test_a_lone_4xx_reply_is_temporary(matcher: Matcher) -> None:
     assert (diagnosis.reason, diagnosis.temporary) == ("mailboxfull", True)
 
 
+@pytest.mark.parametrize(
+    ("line", "reason", "temporary", "codes"),
+    [
+        (
+            "postfix/smtpd[912]: NOQUEUE: reject: RCPT from mail.example.com[192.0.2.7]: 450 4.1.8 "
+            "<news@lists.example.com>: Sender address rejected: Domain not found; "
+            "from=<news@lists.example.com> to=<bob@example.net> proto=ESMTP helo=<mail.example.com>",
+            "rejected",
+            True,
+            ("450", "4.1.8"),
+        ),
+        (
+            "postfix/smtp[77]: 4F2A1: to=<bob@example.net>, relay=none, delay=30, "
+            "status=deferred (host mx.example.net[192.0.2.9] refused to talk to me: 421 Refused. "
+            "Your reverse DNS entry does not resolve to an IP.)",
+            "requireptr",
+            True,
+            None,  # (its code follows "talk to me:", where no code is looked for)
+        ),
+    ],
+)
+def test_postfix_log_lines_give_the_refusal_and_whether_it_is_retried(
+    line: str, reason: str, temporary: bool, codes: tuple[str, str] | None, matcher: Matcher
+) -> None:
+    diagnosis = top(line, matcher, asked=True)
+    assert (diagnosis.reason, diagnosis.temporary, diagnosis.recipient) == (
+        reason,
+        temporary,
+        "bob@example.net",
+    )
+    if codes is not None:
+        assert (diagnosis.reply_code, diagnosis.status) == codes
+
+
 # -- 6. provider names only on evidence -------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "not_named"),

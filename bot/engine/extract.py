@@ -78,6 +78,7 @@ RETRYING = re.compile(
     r"still (?:trying|being retried|retrying)|has been delayed|have been delayed|delivery (?:is )?delayed|"
     r"delayed mail|\(delay\)|not yet been delivered|no action is required on your part|"
     r"\bdefer \(-?\d+\)|"  # Exim's log: "T=remote_smtp defer (113): No route to host"
+    r"status=deferred|delivery temporarily suspended|"  # Postfix's log and queue
     r"warning: message .{0,200}? delayed|will be retried|message delayed|delivery delay|"
     r"greylist|zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
     r"配信が遅延|配送遅延|доставка задерживается|延迟)",
@@ -89,7 +90,7 @@ GAVE_UP = re.compile(
     r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for \d+|"
     r"too long in (?:the )?queue|maximum time (?:in queue|for delivery)|"
     r"permanent(?:ly)? (?:error|failure|failed|fatal)|fatal errors?|will not be retried|"
-    r"will not retry|no more retries)",
+    r"will not retry|no more retries|status=bounced)",
     re.IGNORECASE,
 )
 
@@ -122,10 +123,11 @@ _GUARDS = {
                 "too long in", "queue lifetime", "maximum time"),
     "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
+                 "status=deferred", "temporarily suspended",
                  "différ", "retard", "遅延", "задерж", "延迟"),
     "gave_up": ("giv", "gave up", "retry time", "expire", "failing for a long",
                 "could not be delivered for", "too long in", "maximum time", "permanent",
-                "fatal", "not be retried", "not retry", "no more retries"),
+                "fatal", "not be retried", "not retry", "no more retries", "status=bounced"),
     "final": ("deliver", "failed", "permanent", "returning", "returned mail", "zugestellt",
               "non remis", "entregar", "recapitare", "配信", "доставлено"),
 }  # fmt: skip

@@ -276,7 +276,8 @@ MAX_LOG_LINE = 2000
 def _log_recipient(line: str) -> tuple[str, str] | None:
     """An MTA log line's recipient and the server's words, found with plain string searches.
 
-    Postfix: `to=<bob@x>, relay=..., dsn=5.1.1, status=bounced (host ... said: ...)`;
+    Postfix: `to=<bob@x>, relay=..., dsn=5.1.1, status=bounced (host ... said: ...)`, and its
+    smtpd refusing: `NOQUEUE: reject: RCPT from h[ip]: 450 4.1.8 <s>: ...; from=<s> to=<bob@x> ...`;
     Exim: `1tryQ2-00A1bC-3x ** bob@x R=dnslookup T=remote_smtp: SMTP error ...` (`==` defers).
     """
     start = line.find("to=<")
@@ -285,6 +286,11 @@ def _log_recipient(line: str) -> tuple[str, str] | None:
         address = line[start + 4 : end] if end != -1 else ""
         if "@" in address and " " not in address:
             status = line.find("status=", end)
+            if status == -1 and "reject: " in line:  # the receiving side's own refusal log
+                said = line.find("]: ", line.find("reject: "))
+                cut = line.find("; from=<", said)
+                if -1 < said < cut:
+                    return address.lower(), line[said + 3 : cut].strip()
             opening = line.find("(", status) if status != -1 else -1
             closing = line.rfind(")")
             rest = line[opening + 1 : closing] if -1 < opening < closing else line[end + 1 :]
