@@ -28,6 +28,8 @@ _MASKED_IPV4 = re.compile(
 # Addresses redacted by whoever pasted the bounce: "Client host [redacted]", "RCPT TO:<hidden>".
 _REDACTED_IP = re.compile(r"[\[(](?:redacted|removed|hidden|masked|anonymi[sz]ed|ip)[\])]")
 _REDACTED_EMAIL = re.compile(r"<(?:redacted|removed|hidden|masked|anonymi[sz]ed|email)>")
+_REDACTION_CUES = ("redact", "removed", "hidden", "masked", "anonymi", "ip]", "ip)", "email>")
+"""Lower-case substrings every redaction above holds: without one, neither pass runs."""
 _IPV6 = re.compile(
     r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:"
     r"(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?|::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}))(?![\w:])"
@@ -68,7 +70,7 @@ def normalize(text: str) -> str:
         text = _EMAIL.sub(" {email} ", text)
     text = _IPV4.sub(" {ip} ", text)
     text = _MASKED_IPV4.sub(" {ip} ", text)
-    if "[" in text or "(" in text or "<" in text:
+    if any(cue in text for cue in _REDACTION_CUES):
         text = _REDACTED_IP.sub(" {ip} ", text)
         text = _REDACTED_EMAIL.sub(" {email} ", text)
     if "::" in text or text.count(":") >= 3:
