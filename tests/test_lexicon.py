@@ -50,6 +50,20 @@ def test_the_decisive_hit_wins_then_the_longest() -> None:
     assert lex.best("unknown user here").phrase.source == "unknown user here"
 
 
+def test_inflected_words_meet_their_phrase() -> None:
+    lex = lexicon(
+        ("norelaying", 1.0, ["relaying denied"], None),
+        ("speeding", 1.0, ["too many messages"], None),
+        ("suspend", 1.0, ["account disabled"], None),
+    )
+    assert lex.best("550 relay denied").reason == "norelaying"
+    assert lex.best("550 Relayed mail denied") is None  # an extra word is still not a gap
+    assert lex.best("421 too many message from your IP").reason == "speeding"
+    assert lex.best("the account disables itself").reason == "suspend"
+    # the stem is a word of its own, not a prefix: "relaying" does not find "relays"-less words
+    assert lex.best("550 release denied") is None
+
+
 def test_stage_limited_phrases_need_that_stage() -> None:
     lex = lexicon(("rejected", 0.6, ["not accepted"], "mail"))
     assert lex.best("550 not accepted", "mail").reason == "rejected"

@@ -4,7 +4,9 @@ A phrase is a sequence of lower-case words as `normalize` leaves them (addresses
 masked as `{email}`, `{ip}`, `{domain}`; digits and punctuation gone), with two wildcards: `..` is a
 gap of up to three words and `word*` matches any word starting with `word`. Chinese, Japanese and
 Korean phrases are matched as substrings. A hit directly after a negation ("not spam") is ignored
-unless the phrase itself starts with the negation ("no such user").
+unless the phrase itself starts with the negation ("no such user"). Words are compared by their
+stem (`stem`), so a phrase written "recipient rejected" also finds "recipients rejected" and
+"relaying denied" finds "relay denied".
 """
 
 from __future__ import annotations
@@ -49,8 +51,13 @@ class Phrase(NamedTuple):
 
     @property
     def literals(self) -> frozenset[str]:
-        """Words the text must contain for the phrase to match (a cheap test before the walk)."""
-        return frozenset(w for w in self.words if w != GAP and not w.endswith("*"))
+        """Stems the text must contain for the phrase to match (a cheap test before the walk)."""
+        return frozenset(stem(w) for w in self.words if w != GAP and not w.endswith("*"))
+
+    @property
+    def pattern(self) -> tuple[str, ...]:
+        """The words as matched: literal words as their stems, gaps and prefixes as written."""
+        return tuple(w if w == GAP or w.endswith("*") else stem(w) for w in self.words)
 
     @property
     def length(self) -> int:
@@ -58,6 +65,42 @@ class Phrase(NamedTuple):
         if len(self.words) == 1 and _CJK.search(self.words[0]):
             return max(1, len(self.words[0]) // 2)
         return sum(1 for w in self.words if w != GAP)
+
+
+_STEMS: dict[str, str] = {}
+
+
+def stem(word: str) -> str:
+    """A word without its English inflection ("relaying", "relayed" and "relays" give "relay";
+    "policies" gives "policy"; a final silent "e" goes: "refused" and "refuse" give "refus").
+    Short words, non-ASCII words and placeholders stay as they are."""
+    found = _STEMS.get(word)
+    if found is not None:
+        return found
+    base = word
+    if len(word) > 4 and word.isascii() and word.isalpha():
+        if word.endswith(("ies", "ied")):
+            base = word[:-3] + "y"
+        elif word.endswith(("sses", "xes", "ches", "shes", "zes")):
+            base = word[:-2]
+        elif word.endswith("ing") and len(word) > 6:
+            base = _undouble(word[:-3])
+        elif word.endswith("ed") and len(word) > 5:
+            base = _undouble(word[:-2])
+        elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            base = word[:-1]
+        if base.endswith("e") and len(base) > 4:
+            base = base[:-1]
+    if len(_STEMS) < 100_000:
+        _STEMS[word] = base
+    return base
+
+
+def _undouble(base: str) -> str:
+    """ "spamm" (of "spamming") is "spam"; "fill" and "pass" keep their double letter."""
+    if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+        return base[:-1]
+    return base
 
 
 @dataclass(frozen=True)
@@ -109,27 +152,32 @@ def parse_phrase(text: str) -> tuple[str, ...]:
     return words
 
 
+_Entry = tuple[Phrase, frozenset[str], tuple[str, ...]]
+"""A phrase with its literal stems and its pattern, as the index keeps them."""
+
+
 class Lexicon:
     """An index of phrases by their first word, for one pass over a text's words."""
 
     def __init__(self, phrases: tuple[Phrase, ...] | list[Phrase]) -> None:
         self.phrases = tuple(phrases)
-        self._exact: dict[str, list[tuple[Phrase, frozenset[str]]]] = defaultdict(list)
-        self._prefix: dict[str, list[tuple[Phrase, frozenset[str]]]] = defaultdict(list)
+        self._exact: dict[str, list[_Entry]] = defaultdict(list)
+        self._prefix: dict[str, list[_Entry]] = defaultdict(list)
         self._substrings: list[Phrase] = []
         for phrase in self.phrases:
             first = phrase.words[0]
+            entry = (phrase, phrase.literals, phrase.pattern)
             if _CJK.search(first):
                 self._substrings.append(phrase)
             elif first.endswith("*"):
-                self._prefix[first[:-1]].append((phrase, phrase.literals))
+                self._prefix[first[:-1]].append(entry)
             else:
-                self._exact[first].append((phrase, phrase.literals))
+                self._exact[stem(first)].append(entry)
         # Prefix phrases by their prefix's first PREFIX_KEY letters: one lookup per text word.
-        self._by_stem: dict[str, list[tuple[str, Phrase, frozenset[str]]]] = defaultdict(list)
+        self._by_stem: dict[str, list[tuple[str, _Entry]]] = defaultdict(list)
         for prefix, items in self._prefix.items():
-            for phrase, literals in items:
-                self._by_stem[prefix[:PREFIX_KEY]].append((prefix, phrase, literals))
+            for entry in items:
+                self._by_stem[prefix[:PREFIX_KEY]].append((prefix, entry))
 
     def __len__(self) -> int:
         return len(self.phrases)
@@ -138,19 +186,20 @@ class Lexicon:
         """Every phrase found in the text (normalised here unless already), in text order."""
         norm = text if normalized else normalize(text)
         words = norm.split()
-        present = set(words)
+        stems = [stem(w) for w in words]
+        present = set(stems)
         found: list[Hit] = []
         for i, word in enumerate(words):
-            candidates = self._exact.get(word, ())
-            stemmed = self._by_stem.get(word[:PREFIX_KEY])
-            if stemmed:
-                extra = [(p, lit) for prefix, p, lit in stemmed if word.startswith(prefix)]
+            candidates = self._exact.get(stems[i], ())
+            prefixed = self._by_stem.get(word[:PREFIX_KEY])
+            if prefixed:
+                extra = [entry for prefix, entry in prefixed if word.startswith(prefix)]
                 if extra:
                     candidates = [*candidates, *extra]
-            for phrase, literals in candidates:
+            for phrase, literals, pattern in candidates:
                 if (phrase.stage and phrase.stage != stage) or not literals <= present:
                     continue
-                if _matches_at(phrase.words, words, i) and not _negated(phrase, words, i):
+                if _matches_at(pattern, words, stems, i) and not _negated(phrase, words, i):
                     found.append(Hit(phrase, i))
         if self._substrings and not norm.isascii():  # (their first words have CJK characters)
             compact = norm.replace(" ", "")
@@ -172,8 +221,9 @@ def strongest(found: list[Hit], favoured: str | None = None) -> Hit | None:
     return max(found, key=lambda h: (h.weight, h.reason == favoured, h.phrase.length, -h.position))
 
 
-def _matches_at(pattern: tuple[str, ...], words: list[str], start: int) -> bool:
-    """Does the phrase match the words from `start` on (gaps tried shortest first)?"""
+def _matches_at(pattern: tuple[str, ...], words: list[str], stems: list[str], start: int) -> bool:
+    """Does the phrase match the words from `start` on (gaps tried shortest first)? Literal
+    pattern words are stems and meet the words' stems; prefixes meet the words as written."""
     stack = [(0, start)]
     while stack:
         p, w = stack.pop()
@@ -187,8 +237,7 @@ def _matches_at(pattern: tuple[str, ...], words: list[str], start: int) -> bool:
             continue
         if w >= len(words):
             continue
-        word = words[w]
-        if token == word or (token.endswith("*") and word.startswith(token[:-1])):
+        if token == stems[w] or (token.endswith("*") and words[w].startswith(token[:-1])):
             stack.append((p + 1, w + 1))
     return False
 
