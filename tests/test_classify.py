@@ -237,6 +237,34 @@ def test_a_delay_notice_is_answered_as_a_delay(matcher: Matcher) -> None:
     assert diagnosis.reason == "networkerror"
 
 
+SENDMAIL_WARNING = """Subject: Warning: could not send message for past 4 hours
+
+    **********************************************
+    **      THIS IS A WARNING MESSAGE ONLY      **
+    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **
+    **********************************************
+
+The original message was received at Mon, 2 Mar 2026 09:12:44 +0100
+from client.example.org [192.0.2.44]
+
+   ----- The following addresses had transient non-fatal errors -----
+<bob@example.net>
+
+   ----- Transcript of session follows -----
+<bob@example.net>... Deferred: Connection timed out with mx.example.net.
+Warning: message still undelivered after 4 hours
+Will keep trying until message is 5 days old
+"""
+
+
+@pytest.mark.parametrize("text", [SENDMAIL_WARNING, " ".join(SENDMAIL_WARNING.split())])
+def test_sendmails_warning_is_a_delay_with_its_cause(text: str, matcher: Matcher) -> None:
+    """"non-fatal errors" is not "fatal errors", and the warning's subject is not the cause, also
+    when a web page ran the whole warning into one line."""
+    diagnosis = top(text, matcher, asked=True)
+    assert (diagnosis.reason, diagnosis.temporary) == ("networkerror", True)
+
+
 def without_cause(report: bytes) -> bytes:
     """The report with its diagnostic line dropped and a status that names no cause."""
     return report.replace(

@@ -89,7 +89,7 @@ GAVE_UP = re.compile(
     r"delivery time expired|message expired|expired after|has expired|"
     r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for \d+|"
     r"too long in (?:the )?queue|maximum time (?:in queue|for delivery)|"
-    r"permanent(?:ly)? (?:error|failure|failed|fatal)|fatal errors?|will not be retried|"
+    r"permanent(?:ly)? (?:error|failure|failed|fatal)|(?<!non-)(?<!non )fatal errors?|will not be retried|"
     r"will not retry|no more retries|status=bounced)",
     re.IGNORECASE,
 )
