@@ -259,7 +259,7 @@ Will keep trying until message is 5 days old
 
 @pytest.mark.parametrize("text", [SENDMAIL_WARNING, " ".join(SENDMAIL_WARNING.split())])
 def test_sendmails_warning_is_a_delay_with_its_cause(text: str, matcher: Matcher) -> None:
-    """"non-fatal errors" is not "fatal errors", and the warning's subject is not the cause, also
+    """ "non-fatal errors" is not "fatal errors", and the warning's subject is not the cause, also
     when a web page ran the whole warning into one line."""
     diagnosis = top(text, matcher, asked=True)
     assert (diagnosis.reason, diagnosis.temporary) == ("networkerror", True)
