@@ -694,6 +694,20 @@ def test_a_preamble_before_a_multi_line_reply_is_not_quoted(matcher: Matcher) ->
     assert top(text, matcher, asked=True).diagnostic.startswith("550-5.7.26 This mail")
 
 
+def test_vendor_tags_with_underscores_read_as_words(matcher: Matcher) -> None:
+    assert (
+        normalize("Matched map: FORBIDDEN_FILE_EXTENSION") == "matched map forbidden file extension"
+    )
+    text = "554 5.7.1 Matched map: FORBIDDEN_FILE_EXTENSION"
+    assert top(text, matcher, asked=True).reason == "virusdetected"
+
+
+def test_cjk_delay_wording_means_still_retrying(matcher: Matcher) -> None:
+    """No word boundary sits between two CJK characters: the wording is found inside a sentence."""
+    diagnosis = top("由于以下原因导致电子邮件被延期：[IP受收件人服务器限制]", matcher, asked=True)
+    assert (diagnosis.reason, diagnosis.temporary) == ("blocked", True)
+
+
 def test_combining_marks_do_not_split_words() -> None:
     """A decomposed accent, Turkish dotted capital I, Hebrew gershayim and Arabic vowel marks."""
     assert normalize("Empfa\u0308nger unbekannt") == normalize("Empfänger unbekannt")

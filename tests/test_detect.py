@@ -25,6 +25,10 @@ PASTES = [
     "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.1.1",
     "Sorry, no mailbox here by that name. (#5.1.1)",
     "Undeliverable: quarterly report",
+    # Exim's delay warning, pasted with the indentation of a quote
+    "    This message was created automatically by mail delivery software.\n"
+    "    A message that you sent has not yet been delivered to one or more of its\n"
+    "    recipients after more than 24 hours on the queue on mx.example.org.\n",
     "host mx.example.net[198.51.100.4] said: 554 5.7.1 rejected (in reply to RCPT TO command)",
 ]
 

@@ -55,6 +55,8 @@ STRUCTURE_PHRASES = (
     "could not be delivered to one or more",
     "permanent fatal errors",
     "this is the qmail-send program",
+    "created automatically by mail delivery software",  # Exim's failures and delay warnings
+    "has not yet been delivered to one or more of its",
     "wasn't able to deliver your message",
     '"notificationtype":"bounce"',
     '"bouncetype":',

@@ -81,7 +81,8 @@ RETRYING = re.compile(
     r"status=deferred|delivery temporarily suspended|"  # Postfix's log and queue
     r"warning: message .{0,200}? delayed|will be retried|message delayed|delivery delay|"
     r"greylist|zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
-    r"配信が遅延|配送遅延|доставка задерживается|延迟)",
+    r"доставка задерживается)|"
+    r"配信が遅延|配送遅延|延迟|被延期",  # (no word boundary between CJK characters)
     re.IGNORECASE,
 )
 GAVE_UP = re.compile(
@@ -124,7 +125,7 @@ _GUARDS = {
     "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
                  "status=deferred", "temporarily suspended",
-                 "différ", "retard", "遅延", "задерж", "延迟"),
+                 "différ", "retard", "遅延", "задерж", "延迟", "延期"),
     "gave_up": ("giv", "gave up", "retry time", "expire", "failing for a long",
                 "could not be delivered for", "too long in", "maximum time", "permanent",
                 "fatal", "not be retried", "not retry", "no more retries", "status=bounced"),

@@ -45,7 +45,7 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u0591-\u05c7\u05f3\u05f4\u0610-\u061a\u
 """Combining accents, Hebrew points and gershayim, Arabic vowel marks: dropped, so a word stays
 one word ("İleti" lower-cases to i + a combining dot; "تعذّر", "דוא״ל")."""
 _DIGITS = re.compile(r"\d+")
-_PUNCT = re.compile(r"[^\w{}\s]+")
+_PUNCT = re.compile(r"[^\w{}\s]+|_+")
 _SPACE = re.compile(r"\s+")
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 """A run of Chinese, Japanese or Korean characters (matched as substrings, not words)."""
