@@ -328,6 +328,15 @@ def test_a_lone_4xx_reply_is_temporary(matcher: Matcher) -> None:
             True,
             None,  # (its code follows "talk to me:", where no code is looked for)
         ),
+        (  # a line cut before its closing parenthesis, with a parenthesis inside the reply
+            "postfix/smtp[78]: 4F2A2: to=<bob@example.net>, relay=mx.example.net[192.0.2.9]:25, "
+            "dsn=4.0.0, status=deferred (host mx.example.net[192.0.2.9] refused to talk to me: "
+            "554-mx.example.net (mx01) ESMTP Service not available 554-No SMTP service "
+            "554-Bad DNS PTR resource record.",
+            "requireptr",
+            True,
+            None,
+        ),
     ],
 )
 def test_postfix_log_lines_give_the_refusal_and_whether_it_is_retried(

@@ -292,8 +292,11 @@ def _log_recipient(line: str) -> tuple[str, str] | None:
                 if -1 < said < cut:
                     return address.lower(), line[said + 3 : cut].strip()
             opening = line.find("(", status) if status != -1 else -1
-            closing = line.rfind(")")
-            rest = line[opening + 1 : closing] if -1 < opening < closing else line[end + 1 :]
+            if opening == -1:
+                return address.lower(), line[end + 1 :].strip()
+            rest = line[opening + 1 :].rstrip()
+            if rest.count(")") > rest.count("("):  # the closing one (a cut line has none)
+                rest = rest[: rest.rfind(")")]
             return address.lower(), rest.strip()
     for marker in (" ** ", " == "):
         start = line.find(marker)
