@@ -186,7 +186,8 @@ class Lexicon:
         """Every phrase found in the text (normalised here unless already), in text order."""
         norm = text if normalized else normalize(text)
         words = norm.split()
-        stems = [stem(w) for w in words]
+        known = _STEMS.get
+        stems = [known(w) or stem(w) for w in words]  # (the cache inline: one call per new word)
         present = set(stems)
         found: list[Hit] = []
         for i, word in enumerate(words):
