@@ -25,6 +25,10 @@ PASTES = [
     "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.1.1",
     "Sorry, no mailbox here by that name. (#5.1.1)",
     "Undeliverable: quarterly report",
+    # a mail library's exception around the server's refusal, in a stack trace
+    "org.springframework.mail.MailSendException: Failed messages:\n"
+    "org.eclipse.angus.mail.smtp.SMTPSendFailedException: 553 Mail from must equal authorized user\n"
+    "        at org.springframework.mail.javamail.JavaMailSenderImpl.doSend(JavaMailSenderImpl.java:453)\n",
     # Exim's delay warning, pasted with the indentation of a quote
     "    This message was created automatically by mail delivery software.\n"
     "    A message that you sent has not yet been delivered to one or more of its\n"

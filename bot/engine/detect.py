@@ -56,6 +56,16 @@ STRUCTURE_PHRASES = (
     "permanent fatal errors",
     "this is the qmail-send program",
     "created automatically by mail delivery software",  # Exim's failures and delay warnings
+    # mail libraries' exceptions that carry a server's refusal (JavaMail, Ruby, Python, PHP mailers)
+    "smtpsendfailedexception",
+    "smtpsenderfailedexception",
+    "smtpaddressfailedexception",
+    "net::smtpfatalerror",
+    "net::smtpserverbusy",
+    "smtprecipientsrefused",
+    "smtpsenderrefused",
+    "smtpdataerror",
+    "expected response code 250 but got code",
     "has not yet been delivered to one or more of its",
     "wasn't able to deliver your message",
     '"notificationtype":"bounce"',
