@@ -762,3 +762,41 @@ def test_wordings_met_on_the_seventh_round(
 ) -> None:
     diagnosis = top(text, matcher, asked=True)
     assert (diagnosis.reason, diagnosis.temporary) == (reason, temporary)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "451 4.7.1 <erin@example.net>: Recipient address rejected: Greylisted, please try again in "
+        "300 seconds",
+        "451 4.7.1 Greylisting in action, please come back later",
+    ],
+)
+def test_greylisting_by_any_server_is_explained_as_a_wait(text: str, matcher: Matcher) -> None:
+    """Not the generic policy entry ("resending will not help"): the server asks for a retry."""
+    diagnosis = top(text, matcher, asked=True)
+    assert (diagnosis.reason, diagnosis.temporary) == ("policyviolation", True)
+    assert diagnosis.entry.who_fixes == "nobody"
+
+
+EXIM_QUOTING_A_REMOTE_REFUSAL = """From: Mail Delivery System <Mailer-Daemon@mail.example.org>
+To: alice@example.org
+Subject: Mail delivery failed: returning message to sender
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  carol@example.net
+    host mx.example.net [192.0.2.25]
+    SMTP error from remote mail server after RCPT TO:<carol@example.net>:
+    552 5.2.2 <carol@example.net>: Recipient address rejected: Mailbox full
+"""
+
+
+def test_the_reporting_mta_is_not_blamed_for_another_servers_reply(matcher: Matcher) -> None:
+    """Exim wrote the report, another server refused: not "Exim quota" and its appendfile steps."""
+    diagnosis = top(EXIM_QUOTING_A_REMOTE_REFUSAL, matcher)
+    assert diagnosis.reason == "mailboxfull"
+    assert "exim" not in diagnosis.entry.providers

@@ -249,3 +249,41 @@ def test_an_auto_response_named_after_its_provider_is_an_automatic_reply(
         b"Thanks for your mail. I read my mail once a week.\n"
     )
     assert analyze(message, matcher).kind == "vacation"
+
+
+def _sieve_receipt(notice: str, disposition: str) -> bytes:
+    """A disposition notification (RFC 8098) as Dovecot's and Cyrus's Sieve `reject` send it."""
+    return (
+        "From: Mail Sieve Subsystem <postmaster@example.net>\nTo: <alice@example.org>\n"
+        "Subject: Automatically rejected mail\nAuto-Submitted: auto-replied (rejected)\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification;"
+        ' boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\n'
+        f"{notice}\n\n--b1\nContent-Type: message/disposition-notification\n\n"
+        "Reporting-UA: imap.example.net; Sieve\nFinal-Recipient: rfc822; victor@example.net\n"
+        f"Disposition: {disposition}\n\n--b1--\n"
+    ).encode()
+
+
+def test_a_sieve_reject_is_a_failure_of_its_recipient(matcher: Matcher) -> None:
+    notice = (
+        "Your message was automatically rejected by Sieve, a mail\nfiltering language.\n\n"
+        "The following reason was given:\nI no longer accept messages from this address."
+    )
+    analysis = analyze(
+        _sieve_receipt(notice, "automatic-action/MDN-sent-automatically; deleted"), matcher
+    )
+    assert analysis.is_bounce
+    (diagnosis,) = analysis.diagnoses
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.temporary) == (
+        "victor@example.net",
+        "filtered",
+        False,
+    )
+    assert "no longer accept messages" in diagnosis.diagnostic
+
+
+def test_a_read_receipt_is_still_a_delivery(matcher: Matcher) -> None:
+    notice = "The message you sent was displayed on the recipient's screen."
+    receipt = _sieve_receipt(notice, "manual-action/MDN-sent-manually; displayed")
+    analysis = analyze(receipt, matcher)
+    assert not analysis.is_bounce

@@ -12,7 +12,7 @@ from bot.engine.detect import has_bounce_structure
 from bot.engine.explanation import explanation_entry
 from bot.engine.extract import says_gave_up_retrying, says_retrying, server_reply, smtp_stage
 from bot.engine.kind import message_kind
-from bot.engine.matcher import MAX_QUERY_CHARS, Matcher, MatchResult
+from bot.engine.matcher import MAX_QUERY_CHARS, Matcher, MatchResult, detect_providers
 from bot.engine.parse import parse
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.talk import has_failure_wording, is_chat_talk
@@ -102,7 +102,14 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     verdict = _classify(text, failure, context, ranked, stage, matcher)
     temporary = is_temporary(failure, context, text)
     reason, confidence = _settle_reason(verdict, failure, context, text, temporary)
-    entry = explanation_entry(reason, ranked, matcher.kb, context.providers, failure.status)
+    replying = (
+        detect_providers(f"{server_reply(failure.diagnostic)} {failure.remote_mta}")
+        if failure.remote_mta
+        else None
+    )
+    entry = explanation_entry(
+        reason, ranked, matcher.kb, context.providers, failure.status, replying
+    )
     status, reply_code, inferred = failure.status, failure.reply_code, False
     if status is None and reply_code is None and entry is not None and verdict.step == "entry":
         status, reply_code = _entry_codes(entry)

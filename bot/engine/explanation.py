@@ -11,6 +11,9 @@ OWN_SENTENCE = 0.9
 OWN_SENTENCE_WORDS = 7
 SHOWN_TEXT_MIN = 0.7
 """A specific entry found by text is shown only when its words match at least this well."""
+REPORTERS_OWN = frozenset({"expired", "networkerror", "failedstarttls", "mailererror"})
+"""Reasons the sending server decides itself (it gave up, could not connect): the MTA that wrote
+the report is the provider in question, not the server it tried to reach."""
 
 
 def own_code(entry: Entry, status: str | None, kb: KnowledgeBase) -> bool:
@@ -42,8 +45,13 @@ def explanation_entry(
     kb: KnowledgeBase,
     providers: frozenset[str],
     status: str | None = None,
+    replying: frozenset[str] | None = None,
 ) -> Entry | None:
-    """The entry whose explanation and steps are shown for this reason."""
+    """The entry whose explanation and steps are shown for this reason. `replying` are the
+    providers the reply itself points to (its words, its host) when a remote server gave it: a
+    provider that only wrote the report does not make its own entries apply (an Exim report
+    quoting another server's "552 5.2.2 Mailbox full" is not about Exim's quota)."""
+    repliers = providers if replying is None or reason in REPORTERS_OWN else replying
     for match in ranked.ranked:
         entry = match.entry
         if entry.reason != reason or (entry.fallback and match.via == "code"):
@@ -54,12 +62,12 @@ def explanation_entry(
             if not entry.providers and status is not None and status in entry.codes:
                 return entry
             if entry.providers and (
-                providers.intersection(entry.providers) or own_code(entry, status, kb)
+                repliers.intersection(entry.providers) or own_code(entry, status, kb)
             ):
                 return entry
             continue
         if match.evidence >= SHOWN_TEXT_MIN and provider_evidenced(
-            match, providers, own_code(entry, status, kb)
+            match, repliers, own_code(entry, status, kb)
         ):
             return entry
     generic = kb.get(f"reason-{reason}")

@@ -97,7 +97,8 @@ def message_kind(parsed: ParsedMessage) -> str:
     if parsed.failures and not failed and all((f.status or "2")[0] == "2" for f in parsed.failures):
         return "delivered"
     if parsed.report_type == "disposition-notification":
-        return "delivered"
+        refused = any(f.action == "failed" for f in parsed.failures)  # a Sieve reject
+        return "bounce" if refused else "delivered"  # (else a receipt)
     subject = parsed.subject
     if parsed.failed_header or says_bounce(subject) or DAEMON.search(parsed.sender):
         return "bounce"

@@ -72,8 +72,15 @@ PROVIDER_MARKERS: dict[str, tuple[str, ...]] = {
         "(in reply to mail from command)",
         "this is the mail system at host",
         "delivery temporarily suspended:",
+        "in local recipient table",
+        "in virtual mailbox table",
+        "in virtual alias table",
     ),
-    "exim": ("smtp error from remote mail server", "mail delivery software"),
+    "exim": (
+        "smtp error from remote mail server",
+        "mail delivery software",
+        "sender verify failed",
+    ),
     "qmail": ("qmail-send", "does not like recipient"),
     "sendmail": ("----- transcript of session follows -----", "... user unknown"),
 }

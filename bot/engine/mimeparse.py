@@ -20,6 +20,8 @@ from bot.engine.textparse import (
 )
 
 MAX_PART_TEXT = 200_000
+QUOTE_LIMIT = 1000
+"""How much of a refusal notice stands in for a server reply that the report does not carry."""
 
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 _BLOCK_TAGS = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d)\b[^>]{0,200}>", re.IGNORECASE)
@@ -77,6 +79,8 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
             failure.context = block.diagnostic if block else ""
             if not failure.diagnostic and block is not None:
                 failure.diagnostic = block.diagnostic
+            elif not failure.diagnostic and parsed.report_type == "disposition-notification":
+                failure.diagnostic = " ".join(body.split())[:QUOTE_LIMIT]  # the rule's own words
             _fill_codes(failure)
         parsed.failures = walker.dsn
     else:
@@ -110,6 +114,7 @@ class _Walker:
             self.texts.append(_text(part))
         elif ctype == "message/disposition-notification":
             self.parsed.report_type = self.parsed.report_type or "disposition-notification"
+            self._disposition(_text(part))
         elif part.children:
             plain_seen = any(c.content_type == "text/plain" for c in part.children)
             for child in part.children:
@@ -123,6 +128,20 @@ class _Walker:
         elif ctype.startswith("text/"):
             text = _text(part)
             self.texts.append(html_to_text(text) if ctype == "text/html" else text)
+
+    def _disposition(self, text: str) -> None:
+        """A receipt (RFC 8098) that says the message was deleted or refused unread by an automatic
+        action, as a Sieve `reject` sends it, is a failure of that recipient."""
+        for fields in _dsn_blocks(text):
+            disposition = (fields.get("disposition") or "").lower()
+            outcome = disposition.rpartition(";")[2].strip()
+            if disposition.startswith("automatic-action") and outcome.startswith(
+                ("deleted", "denied", "failed")
+            ):
+                recipient = fields.get("final-recipient") or fields.get("original-recipient")
+                self.dsn.append(
+                    Failure(recipient=_address(recipient), diagnostic="", action="failed")
+                )
 
     def _delivery_status(self, text: str) -> None:
         for fields in _dsn_blocks(text):
