@@ -11,6 +11,7 @@ import pytest
 from bot.engine.diagnose import analyze
 from bot.engine.matcher import Matcher, detect_providers
 from bot.engine.textnorm import normalize
+from tests.test_parse import EXIM
 
 
 def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: ignore[no-untyped-def]
@@ -779,20 +780,10 @@ def test_greylisting_by_any_server_is_explained_as_a_wait(text: str, matcher: Ma
     assert diagnosis.entry.who_fixes == "nobody"
 
 
-EXIM_QUOTING_A_REMOTE_REFUSAL = """From: Mail Delivery System <Mailer-Daemon@mail.example.org>
-To: alice@example.org
-Subject: Mail delivery failed: returning message to sender
-
-This message was created automatically by mail delivery software.
-
-A message that you sent could not be delivered to one or more of its
-recipients. This is a permanent error. The following address(es) failed:
-
-  carol@example.net
-    host mx.example.net [192.0.2.25]
-    SMTP error from remote mail server after RCPT TO:<carol@example.net>:
-    552 5.2.2 <carol@example.net>: Recipient address rejected: Mailbox full
-"""
+EXIM_QUOTING_A_REMOTE_REFUSAL = EXIM.replace(
+    "550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown",
+    "552 5.2.2 <bob@example.net>: Recipient address rejected: Mailbox full",
+)
 
 
 def test_the_reporting_mta_is_not_blamed_for_another_servers_reply(matcher: Matcher) -> None:
