@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.diagnose import analyze
+from bot.engine.extract import server_reply
 from bot.engine.matcher import Matcher, detect_providers
 from bot.engine.textnorm import normalize
 from tests.test_parse import EXIM
@@ -791,3 +792,29 @@ def test_the_reporting_mta_is_not_blamed_for_another_servers_reply(matcher: Matc
     diagnosis = top(EXIM_QUOTING_A_REMOTE_REFUSAL, matcher)
     assert diagnosis.reason == "mailboxfull"
     assert "exim" not in diagnosis.entry.providers
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "quoted"),
+    [
+        (  # qmail-remote's closing line
+            "192.0.2.25 does not like recipient. Remote host said: 550 5.1.1 <bob@example.net>: "
+            "User unknown Giving up on 192.0.2.25.",
+            "550 5.1.1 <bob@example.net>: User unknown",
+        ),
+        (  # OpenSMTPD's next paragraph
+            "550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown "
+            "Below is a copy of the original message:",
+            "550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown",
+        ),
+        (  # Exchange's "Remote Server returned '<...> #5.7.1 smtp;550 ...'"
+            "Remote Server returned '<mx.example.net #5.7.1 smtp;550 5.7.1 RESOLVER.RST.AuthRequired; "
+            "authentication required [Stage: CreateMessage]>'",
+            "550 5.7.1 RESOLVER.RST.AuthRequired; authentication required [Stage: CreateMessage]",
+        ),
+    ],
+)
+def test_the_quote_is_the_servers_reply_without_the_reporters_words(
+    diagnostic: str, quoted: str
+) -> None:
+    assert server_reply(diagnostic) == quoted

@@ -287,3 +287,33 @@ def test_a_read_receipt_is_still_a_delivery(matcher: Matcher) -> None:
     receipt = _sieve_receipt(notice, "manual-action/MDN-sent-manually; displayed")
     analysis = analyze(receipt, matcher)
     assert not analysis.is_bounce
+
+
+def test_a_mailgun_webhook_forwarded_as_mail(matcher: Matcher) -> None:
+    """Mailgun wraps its event in "event-data"; the reply is delivery-status' message and code."""
+    event = {
+        "signature": {"timestamp": "1741000329", "token": "t", "signature": "s"},
+        "event-data": {
+            "event": "failed",
+            "severity": "temporary",
+            "reason": "generic",
+            "recipient": "amy@example.net",
+            "delivery-status": {
+                "code": 452,
+                "message": "4.2.2 The email account that you tried to reach is over quota.",
+                "description": "",
+            },
+        },
+    }
+    message = (
+        "From: hooks@example.org\nSubject: [mailgun-events] failed for amy@example.net\n\n"
+        "Mailgun webhook POST received:\n\n" + json.dumps(event, indent=2)
+    ).encode()
+    (diagnosis,) = analyze(message, matcher).diagnoses
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.reply_code, diagnosis.temporary) == (
+        "amy@example.net",
+        "mailboxfull",
+        "452",
+        True,
+    )
+    assert diagnosis.diagnostic.startswith("4.2.2 The email account")

@@ -173,11 +173,32 @@ _REPLY_START = re.compile(
 _REPLY_START_FOLDED = Folded(_REPLY_START)
 QUOTE_CHARS = 1000
 MIN_REPLY_CHARS = 12
+# What the reporting MTA writes right after the reply (not the server's words): OpenSMTPD's "Below
+# is a copy of the original message:", hMailServer's signature; qmail's "Giving up on <ip>.".
+_TRAILERS = ("below is a copy of the original message:", "hmailserver")
+_GIVING_UP = re.compile(r"[\w.:\[\]]{1,60}\.?")
+
+
+def _drop_trailer(text: str) -> str:
+    lowered = text.lower()
+    for trailer in _TRAILERS:
+        if lowered.endswith(trailer) and len(lowered) > len(trailer):
+            return text[: -len(trailer)].rstrip()
+    giving_up = lowered.rfind(" giving up on ")
+    if giving_up != -1 and _GIVING_UP.fullmatch(lowered[giving_up + 14 :]):
+        return text[:giving_up].rstrip()
+    return text
+
+
+# Exchange's "Remote Server returned '<...> #5.7.1 smtp;550 5.7.1 ...'": the reply follows "smtp;".
+_EXCHANGE_PREFIX = re.compile(r"#[245]\.\d{1,3}\.\d{1,3}\s+smtp;\s*(?=[245]\d\d)", re.IGNORECASE)
 
 
 def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     """The server's own words out of a diagnostic: from its reply code on, whole, URLs intact."""
     text = " ".join(diagnostic.split())
+    if "smtp;" in text:
+        text = _EXCHANGE_PREFIX.sub("", text, count=1)
     match = _REPLY_START_FOLDED.search(text)  # its position and first letter's kind are used
     if match and match.start() > 0:
         # after "said:" / "returned" the reply follows; a code starts the reply itself
@@ -185,6 +206,11 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
         rest = text[match.end() :].lstrip() if said else text[match.start() :]
         if len(rest) >= MIN_REPLY_CHARS:  # not a code that ends the text ("... name. (#5.1.1)")
             text = rest
+            if text.endswith("'") and text.count("'") % 2:  # the close of "returned '...'"
+                text = text[:-1].rstrip()
+            if text.endswith(">") and text.count(">") > text.count("<"):  # of "'<host #5.7.1 ..>'"
+                text = text[:-1].rstrip()
+    text = _drop_trailer(text)
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit)

@@ -66,6 +66,8 @@ def _read(doc: Any) -> tuple[str, list[Failure]] | None:
     if not isinstance(doc, dict):
         return None
     keys = {k.lower(): k for k in doc}
+    if isinstance(doc.get(keys.get("event-data", "")), dict):  # Mailgun's webhook wraps its event
+        return _read(doc[keys["event-data"]])
     kind = str(doc.get(keys.get("notificationtype", ""), doc.get(keys.get("eventtype", ""), "")))
     if kind.lower() in ("bounce", "complaint", "delivery"):
         return _ses(doc, kind.lower())
@@ -125,7 +127,7 @@ def _event(doc: dict[str, Any]) -> tuple[str, list[Failure]] | None:
     diagnostic = " ".join(
         str(part)
         for part in (
-            doc.get("reason"),
+            doc.get("reason") if doc.get("reason") != "generic" else None,  # (Mailgun's default)
             status.get("message"),
             status.get("description"),
         )
