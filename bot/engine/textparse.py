@@ -128,17 +128,38 @@ _ORIGINAL_CUES = (
 _ORIGINAL_FOLDED = Folded(_ORIGINAL_MARKERS)
 
 
+_FORWARD_MARKER = re.compile(r"-{2,40} ?(?:original|forwarded) message ?-{2,40}", re.IGNORECASE)
+"""A mail client's forward or reply separator (not a bounce's own "copy of your message")."""
+MAX_FORWARDS = 3
+
+
 def split_original(text: str) -> tuple[str, str]:
-    """Cut the copy of the original message off a bounce; returns (report, original)."""
-    lowered = None
-    if text.isascii():  # then IGNORECASE matches exactly what lower() finds
-        lowered = text.lower()
-        if not any(cue in lowered for cue in _ORIGINAL_CUES):
+    """Cut the copy of the original message off a bounce; returns (report, original). A bounce
+    forwarded below a note ("Hi IT, see below" over "-----Original Message-----") is the report,
+    not the note above it."""
+    for _ in range(MAX_FORWARDS):
+        lowered = None
+        if text.isascii():  # then IGNORECASE matches exactly what lower() finds
+            lowered = text.lower()
+            if not any(cue in lowered for cue in _ORIGINAL_CUES):
+                return text, ""
+        match = _ORIGINAL_FOLDED.search(text, lowered)  # only its place is used
+        if not match or match.start() < 20:
             return text, ""
-    match = _ORIGINAL_FOLDED.search(text, lowered)  # only its place is used
-    if not match or match.start() < 20:
-        return text, ""
-    return text[: match.start()], text[match.end() :]
+        before, after = text[: match.start()], text[match.end() :]
+        if not (
+            _FORWARD_MARKER.search(match.group(0))
+            and _names_no_code(before)
+            and not _names_no_code(after)
+        ):
+            return before, after
+        text = clean_text(after)  # its quoting is judged on its own ("> " below a note)
+    return text, ""
+
+
+def _names_no_code(text: str) -> bool:
+    codes = find_codes(text[:20_000])
+    return codes.reply_code is None and codes.status is None
 
 
 # ---------------------------------------------------------------- failures in text
@@ -227,7 +248,10 @@ def failures_from_text(body: str) -> list[Failure]:
     if not with_codes:
         # No per-recipient blocks: the whole text is one failure.
         recipient = _sentence_recipient(body) or (order[0] if len(order) == 1 else None)
-        diagnostic = fold_inline_continuations(diagnostic_lines(body))
+        labelled = _LABELLED_LINE.search(body)  # a long report's own pointer to the reply
+        diagnostic = fold_inline_continuations(
+            diagnostic_lines(body[labelled.start() :] if labelled else body)
+        )
         if not diagnostic:
             return []
         codes = find_codes(diagnostic)
@@ -345,6 +369,14 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _NOISE_LINE = re.compile(r"^[\s*=_-]*$")
+
+
+_LABELLED_LINE = re.compile(
+    r"^[ \t>]*(?:reported error|the response (?:from the remote server )?was|remote server returned)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A line where a report quotes the server's reply: Exchange Online's "Reported error:", Gmail's
+"The response from the remote server was:", older Exchange's "Remote Server returned"."""
 
 
 def diagnostic_lines(text: str, limit: int = 1500) -> str:
