@@ -49,6 +49,7 @@ from bot.engine.lexicon import STAGES, Phrase, parse_phrase
 from bot.engine.textnorm import CJK_RUN, normalize_pattern
 from bot.model import Link
 from bot.reasons import AUDIENCES, CHECK_NAMES, NOT_FAILURES, REASONS
+from bot.record import Frozen, set_field
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,7 @@ class KnowledgeError(ValueError):
     """knowledge.yaml could not be used; the message names file, line and entry."""
 
 
-@dataclass(frozen=True, eq=False)
-class Entry:
+class Entry(Frozen):
     """One knowledge entry. Compared by identity: ids are unique within a knowledge base."""
 
     id: str
@@ -107,18 +107,86 @@ class Entry:
     explain: str
     who_fixes: str
     fix: tuple[tuple[str, tuple[str, ...]], ...]
-    codes: tuple[str, ...] = ()
-    markers: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
-    examples: tuple[str, ...] = ()
-    providers: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ("en",)
-    temporary: bool | None = None
-    checks: tuple[str, ...] = ()
-    links: tuple[Link, ...] = ()
-    fallback: bool = False
-    line: int = 0
-    normalized_patterns: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    codes: tuple[str, ...]
+    markers: tuple[str, ...]
+    patterns: tuple[str, ...]
+    examples: tuple[str, ...]
+    providers: tuple[str, ...]
+    languages: tuple[str, ...]
+    temporary: bool | None
+    checks: tuple[str, ...]
+    links: tuple[Link, ...]
+    fallback: bool
+    line: int
+    normalized_patterns: tuple[str, ...]
+
+    __slots__ = (
+        "checks",
+        "codes",
+        "examples",
+        "explain",
+        "fallback",
+        "fix",
+        "id",
+        "languages",
+        "line",
+        "links",
+        "markers",
+        "normalized_patterns",
+        "patterns",
+        "providers",
+        "reason",
+        "temporary",
+        "title",
+        "who_fixes",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        reason: str,
+        explain: str,
+        who_fixes: str,
+        fix: tuple[tuple[str, tuple[str, ...]], ...],
+        codes: tuple[str, ...] = (),
+        markers: tuple[str, ...] = (),
+        patterns: tuple[str, ...] = (),
+        examples: tuple[str, ...] = (),
+        providers: tuple[str, ...] = (),
+        languages: tuple[str, ...] = ("en",),
+        temporary: bool | None = None,
+        checks: tuple[str, ...] = (),
+        links: tuple[Link, ...] = (),
+        fallback: bool = False,
+        line: int = 0,
+        normalized_patterns: tuple[str, ...] = (),
+    ) -> None:
+        set_field(self, "id", id)
+        set_field(self, "title", title)
+        set_field(self, "reason", reason)
+        set_field(self, "explain", explain)
+        set_field(self, "who_fixes", who_fixes)
+        set_field(self, "fix", fix)
+        set_field(self, "codes", codes)
+        set_field(self, "markers", markers)
+        set_field(self, "patterns", patterns)
+        set_field(self, "examples", examples)
+        set_field(self, "providers", providers)
+        set_field(self, "languages", languages)
+        set_field(self, "temporary", temporary)
+        set_field(self, "checks", checks)
+        set_field(self, "links", links)
+        set_field(self, "fallback", fallback)
+        set_field(self, "line", line)
+        set_field(self, "normalized_patterns", normalized_patterns)
+
+    __eq__ = object.__eq__  # the same entry, not an equal one
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        shown = [name for name in self._fields if name != "normalized_patterns"]  # derived
+        return f"Entry({', '.join(f'{name}={getattr(self, name)!r}' for name in shown)})"
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.textnorm import normalize, tokens
 from bot.knowledge import Entry, KnowledgeBase
+from bot.record import Frozen, set_field
 
 if TYPE_CHECKING:
     from bot.engine.classify import ReasonClassifier
@@ -83,18 +83,33 @@ STORE_KEY = "matcher"
 """The name of a knowledge base's matcher among the values derived from it (KnowledgeStore)."""
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(Frozen):
     entry: Entry
     rank: float
     """Text score plus code and provider bonuses; may exceed 1."""
     via: str
     """How it was found: "marker", "text" or "code"."""
-    evidence: float = 0.0
+    evidence: float
     """How strongly the text itself matched (before generic entries are held back)."""
-    pattern_words: int = 0
+    pattern_words: int
     """Content words of the matched pattern when the text has them all, else 0 (a long pattern
     found whole identifies its author)."""
+
+    __slots__ = ("entry", "evidence", "pattern_words", "rank", "via")
+
+    def __init__(
+        self,
+        entry: Entry,
+        rank: float,
+        via: str,
+        evidence: float = 0.0,
+        pattern_words: int = 0,
+    ) -> None:
+        set_field(self, "entry", entry)
+        set_field(self, "rank", rank)
+        set_field(self, "via", via)
+        set_field(self, "evidence", evidence)
+        set_field(self, "pattern_words", pattern_words)
 
     @property
     def score(self) -> float:
@@ -102,10 +117,19 @@ class Match:
         return round(min(1.0, max(0.0, self.rank)), 3)
 
 
-@dataclass(frozen=True)
-class MatchResult:
+class MatchResult(Frozen):
     ranked: tuple[Match, ...]
     certain: bool
+
+    __slots__ = ("certain", "ranked")
+
+    def __init__(
+        self,
+        ranked: tuple[Match, ...],
+        certain: bool,
+    ) -> None:
+        set_field(self, "ranked", ranked)
+        set_field(self, "certain", certain)
 
     @property
     def best(self) -> Match | None:
