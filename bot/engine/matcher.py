@@ -249,13 +249,14 @@ class Matcher:
         """Entries whose patterns resemble the text, best first (score 0..1)."""
         return [(entry, score) for entry, score, _ in self._text_candidates(text)]
 
-    def _text_candidates(self, text: str) -> list[tuple[Entry, float, int]]:
+    def _text_candidates(self, text: str, floor: float = 0.0) -> list[tuple[Entry, float, int]]:
+        """`text_candidates` with the words each matched; `floor`: leave out those scoring less."""
         best: dict[str, tuple[Entry, float, int]] = {}
         norm = normalize(text[:MAX_QUERY_CHARS])
         if not norm:
             return []
         present = tokens(norm)
-        for index, score in self._fuzzy(norm, present):
+        for index, score in self._fuzzy(norm, present, floor):
             entry = self._pattern_entry[index]
             if entry.id not in best or score > best[entry.id][1]:
                 wanted = self._pattern_tokens[index]
@@ -265,7 +266,7 @@ class Matcher:
         return sorted(best.values(), key=lambda item: -item[1])
 
     # -- internals --------------------------------------------------------------------------
-    def _fuzzy(self, norm: str, present: set[str]) -> list[tuple[int, float]]:
+    def _fuzzy(self, norm: str, present: set[str], floor: float) -> list[tuple[int, float]]:
         from rapidfuzz import fuzz  # on first use: a bare code never needs it (start-up time)
 
         acc: dict[int, float] = {}
@@ -288,11 +289,18 @@ class Matcher:
             pattern = self._pattern_text[index]
             # Alignment of the text, tempered by how many of the pattern's distinctive words
             # appear: a shared preamble ("Recipient address rejected:") is not a match.
-            score = fuzz.partial_ratio(pattern, norm) / 100.0 * (0.7 + 0.3 * min(1.0, coverage))
-            if len(norm) < len(pattern):  # a fragment of the pattern is weaker evidence
-                score *= 0.6 + 0.4 * len(norm) / len(pattern)
+            shared = 0.7 + 0.3 * min(1.0, coverage)
+            # A fragment of the pattern is weaker evidence.
+            fragment = 0.6 + 0.4 * len(norm) / len(pattern) if len(norm) < len(pattern) else 1.0
             # Between equal matches the longer pattern is the more specific one.
-            scored.append((index, score + min(len(pattern), 400) * 1e-5))
+            longer = min(len(pattern), 400) * 1e-5
+            # The alignment below which the score misses `floor` (less a margin for rounding):
+            # rapidfuzz skips what cannot reach it, and gives 0 for such a pattern.
+            cutoff = max(0.0, (floor - longer) / (shared * fragment) * 100.0 - 0.01) if floor else 0
+            ratio = fuzz.partial_ratio(pattern, norm, score_cutoff=cutoff)
+            score = ratio / 100.0 * shared * fragment + longer
+            if score >= floor:
+                scored.append((index, score))
         return scored
 
     def _marker_hits(self, text: str) -> list[Entry]:
@@ -328,7 +336,7 @@ class Matcher:
             for entry in self._marker_hits(text):
                 bonus = self._code_bonus(entry, status, reply_code, 1.0)
                 offer(entry, MARKER + bonus, "marker", evidence=MARKER + bonus)
-            for entry, text_score, words in self._text_candidates(text):
+            for entry, text_score, words in self._text_candidates(text, TEXT_MIN):
                 if text_score < TEXT_MIN:
                     continue
                 bonus = self._code_bonus(entry, status, reply_code, text_score)
