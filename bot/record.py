@@ -21,6 +21,9 @@ class Record:
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
     """The fields in `__init__`'s order (found when the class is made)."""
+    _private: ClassVar[tuple[str, ...]] = ()
+    """Slots named with a leading underscore: state beside the fields (a cache), neither compared
+    nor shown, kept by pickling."""
 
     def __init_subclass__(cls, **options: Any) -> None:
         super().__init_subclass__(**options)
@@ -29,7 +32,9 @@ class Record:
         code = cls.__init__.__code__
         cls._fields = code.co_varnames[1 : code.co_argcount]
         slots = cls.__dict__.get("__slots__", ())
-        if code.co_kwonlyargcount or sorted(cls._fields) != sorted(slots):
+        cls._private = tuple(name for name in slots if name.startswith("_"))
+        public = [name for name in slots if not name.startswith("_")]
+        if code.co_kwonlyargcount or sorted(cls._fields) != sorted(public):
             raise TypeError(f"{cls.__name__}: __slots__ must name __init__'s positional parameters")
 
     def _values(self) -> tuple[Any, ...]:
@@ -45,7 +50,12 @@ class Record:
         return f"{self.__class__.__qualname__}({fields})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (self.__class__, self._values())  # unpickled through __init__
+        private = {name: getattr(self, name) for name in self._private if hasattr(self, name)}
+        return (self.__class__, self._values(), private or None)  # unpickled through __init__
+
+    def __setstate__(self, private: dict[str, Any]) -> None:
+        for name, value in private.items():
+            set_field(self, name, value)
 
 
 class Frozen(Record):

@@ -39,9 +39,9 @@ class Part(Record):
     ) -> None:
         self.headers = headers
         self.body = body
-        self.children = list() if children is None else children
+        self.children = [] if children is None else children
         self.content_type = content_type
-        self.params = dict() if params is None else params
+        self.params = {} if params is None else params
 
     def get(self, name: str, default: str = "") -> str:
         values = self.headers.get(name.lower())

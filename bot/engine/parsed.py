@@ -62,9 +62,6 @@ class ParsedMessage(Record):
     """The message names failed recipients in a header (X-Failed-Recipients), as bounces do."""
     dkim_domains: list[str]
     dkim_selectors: list[str]
-    sending_ips: list[str]
-    sender_hints: list[str]
-    """Domains the server names as the sender's (SPF [x], "email from x" ...)."""
     original_headers: str
     """The returned message's header block, as text (for a short summary of its path)."""
     notes: list[str]
@@ -72,6 +69,8 @@ class ParsedMessage(Record):
     binary: bool
 
     __slots__ = (
+        "_address_text",
+        "_addresses",
         "auto_submitted",
         "autoreply_header",
         "binary",
@@ -85,8 +84,6 @@ class ParsedMessage(Record):
         "original_headers",
         "report_type",
         "sender",
-        "sender_hints",
-        "sending_ips",
         "subject",
         "text",
     )
@@ -104,15 +101,13 @@ class ParsedMessage(Record):
         failed_header: bool = False,
         dkim_domains: list[str] | None = None,
         dkim_selectors: list[str] | None = None,
-        sending_ips: list[str] | None = None,
-        sender_hints: list[str] | None = None,
         original_headers: str = "",
         notes: list[str] | None = None,
         is_mime: bool = False,
         binary: bool = False,
     ) -> None:
         self.text = text
-        self.failures = list() if failures is None else failures
+        self.failures = [] if failures is None else failures
         self.subject = subject
         self.sender = sender
         self.original_from = original_from
@@ -120,14 +115,37 @@ class ParsedMessage(Record):
         self.auto_submitted = auto_submitted
         self.autoreply_header = autoreply_header
         self.failed_header = failed_header
-        self.dkim_domains = list() if dkim_domains is None else dkim_domains
-        self.dkim_selectors = list() if dkim_selectors is None else dkim_selectors
-        self.sending_ips = list() if sending_ips is None else sending_ips
-        self.sender_hints = list() if sender_hints is None else sender_hints
+        self.dkim_domains = [] if dkim_domains is None else dkim_domains
+        self.dkim_selectors = [] if dkim_selectors is None else dkim_selectors
         self.original_headers = original_headers
-        self.notes = list() if notes is None else notes
+        self.notes = [] if notes is None else notes
         self.is_mime = is_mime
         self.binary = binary
+        self._address_text = ""
+        self._addresses: tuple[list[str], list[str]] | None = None
+
+    def read_addresses_from(self, text: str) -> None:
+        """Where `sending_ips` and `sender_hints` are read from, when first asked for: only DNS
+        evidence asks, so explaining without DNS never searches for them."""
+        self._address_text = text
+        self._addresses = None
+
+    @property
+    def sending_ips(self) -> list[str]:
+        """Public-looking IPs the failures name, the receiving server's left out."""
+        return self._read_addresses()[0]
+
+    @property
+    def sender_hints(self) -> list[str]:
+        """Domains the server names as the sender's (SPF [x], "email from x" ...)."""
+        return self._read_addresses()[1]
+
+    def _read_addresses(self) -> tuple[list[str], list[str]]:
+        if self._addresses is None:
+            from bot.engine.parse import addresses_in  # (it makes these objects)
+
+            self._addresses = addresses_in(self._address_text)
+        return self._addresses
 
     @property
     def sender_domain(self) -> str | None:

@@ -142,7 +142,7 @@ class HeaderReport(Record):
         self.authentication = authentication
         self.microsoft = microsoft
         self.from_domain = from_domain
-        self.findings = list() if findings is None else findings
+        self.findings = [] if findings is None else findings
 
     @property
     def total_delay_s(self) -> float | None:

@@ -81,7 +81,7 @@ class AuthResults(Record):
         self.authserv_id = authserv_id
         self.spf = spf
         self.spf_domain = spf_domain
-        self.dkim = list() if dkim is None else dkim
+        self.dkim = [] if dkim is None else dkim
         self.dmarc = dmarc
         self.dmarc_from = dmarc_from
         self.arc = arc
