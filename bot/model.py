@@ -5,17 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.record import Frozen, set_field
+
 CheckStatus = Literal["ok", "warn", "fail", "error"]
 Severity = Literal["fail", "warn", "ok", "info"]
 
 
-@dataclass(frozen=True)
-class Attachment:
+class Attachment(Frozen):
     """A file shared with a message (an uploaded .eml, say), already downloaded."""
 
     name: str
     data: bytes
-    content_type: str = ""
+    content_type: str
+
+    __slots__ = ("content_type", "data", "name")
+
+    def __init__(
+        self,
+        name: str,
+        data: bytes,
+        content_type: str = "",
+    ) -> None:
+        set_field(self, "name", name)
+        set_field(self, "data", data)
+        set_field(self, "content_type", content_type)
 
 
 @dataclass(frozen=True)
@@ -34,17 +47,34 @@ class Incoming:
     platform: str = "console"
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(Frozen):
     """The outcome of one DNS check (the `checks` items of the JSON contract)."""
 
     name: str
     status: CheckStatus
     summary: str
-    records: tuple[str, ...] = ()
-    details: tuple[str, ...] = ()
-    target: str = ""
+    records: tuple[str, ...]
+    details: tuple[str, ...]
+    target: str
     """The domain or IP the check looked at."""
+
+    __slots__ = ("details", "name", "records", "status", "summary", "target")
+
+    def __init__(
+        self,
+        name: str,
+        status: CheckStatus,
+        summary: str,
+        records: tuple[str, ...] = (),
+        details: tuple[str, ...] = (),
+        target: str = "",
+    ) -> None:
+        set_field(self, "name", name)
+        set_field(self, "status", status)
+        set_field(self, "summary", summary)
+        set_field(self, "records", records)
+        set_field(self, "details", details)
+        set_field(self, "target", target)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -59,18 +89,36 @@ class CheckResult:
         return data
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(Frozen):
     title: str
     url: str
 
+    __slots__ = ("title", "url")
 
-@dataclass(frozen=True)
-class Section:
+    def __init__(
+        self,
+        title: str,
+        url: str,
+    ) -> None:
+        set_field(self, "title", title)
+        set_field(self, "url", url)
+
+
+class Section(Frozen):
     """A titled list of lines (steps, facts, help)."""
 
     title: str
     lines: tuple[str, ...]
+
+    __slots__ = ("lines", "title")
+
+    def __init__(
+        self,
+        title: str,
+        lines: tuple[str, ...],
+    ) -> None:
+        set_field(self, "title", title)
+        set_field(self, "lines", lines)
 
 
 @dataclass(frozen=True)

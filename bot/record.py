@@ -1,10 +1,11 @@
 """Bases for the small value classes of the explain path, in place of `@dataclass`.
 
 `@dataclass` writes and compiles each class's methods when its module is imported (~0.7 ms a
-class: ~19 ms of every `ndrbot explain`'s start-up for the 23 classes on these bases). A class on these
-bases declares its fields as `__slots__` and as the parameters of its `__init__`, which sets them;
-equality, hashing, `repr` and pickling come from here and answer as `@dataclass`'s do: equal when
-of the same class with equal fields, shown as `Name(field=value, ...)` in `__init__`'s order.
+class: ~20 ms of every `ndrbot explain`'s start-up for the 27 classes now on these bases). A class
+on these bases declares its fields as `__slots__` and as the parameters of its `__init__`, which
+sets them; equality, hashing, `repr` and pickling come from here and answer as `@dataclass`'s do:
+equal when of the same class with equal fields, shown as `Name(field=value, ...)` in `__init__`'s
+order. Slots named with a leading underscore hold state beside the fields (a cache).
 """
 
 from __future__ import annotations
