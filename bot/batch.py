@@ -12,7 +12,6 @@ import pickle
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from bot.engine.analysis import Analysis
@@ -300,7 +299,7 @@ async def _evidence_for_all(
         problem = await _resolver_problem(deps)
         if problem:
             print(f"ndrbot: {problem}; explaining without DNS checks", file=sys.stderr)
-            deps = replace(deps, dns=None)
+            deps = deps.replace(dns=None)
     gate = asyncio.Semaphore(CONCURRENT_FILES)
 
     async def one(item: tuple[str, Analysis] | Outcome) -> Outcome:

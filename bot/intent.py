@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from bot.model import CheckResult, Incoming, Reply
-from bot.record import Frozen, set_field
+from bot.record import Frozen, Record, set_field
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -28,16 +27,31 @@ class DnsChecker(Protocol):
     ) -> tuple[CheckResult, ...]: ...
 
 
-@dataclass
-class Deps:
+class Deps(Record):
     """Shared services handed to every intent handler."""
 
     knowledge: KnowledgeStore
     settings: Settings
-    dns: DnsChecker | None = None
-    store: Store | None = None
+    dns: DnsChecker | None
+    store: Store | None
     """Shared state (de-duplication, counters): memory, or Redis when REDIS_URL is set."""
-    limiter: RateLimiter | None = None
+    limiter: RateLimiter | None
+
+    __slots__ = ("dns", "knowledge", "limiter", "settings", "store")
+
+    def __init__(
+        self,
+        knowledge: KnowledgeStore,
+        settings: Settings,
+        dns: DnsChecker | None = None,
+        store: Store | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.knowledge = knowledge
+        self.settings = settings
+        self.dns = dns
+        self.store = store
+        self.limiter = limiter
 
 
 Handler = Callable[[Incoming, Deps], Awaitable[Reply | None]]

@@ -41,7 +41,6 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -181,20 +180,31 @@ class Entry(Frozen):
         set_field(self, "line", line)
         set_field(self, "normalized_patterns", normalized_patterns)
 
+    _unshown = ("normalized_patterns",)  # derived from the patterns
     __eq__ = object.__eq__  # the same entry, not an equal one
     __hash__ = object.__hash__
 
-    def __repr__(self) -> str:
-        shown = [name for name in self._fields if name != "normalized_patterns"]  # derived
-        return f"Entry({', '.join(f'{name}={getattr(self, name)!r}' for name in shown)})"
 
-
-@dataclass(frozen=True)
-class KnowledgeBase:
+class KnowledgeBase(Frozen):
     entries: tuple[Entry, ...]
     source: str
-    lexicon: tuple[Phrase, ...] = ()
-    by_id: dict[str, Entry] = field(compare=False, repr=False, default_factory=dict)
+    lexicon: tuple[Phrase, ...]
+    by_id: dict[str, Entry]
+
+    _unshown = _uncompared = ("by_id",)  # an index of the entries
+    __slots__ = ("by_id", "entries", "lexicon", "source")
+
+    def __init__(
+        self,
+        entries: tuple[Entry, ...],
+        source: str,
+        lexicon: tuple[Phrase, ...] = (),
+        by_id: dict[str, Entry] | None = None,
+    ) -> None:
+        set_field(self, "entries", entries)
+        set_field(self, "source", source)
+        set_field(self, "lexicon", lexicon)
+        set_field(self, "by_id", {} if by_id is None else by_id)
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -1,16 +1,17 @@
-"""Bases for the small value classes of the explain path, in place of `@dataclass`.
+"""Bases for the value classes on the explain path, in place of `@dataclass`.
 
 `@dataclass` writes and compiles each class's methods when its module is imported (~0.7 ms a
-class: ~20 ms of every `ndrbot explain`'s start-up for the 27 classes now on these bases). A class
-on these bases declares its fields as `__slots__` and as the parameters of its `__init__`, which
-sets them; equality, hashing, `repr` and pickling come from here and answer as `@dataclass`'s do:
-equal when of the same class with equal fields, shown as `Name(field=value, ...)` in `__init__`'s
-order. Slots named with a leading underscore hold state beside the fields (a cache).
+class), and loads `dataclasses` with `inspect` (~8 ms): ~30 ms of every `ndrbot explain`'s
+start-up for its 33 classes. A class on these bases declares its fields as `__slots__` and as the
+parameters of its `__init__`, which sets them; equality, hashing, `repr`, `replace` and pickling
+come from here and answer as `@dataclass`'s do: equal when of the same class with equal fields,
+shown as `Name(field=value, ...)` in `__init__`'s order. Slots named with a leading underscore
+hold state beside the fields (a cache).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 set_field = object.__setattr__
 """How a `Frozen` class's `__init__` sets its fields."""
@@ -25,6 +26,11 @@ class Record:
     _private: ClassVar[tuple[str, ...]] = ()
     """Slots named with a leading underscore: state beside the fields (a cache), neither compared
     nor shown, kept by pickling."""
+    _unshown: ClassVar[tuple[str, ...]] = ()
+    """Fields `repr` leaves out (secrets, indexes), as `field(repr=False)` does."""
+    _uncompared: ClassVar[tuple[str, ...]] = ()
+    """Fields equality and hashing leave out, as `field(compare=False)` does."""
+    _compared: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **options: Any) -> None:
         super().__init_subclass__(**options)
@@ -37,9 +43,22 @@ class Record:
         public = [name for name in slots if not name.startswith("_")]
         if code.co_kwonlyargcount or sorted(cls._fields) != sorted(public):
             raise TypeError(f"{cls.__name__}: __slots__ must name __init__'s positional parameters")
+        cls._compared = tuple(name for name in cls._fields if name not in cls._uncompared)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The fields, in `__init__`'s order (as `dataclasses.fields` lists them)."""
+        return cls._fields
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with the given fields changed (as `dataclasses.replace` makes it)."""
+        values = [changes.pop(name, getattr(self, name)) for name in self._fields]
+        if changes:
+            raise TypeError(f"{self.__class__.__name__} has no field {next(iter(changes))!r}")
+        return self.__class__(*values)
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple([getattr(self, name) for name in self._fields])
+        return tuple([getattr(self, name) for name in self._compared])
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -47,12 +66,14 @@ class Record:
         return self._values() == other._values()
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        shown = (name for name in self._fields if name not in self._unshown)
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
         return f"{self.__class__.__qualname__}({fields})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         private = {name: getattr(self, name) for name in self._private if hasattr(self, name)}
-        return (self.__class__, self._values(), private or None)  # unpickled through __init__
+        values = tuple(getattr(self, name) for name in self._fields)
+        return (self.__class__, values, private or None)  # unpickled through __init__
 
     def __setstate__(self, private: dict[str, Any]) -> None:
         for name, value in private.items():

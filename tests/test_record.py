@@ -85,3 +85,25 @@ def test_slots_must_name_the_init_parameters() -> None:
 
             def __init__(self, *, a: int) -> None:
                 self.a = a
+
+
+def test_replace_makes_a_changed_copy_and_refuses_unknown_fields() -> None:
+    point = Point(1, ("a",))
+    assert point.replace(x=2) == Point(2, ("a",))
+    assert point == Point(1, ("a",))  # unchanged
+    assert Point.field_names() == ("x", "y")
+    with pytest.raises(TypeError, match="'z'"):
+        point.replace(z=3)
+
+
+def test_fields_left_out_of_repr_and_of_comparison() -> None:
+    from bot.config import Settings
+    from bot.model import Reply
+
+    settings = Settings(slack_bot_token="xoxb-0123456789", secrets=("xoxb-0123456789",))
+    assert "secrets=" not in repr(settings)
+    assert repr(settings).count("xoxb-0123456789") == 1  # its own field, masked elsewhere
+    assert "secrets" in Settings.field_names()
+    assert Reply("t", data={"a": 1}) == Reply("t", data={"b": 2})  # data is not compared
+    assert Reply("t", data={"a": 1}) != Reply("u", data={"a": 1})
+    assert hash(Reply("t", data={"a": 1})) == hash(Reply("t"))  # a dict, yet hashable
