@@ -36,7 +36,6 @@ A knowledge file without `lexicon:` has an empty lexicon: reasons then come from
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import threading
@@ -49,8 +48,6 @@ from bot.engine.textnorm import CJK_RUN, normalize_pattern
 from bot.model import Link
 from bot.reasons import AUDIENCES, CHECK_NAMES, NOT_FAILURES, REASONS
 from bot.record import Frozen, set_field
-
-log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import yaml
@@ -520,7 +517,7 @@ class KnowledgeStore:
                 kb = self._load()
             except KnowledgeError as exc:
                 self.last_error = str(exc)
-                log.error("knowledge reload failed, keeping the previous knowledge: %s", exc)
+                _log_reload_failure(exc)
                 return False
             self._kb = kb
             self.last_error = None
@@ -539,3 +536,14 @@ class KnowledgeStore:
             return
         self._checked = now
         self.reload_if_changed()
+
+
+def _log_reload_failure(exc: KnowledgeError) -> None:
+    import logging  # only here: explaining without DNS logs nothing else (see bot/clilog.py)
+
+    from bot.clilog import before_logging
+
+    before_logging()
+    logging.getLogger(__name__).error(
+        "knowledge reload failed, keeping the previous knowledge: %s", exc
+    )
