@@ -12,13 +12,13 @@ import pickle
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.engine.analysis import Analysis
 from bot.explain import explain_offline
 from bot.intent import Deps
 from bot.model import Reply
+from bot.record import Frozen, set_field
 
 MIN_FILES_PER_WORKER = 16
 """Forking pays off only with this many files or more for each worker."""
@@ -26,22 +26,44 @@ CONCURRENT_FILES = 32
 """Files whose DNS evidence is gathered at the same time (each asks a handful of questions)."""
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(Frozen):
     """How replies are printed: decided once by the parent, so workers print alike."""
 
     json: bool
     many: bool
     render: Callable[[Reply], str]
 
+    __slots__ = ("json", "many", "render")
 
-@dataclass(frozen=True)
-class Outcome:
-    out: str = ""
+    def __init__(
+        self,
+        json: bool,
+        many: bool,
+        render: Callable[[Reply], str],
+    ) -> None:
+        set_field(self, "json", json)
+        set_field(self, "many", many)
+        set_field(self, "render", render)
+
+
+class Outcome(Frozen):
+    out: str
     """What to print on stdout (a JSON error line too, under --json)."""
-    error: str = ""
+    error: str
     """A usage error for this file (unreadable, empty, binary): the exit code is 2."""
-    to_stderr: bool = False
+    to_stderr: bool
+
+    __slots__ = ("error", "out", "to_stderr")
+
+    def __init__(
+        self,
+        out: str = "",
+        error: str = "",
+        to_stderr: bool = False,
+    ) -> None:
+        set_field(self, "out", out)
+        set_field(self, "error", error)
+        set_field(self, "to_stderr", to_stderr)
 
 
 class FileError(Exception):
@@ -277,7 +299,7 @@ async def _evidence_for_all(
         problem = await _resolver_problem(deps)
         if problem:
             print(f"ndrbot: {problem}; explaining without DNS checks", file=sys.stderr)
-            deps = replace(deps, dns=None)
+            deps = deps.replace(dns=None)
     gate = asyncio.Semaphore(CONCURRENT_FILES)
 
     async def one(item: tuple[str, Analysis] | Outcome) -> Outcome:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from bot import __version__
+from bot import __version__, clilog
 
 if TYPE_CHECKING:
     from bot.batch import Style
@@ -326,9 +325,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; without `argv`, as the whole process (the arguments from sys.argv)."""
     args = _parse(sys.argv[1:] if argv is None else list(argv))
-    logging.basicConfig(level=logging.WARNING, format="ndrbot: %(levelname)s: %(message)s")
     if args.command is None:
         args = _parse(["shell"] if sys.stdin.isatty() else ["explain", "-"])
+    # Without DNS, bounce and explain log nothing on their usual path (see bot/clilog.py).
+    clilog.setup(defer=args.command in CORE_COMMANDS and args.no_dns)
     try:
         if args.command in CORE_COMMANDS:
             with _collect_seldom(exiting=argv is None):

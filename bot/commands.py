@@ -235,8 +235,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    from dataclasses import fields
-
     from bot.config import read_env_file, settings_problems
 
     env = dict(os.environ)
@@ -252,14 +250,14 @@ def cmd_config(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"ndrbot: {problem}", file=sys.stderr)
         return 2
-    for item in fields(settings):
-        if item.name == "secrets":
+    for name in settings.field_names():
+        if name == "secrets":
             continue
-        value = getattr(settings, item.name)
-        shown = mask_secret(value) if _is_secret(item.name) else value
-        if item.name == "redis_url" and value:
+        value = getattr(settings, name)
+        shown = mask_secret(value) if _is_secret(name) else value
+        if name == "redis_url" and value:
             shown = mask_url_password(value)
-        print(f"{item.name:<22} {shown!r}" if shown != "" else f"{item.name:<22} (not set)")
+        print(f"{name:<22} {shown!r}" if shown != "" else f"{name:<22} (not set)")
     from bot.knowledge import load_knowledge
 
     kb = load_knowledge(settings.knowledge_path)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+
+from bot.record import Frozen, set_field
 
 _ZONE = re.compile(
     r"^(?=.{1,253}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$"
@@ -18,49 +19,146 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    nameservers: tuple[str, ...] = ()
-    dnsbls: tuple[str, ...] | None = None
+class Settings(Frozen):
+    nameservers: tuple[str, ...]
+    dnsbls: tuple[str, ...] | None
     """None means the built-in default blocklists."""
-    knowledge_path: str | None = None
-    cache_dir: str | None = None
+    knowledge_path: str | None
+    cache_dir: str | None
     """Where the compiled knowledge cache lives; None: no cache (always parse the YAML)."""
-    deny_domains: tuple[str, ...] = ()
+    deny_domains: tuple[str, ...]
     """Zones /checkmx refuses in chat (internal names), besides the built-in private ones."""
-    dns_enabled: bool = True
-    dns_deadline: float = 5.0
-    slack_bot_token: str = ""
-    slack_signing_secret: str = ""
-    slack_app_token: str = ""
-    slack_api_url: str = ""
-    teams_client_id: str = ""
-    teams_client_secret: str = ""
-    teams_tenant_id: str = ""
-    teams_no_auth: bool = False
+    dns_enabled: bool
+    dns_deadline: float
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_app_token: str
+    slack_api_url: str
+    teams_client_id: str
+    teams_client_secret: str
+    teams_tenant_id: str
+    teams_no_auth: bool
     """Tests only: accept unauthenticated requests (refused unless bound to a loopback address)."""
-    discord_token: str = ""
-    discord_channels: tuple[str, ...] = ()
-    auto_reply: bool = True
-    redis_url: str = ""
-    rate_user: tuple[int, float] = (20, 60.0)
+    discord_token: str
+    discord_channels: tuple[str, ...]
+    auto_reply: bool
+    redis_url: str
+    rate_user: tuple[int, float]
     """Requests a user may make per window (count, seconds)."""
-    rate_channel: tuple[int, float] = (60, 60.0)
-    slack_http: bool = False
+    rate_channel: tuple[int, float]
+    slack_http: bool
     """Serve Slack over HTTP (Events API) instead of Socket Mode."""
-    http_host: str = "127.0.0.1"
-    http_port: int = 3000
-    drain_seconds: float = 8.0
+    http_host: str
+    http_port: int
+    drain_seconds: float
     """After SIGTERM, how long work in flight may take (Docker waits 10 s, then kills)."""
-    health_host: str = "127.0.0.1"
-    health_port: int = 0
+    health_host: str
+    health_port: int
     """0: no separate /healthz and /metrics server (Slack's HTTP mode serves them anyway)."""
-    log_level: str = "INFO"
-    log_format: str = "text"
-    secrets: tuple[str, ...] = field(default=(), repr=False)
+    log_level: str
+    log_format: str
+    secrets: tuple[str, ...]
+
+    _unshown = ("secrets",)
+    __slots__ = (
+        "auto_reply",
+        "cache_dir",
+        "deny_domains",
+        "discord_channels",
+        "discord_token",
+        "dns_deadline",
+        "dns_enabled",
+        "dnsbls",
+        "drain_seconds",
+        "health_host",
+        "health_port",
+        "http_host",
+        "http_port",
+        "knowledge_path",
+        "log_format",
+        "log_level",
+        "nameservers",
+        "rate_channel",
+        "rate_user",
+        "redis_url",
+        "secrets",
+        "slack_api_url",
+        "slack_app_token",
+        "slack_bot_token",
+        "slack_http",
+        "slack_signing_secret",
+        "teams_client_id",
+        "teams_client_secret",
+        "teams_no_auth",
+        "teams_tenant_id",
+    )
+
+    def __init__(
+        self,
+        nameservers: tuple[str, ...] = (),
+        dnsbls: tuple[str, ...] | None = None,
+        knowledge_path: str | None = None,
+        cache_dir: str | None = None,
+        deny_domains: tuple[str, ...] = (),
+        dns_enabled: bool = True,
+        dns_deadline: float = 5.0,
+        slack_bot_token: str = "",
+        slack_signing_secret: str = "",
+        slack_app_token: str = "",
+        slack_api_url: str = "",
+        teams_client_id: str = "",
+        teams_client_secret: str = "",
+        teams_tenant_id: str = "",
+        teams_no_auth: bool = False,
+        discord_token: str = "",
+        discord_channels: tuple[str, ...] = (),
+        auto_reply: bool = True,
+        redis_url: str = "",
+        rate_user: tuple[int, float] = (20, 60.0),
+        rate_channel: tuple[int, float] = (60, 60.0),
+        slack_http: bool = False,
+        http_host: str = "127.0.0.1",
+        http_port: int = 3000,
+        drain_seconds: float = 8.0,
+        health_host: str = "127.0.0.1",
+        health_port: int = 0,
+        log_level: str = "INFO",
+        log_format: str = "text",
+        secrets: tuple[str, ...] = (),
+    ) -> None:
+        set_field(self, "nameservers", nameservers)
+        set_field(self, "dnsbls", dnsbls)
+        set_field(self, "knowledge_path", knowledge_path)
+        set_field(self, "cache_dir", cache_dir)
+        set_field(self, "deny_domains", deny_domains)
+        set_field(self, "dns_enabled", dns_enabled)
+        set_field(self, "dns_deadline", dns_deadline)
+        set_field(self, "slack_bot_token", slack_bot_token)
+        set_field(self, "slack_signing_secret", slack_signing_secret)
+        set_field(self, "slack_app_token", slack_app_token)
+        set_field(self, "slack_api_url", slack_api_url)
+        set_field(self, "teams_client_id", teams_client_id)
+        set_field(self, "teams_client_secret", teams_client_secret)
+        set_field(self, "teams_tenant_id", teams_tenant_id)
+        set_field(self, "teams_no_auth", teams_no_auth)
+        set_field(self, "discord_token", discord_token)
+        set_field(self, "discord_channels", discord_channels)
+        set_field(self, "auto_reply", auto_reply)
+        set_field(self, "redis_url", redis_url)
+        set_field(self, "rate_user", rate_user)
+        set_field(self, "rate_channel", rate_channel)
+        set_field(self, "slack_http", slack_http)
+        set_field(self, "http_host", http_host)
+        set_field(self, "http_port", http_port)
+        set_field(self, "drain_seconds", drain_seconds)
+        set_field(self, "health_host", health_host)
+        set_field(self, "health_port", health_port)
+        set_field(self, "log_level", log_level)
+        set_field(self, "log_format", log_format)
+        set_field(self, "secrets", secrets)
 
     def with_overrides(self, **changes: object) -> Settings:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return self.replace(**changes)
 
 
 def _list(value: str | None) -> tuple[str, ...]:

@@ -35,6 +35,8 @@ BUILDERS = (
     "engine/cues.py",
     "engine/classify.py",
     "engine/matcher.py",
+    "model.py",
+    "record.py",
 )
 """The modules (below bot/) whose code builds what the cache holds: editing one makes it stale."""
 

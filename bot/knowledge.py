@@ -36,12 +36,10 @@ A knowledge file without `lexicon:` has an empty lexicon: reasons then come from
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,8 +47,7 @@ from bot.engine.lexicon import STAGES, Phrase, parse_phrase
 from bot.engine.textnorm import CJK_RUN, normalize_pattern
 from bot.model import Link
 from bot.reasons import AUDIENCES, CHECK_NAMES, NOT_FAILURES, REASONS
-
-log = logging.getLogger(__name__)
+from bot.record import Frozen, set_field
 
 if TYPE_CHECKING:
     import yaml
@@ -97,8 +94,7 @@ class KnowledgeError(ValueError):
     """knowledge.yaml could not be used; the message names file, line and entry."""
 
 
-@dataclass(frozen=True, eq=False)
-class Entry:
+class Entry(Frozen):
     """One knowledge entry. Compared by identity: ids are unique within a knowledge base."""
 
     id: str
@@ -107,26 +103,105 @@ class Entry:
     explain: str
     who_fixes: str
     fix: tuple[tuple[str, tuple[str, ...]], ...]
-    codes: tuple[str, ...] = ()
-    markers: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
-    examples: tuple[str, ...] = ()
-    providers: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ("en",)
-    temporary: bool | None = None
-    checks: tuple[str, ...] = ()
-    links: tuple[Link, ...] = ()
-    fallback: bool = False
-    line: int = 0
-    normalized_patterns: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    codes: tuple[str, ...]
+    markers: tuple[str, ...]
+    patterns: tuple[str, ...]
+    examples: tuple[str, ...]
+    providers: tuple[str, ...]
+    languages: tuple[str, ...]
+    temporary: bool | None
+    checks: tuple[str, ...]
+    links: tuple[Link, ...]
+    fallback: bool
+    line: int
+    normalized_patterns: tuple[str, ...]
+
+    __slots__ = (
+        "checks",
+        "codes",
+        "examples",
+        "explain",
+        "fallback",
+        "fix",
+        "id",
+        "languages",
+        "line",
+        "links",
+        "markers",
+        "normalized_patterns",
+        "patterns",
+        "providers",
+        "reason",
+        "temporary",
+        "title",
+        "who_fixes",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        reason: str,
+        explain: str,
+        who_fixes: str,
+        fix: tuple[tuple[str, tuple[str, ...]], ...],
+        codes: tuple[str, ...] = (),
+        markers: tuple[str, ...] = (),
+        patterns: tuple[str, ...] = (),
+        examples: tuple[str, ...] = (),
+        providers: tuple[str, ...] = (),
+        languages: tuple[str, ...] = ("en",),
+        temporary: bool | None = None,
+        checks: tuple[str, ...] = (),
+        links: tuple[Link, ...] = (),
+        fallback: bool = False,
+        line: int = 0,
+        normalized_patterns: tuple[str, ...] = (),
+    ) -> None:
+        set_field(self, "id", id)
+        set_field(self, "title", title)
+        set_field(self, "reason", reason)
+        set_field(self, "explain", explain)
+        set_field(self, "who_fixes", who_fixes)
+        set_field(self, "fix", fix)
+        set_field(self, "codes", codes)
+        set_field(self, "markers", markers)
+        set_field(self, "patterns", patterns)
+        set_field(self, "examples", examples)
+        set_field(self, "providers", providers)
+        set_field(self, "languages", languages)
+        set_field(self, "temporary", temporary)
+        set_field(self, "checks", checks)
+        set_field(self, "links", links)
+        set_field(self, "fallback", fallback)
+        set_field(self, "line", line)
+        set_field(self, "normalized_patterns", normalized_patterns)
+
+    _unshown = ("normalized_patterns",)  # derived from the patterns
+    __eq__ = object.__eq__  # the same entry, not an equal one
+    __hash__ = object.__hash__
 
 
-@dataclass(frozen=True)
-class KnowledgeBase:
+class KnowledgeBase(Frozen):
     entries: tuple[Entry, ...]
     source: str
-    lexicon: tuple[Phrase, ...] = ()
-    by_id: dict[str, Entry] = field(compare=False, repr=False, default_factory=dict)
+    lexicon: tuple[Phrase, ...]
+    by_id: dict[str, Entry]
+
+    _unshown = _uncompared = ("by_id",)  # an index of the entries
+    __slots__ = ("by_id", "entries", "lexicon", "source")
+
+    def __init__(
+        self,
+        entries: tuple[Entry, ...],
+        source: str,
+        lexicon: tuple[Phrase, ...] = (),
+        by_id: dict[str, Entry] | None = None,
+    ) -> None:
+        set_field(self, "entries", entries)
+        set_field(self, "source", source)
+        set_field(self, "lexicon", lexicon)
+        set_field(self, "by_id", {} if by_id is None else by_id)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -442,7 +517,7 @@ class KnowledgeStore:
                 kb = self._load()
             except KnowledgeError as exc:
                 self.last_error = str(exc)
-                log.error("knowledge reload failed, keeping the previous knowledge: %s", exc)
+                _log_reload_failure(exc)
                 return False
             self._kb = kb
             self.last_error = None
@@ -461,3 +536,14 @@ class KnowledgeStore:
             return
         self._checked = now
         self.reload_if_changed()
+
+
+def _log_reload_failure(exc: KnowledgeError) -> None:
+    import logging  # only here: explaining without DNS logs nothing else (see bot/clilog.py)
+
+    from bot.clilog import before_logging
+
+    before_logging()
+    logging.getLogger(__name__).error(
+        "knowledge reload failed, keeping the previous knowledge: %s", exc
+    )

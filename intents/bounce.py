@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.explain import explain
 from bot.intent import Deps, Intent
 from bot.model import Incoming, Reply, Section
@@ -28,12 +26,12 @@ async def handle(incoming: Incoming, deps: Deps) -> Reply:
     if incoming.files:
         reply = await explain(incoming.files[0].data, deps)
         if len(incoming.files) > 1:
-            reply = replace(reply, notes=(*reply.notes, "Only the first attached file was read."))
+            reply = reply.replace(notes=(*reply.notes, "Only the first attached file was read."))
     elif not text or text.lower() in ("help", "-h", "--help", "?"):
         return help_reply()
     else:
         reply = await explain(text, deps, asked=True)
-    return replace(reply, quiet=False)
+    return reply.replace(quiet=False)
 
 
 INTENT = Intent(

@@ -272,3 +272,44 @@ def test_read_file_tells_what_it_cannot_read(tmp_path: Path) -> None:
         read_file(str(tmp_path / "missing.eml"))
     with pytest.raises(UsageError, match="not a valid file name"):
         read_file("a\0b")
+
+
+def test_explaining_without_dns_loads_no_logging(tmp_path: Path) -> None:
+    """`logging` (~5 ms of start-up) waits until something is about to log."""
+    import subprocess
+
+    bounce = tmp_path / "bounce.eml"
+    bounce.write_bytes(make_dsn([Rcpt("bob@example.net", "5.1.1", "550 5.1.1 no such user")]))
+    code = (
+        "import sys; from bot.cli import main; "
+        f"main(['explain', '--no-dns', {str(bounce)!r}]); main(['bounce', '--no-dns', '5.7.1']); "
+        "print('logging' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip() == "False"
+
+
+def test_a_deferred_command_logs_as_ever_when_the_knowledge_breaks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from bot import clilog
+    from bot.knowledge import KnowledgeStore
+
+    path = tmp_path / "knowledge.yaml"
+    path.write_text((DATA / "mini_knowledge.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    store = KnowledgeStore(path)
+    path.write_text("entries: [oops", encoding="utf-8")
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers.clear()  # as in a one-shot command (pytest adds its own)
+    try:
+        clilog.setup(defer=True)
+        assert not store.reload()
+        err = capsys.readouterr().err
+    finally:
+        for handler in root.handlers[:]:
+            root.removeHandler(handler)
+        root.handlers[:] = saved
+    assert err.startswith("ndrbot: ERROR: knowledge reload failed, keeping the previous knowledge:")

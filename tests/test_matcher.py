@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.engine.codes import is_bare_code
 from bot.engine.diagnose import analyze
-from bot.engine.matcher import Matcher, detect_providers
+from bot.engine.matcher import TEXT_MIN, Matcher, detect_providers
 
 
 def top(
@@ -124,3 +124,15 @@ def test_a_delivery_report_says_whether_retrying_goes_on(matcher: Matcher) -> No
     # The sending server gave up: its X.4.7 (delivery time expired) is kept over the last reply.
     assert got["a@example.net"] == (False, "4.4.7", "expired")
     assert got["b@example.net"][0] is True
+
+
+def test_a_score_floor_leaves_out_exactly_the_candidates_below_it(matcher: Matcher) -> None:
+    """Matching asks the fuzzy scorer to skip what cannot reach the text threshold: the same
+    candidates with the same scores as scoring them all and dropping those below it."""
+    texts = [text for entry in matcher.kb.entries for text in (*entry.examples, *entry.patterns)]
+    texts += [text[: len(text) // 2] for text in texts]  # fragments score lower
+    assert len(texts) > 500
+    for floor in (TEXT_MIN, 0.5, 0.8):
+        for text in texts:
+            every = matcher._text_candidates(text)
+            assert matcher._text_candidates(text, floor) == [c for c in every if c[1] >= floor]

@@ -268,3 +268,20 @@ def test_a_truncated_utf8_paste_keeps_its_characters() -> None:
     parsed = parse(paste)
     assert "Empfänger" in parsed.text
     assert any("were read" in note for note in parsed.notes)
+
+
+def test_sending_ips_and_sender_domains_are_read_from_the_failures_as_parsed() -> None:
+    """They are looked for only when asked, in the failures' words as the parse left them: a
+    failure added later (as `analyze` adds one for bare wording), or a copy, changes nothing."""
+    import copy
+    import pickle
+
+    from bot.engine.parsed import Failure
+
+    parsed = parse(GMAIL_MULTILINE)
+    parsed.failures.append(Failure(None, "550 denied: SPF [other.example] from 198.51.100.7"))
+    assert parsed.sending_ips == ["203.0.113.5"]
+    assert parsed.sender_hints == ["example.com"]
+    for again in (pickle.loads(pickle.dumps(parse(GMAIL_MULTILINE))), copy.copy(parsed)):
+        assert (again.sending_ips, again.sender_hints) == (["203.0.113.5"], ["example.com"])
+    assert parse("").sending_ips == parse(b"\x00\x01\x02" * 100).sender_hints == []

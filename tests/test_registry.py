@@ -80,13 +80,11 @@ def test_two_intents_cannot_claim_one_command() -> None:
 
 
 def _limited_deps(deps: Deps, user: int, channel: int) -> Deps:
-    from dataclasses import replace as dc_replace
-
     from bot.store import MemoryStore, RateLimiter
 
     store = MemoryStore()
     limiter = RateLimiter(store, per_user=(user, 60), per_channel=(channel, 60))
-    return dc_replace(deps, store=store, limiter=limiter)
+    return deps.replace(store=store, limiter=limiter)
 
 
 def test_commands_over_the_limit_get_a_polite_answer(registry: Registry, deps: Deps) -> None:

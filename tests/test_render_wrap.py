@@ -36,3 +36,15 @@ def test_the_cases_that_differ_from_a_naive_wrap() -> None:
         ("   ", 2),
     ]:
         assert wrap_words(text, width) == _textwrap(text, width), (text, width)
+
+
+def test_a_paragraph_rendered_again_at_another_width_wraps_to_that_width() -> None:
+    """Wrapped paragraphs are remembered between replies: by text and width, never text alone."""
+    from bot.adapters.render_text import render_text
+    from bot.model import Reply
+
+    text = " ".join(f"word{i}" for i in range(60))
+    for width in (100, 50, 100, 70):
+        lines = render_text(Reply(title="t", text=text), width=width).splitlines()[1:]
+        assert [line.strip() for line in lines] == _textwrap(text, width - 2)
+        assert max(len(line) for line in lines) <= width

@@ -21,7 +21,6 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import Any, Literal
 
 import aiohttp
@@ -293,7 +292,7 @@ class NdrClient(discord.AutoShardedClient):
                     else _nothing_reply()
                 )
             else:
-                incoming = replace(incoming, user=str(interaction.user.id))
+                incoming = incoming.replace(user=str(interaction.user.id))
                 reply = await self.registry.handle(incoming, self.deps) or _nothing_reply()
                 reply = _note_skipped(reply, skipped, self.max_attachment_bytes)
         except Exception:
@@ -484,7 +483,7 @@ def _note_skipped(reply: Reply, skipped: Sequence[discord.Attachment], limit: in
     if not skipped:
         return reply
     note = f"Not read (over {limit / 1048576:.0f} MB): " + ", ".join(a.filename for a in skipped)
-    return replace(reply, notes=(*reply.notes, note))
+    return reply.replace(notes=(*reply.notes, note))
 
 
 def _nothing_reply() -> Reply:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
 from bot.model import CheckResult, Finding, Reply, Section
 from bot.reasons import NOT_FAILURES
@@ -140,10 +142,11 @@ _WRAP_WHITESPACE = re.compile(r"[\t\n\x0b\x0c\r]")
 def _wrap(text: str, width: int, prefix: str, *, indent_len: int | None = None) -> list[str]:
     indent = " " * (indent_len if indent_len is not None else len(prefix))
     room = width - len(indent)
+    lines: Sequence[str]
     if len(text) <= room and not _WRAP_WHITESPACE.search(text):
         lines = [text.rstrip(" ")] if text.strip(" ") else []  # what textwrap gives, sooner
     else:
-        lines = wrap_words(text, room)
+        lines = _wrapped_words(text, room)
     if not lines:
         return [prefix.rstrip()]
     return [prefix + lines[0], *(indent + line for line in lines[1:])]
@@ -161,6 +164,13 @@ def _odd_space(text: str) -> bool:
     if text.isascii():  # substring tests, quicker than the regex
         return any(odd in text for odd in _ASCII_ODD_SPACE)
     return _ODD_SPACE.search(text) is not None
+
+
+@lru_cache(maxsize=2048)
+def _wrapped_words(text: str, width: int) -> tuple[str, ...]:
+    """`wrap_words`, remembered: most paragraphs are the knowledge's own, the same in every reply
+    that names the entry."""
+    return tuple(wrap_words(text, width))
 
 
 def wrap_words(text: str, width: int) -> list[str]:

@@ -15,7 +15,6 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 from wsgiref.simple_server import WSGIServer
 
@@ -518,13 +517,13 @@ class SlackBot:
                 else:
                     return
             if problems:
-                reply = replace(reply, notes=(*reply.notes, *problems))
+                reply = reply.replace(notes=(*reply.notes, *problems))
             await self.worker.io(self._post_thread, channel, thread, reply, response_url)
 
     async def _reply(self, incoming: Incoming) -> Reply | None:
         reply = await self.registry.handle(incoming, self.deps)
         if reply is not None and incoming.command == "help":
-            reply = replace(reply, sections=(*reply.sections, SLACK_HELP))
+            reply = reply.replace(sections=(*reply.sections, SLACK_HELP))
         return reply
 
     async def _fetch(
@@ -569,7 +568,7 @@ class SlackBot:
                 hint = (
                     "I can't post in that thread (invite me to the channel), so here it is for you."
                 )
-                self._respond(response_url, replace(reply, notes=(*reply.notes, hint)))
+                self._respond(response_url, reply.replace(notes=(*reply.notes, hint)))
 
     def _respond(self, response_url: str, reply: Reply) -> None:
         if not response_url:

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from bot.engine.cues import WordCues
 from bot.engine.lexicon import Hit, Lexicon, strongest
 from bot.engine.matcher import MAX_QUERY_CHARS, Match, MatchResult, x_form
 from bot.engine.textnorm import normalize
 from bot.knowledge import KnowledgeBase
+from bot.record import Frozen, set_field
 
 ENTRY_STRONG = 0.88
 """An entry's text match this good is the provider's own sentence: it decides the reason."""
@@ -59,16 +59,33 @@ STAGE_REASONS = {"mail": "rejected", "connect": "blocked", "helo": "blocked"}
 the content, but vague words there do not say whether spam, policy or a filter: onhold."""
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Frozen):
     reason: str
     step: str
     """Which rule decided: entry, lexicon, code, hint, stage, generic, report or none."""
     confidence: float
-    match: Match | None = None
-    hit: Hit | None = None
-    rival: str | None = None
+    match: Match | None
+    hit: Hit | None
+    rival: str | None
     """Another reason the server's words also point to (the answer is then unsure)."""
+
+    __slots__ = ("confidence", "hit", "match", "reason", "rival", "step")
+
+    def __init__(
+        self,
+        reason: str,
+        step: str,
+        confidence: float,
+        match: Match | None = None,
+        hit: Hit | None = None,
+        rival: str | None = None,
+    ) -> None:
+        set_field(self, "reason", reason)
+        set_field(self, "step", step)
+        set_field(self, "confidence", confidence)
+        set_field(self, "match", match)
+        set_field(self, "hit", hit)
+        set_field(self, "rival", rival)
 
 
 def is_generic_status(status: str | None) -> bool:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from bot.engine.lexicon import GAP
 from bot.engine.textnorm import STOPWORDS
+from bot.record import Frozen, set_field
 
 STEM = 6
 """Words are compared by their first letters: "blacklisted" and "blacklist" are one cue."""
@@ -36,12 +36,23 @@ def stem(word: str) -> str:
     return word[:STEM]
 
 
-@dataclass(frozen=True)
-class Cue:
+class Cue(Frozen):
     reason: str
     score: float
     words: tuple[str, ...]
     """The text's words that voted for the reason (for notes and tests)."""
+
+    __slots__ = ("reason", "score", "words")
+
+    def __init__(
+        self,
+        reason: str,
+        score: float,
+        words: tuple[str, ...],
+    ) -> None:
+        set_field(self, "reason", reason)
+        set_field(self, "score", score)
+        set_field(self, "words", words)
 
 
 class WordCues:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
 from bot.engine.textnorm import CJK_RUN, normalize
+from bot.record import Frozen, set_field
 
 GAP = ".."
 PREFIX_KEY = 3
@@ -103,10 +103,19 @@ def _undouble(base: str) -> str:
     return base
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(Frozen):
     phrase: Phrase
     position: int
+
+    __slots__ = ("phrase", "position")
+
+    def __init__(
+        self,
+        phrase: Phrase,
+        position: int,
+    ) -> None:
+        set_field(self, "phrase", phrase)
+        set_field(self, "position", position)
 
     @property
     def reason(self) -> str:

@@ -7,12 +7,12 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.textnorm import normalize, tokens
 from bot.knowledge import Entry, KnowledgeBase
+from bot.record import Frozen, set_field
 
 if TYPE_CHECKING:
     from bot.engine.classify import ReasonClassifier
@@ -90,18 +90,33 @@ STORE_KEY = "matcher"
 """The name of a knowledge base's matcher among the values derived from it (KnowledgeStore)."""
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(Frozen):
     entry: Entry
     rank: float
     """Text score plus code and provider bonuses; may exceed 1."""
     via: str
     """How it was found: "marker", "text" or "code"."""
-    evidence: float = 0.0
+    evidence: float
     """How strongly the text itself matched (before generic entries are held back)."""
-    pattern_words: int = 0
+    pattern_words: int
     """Content words of the matched pattern when the text has them all, else 0 (a long pattern
     found whole identifies its author)."""
+
+    __slots__ = ("entry", "evidence", "pattern_words", "rank", "via")
+
+    def __init__(
+        self,
+        entry: Entry,
+        rank: float,
+        via: str,
+        evidence: float = 0.0,
+        pattern_words: int = 0,
+    ) -> None:
+        set_field(self, "entry", entry)
+        set_field(self, "rank", rank)
+        set_field(self, "via", via)
+        set_field(self, "evidence", evidence)
+        set_field(self, "pattern_words", pattern_words)
 
     @property
     def score(self) -> float:
@@ -109,10 +124,19 @@ class Match:
         return round(min(1.0, max(0.0, self.rank)), 3)
 
 
-@dataclass(frozen=True)
-class MatchResult:
+class MatchResult(Frozen):
     ranked: tuple[Match, ...]
     certain: bool
+
+    __slots__ = ("certain", "ranked")
+
+    def __init__(
+        self,
+        ranked: tuple[Match, ...],
+        certain: bool,
+    ) -> None:
+        set_field(self, "ranked", ranked)
+        set_field(self, "certain", certain)
 
     @property
     def best(self) -> Match | None:
@@ -232,13 +256,14 @@ class Matcher:
         """Entries whose patterns resemble the text, best first (score 0..1)."""
         return [(entry, score) for entry, score, _ in self._text_candidates(text)]
 
-    def _text_candidates(self, text: str) -> list[tuple[Entry, float, int]]:
+    def _text_candidates(self, text: str, floor: float = 0.0) -> list[tuple[Entry, float, int]]:
+        """`text_candidates` with the words each matched; `floor`: leave out those scoring less."""
         best: dict[str, tuple[Entry, float, int]] = {}
         norm = normalize(text[:MAX_QUERY_CHARS])
         if not norm:
             return []
         present = tokens(norm)
-        for index, score in self._fuzzy(norm, present):
+        for index, score in self._fuzzy(norm, present, floor):
             entry = self._pattern_entry[index]
             if entry.id not in best or score > best[entry.id][1]:
                 wanted = self._pattern_tokens[index]
@@ -248,7 +273,7 @@ class Matcher:
         return sorted(best.values(), key=lambda item: -item[1])
 
     # -- internals --------------------------------------------------------------------------
-    def _fuzzy(self, norm: str, present: set[str]) -> list[tuple[int, float]]:
+    def _fuzzy(self, norm: str, present: set[str], floor: float) -> list[tuple[int, float]]:
         from rapidfuzz import fuzz  # on first use: a bare code never needs it (start-up time)
 
         acc: dict[int, float] = {}
@@ -271,11 +296,18 @@ class Matcher:
             pattern = self._pattern_text[index]
             # Alignment of the text, tempered by how many of the pattern's distinctive words
             # appear: a shared preamble ("Recipient address rejected:") is not a match.
-            score = fuzz.partial_ratio(pattern, norm) / 100.0 * (0.7 + 0.3 * min(1.0, coverage))
-            if len(norm) < len(pattern):  # a fragment of the pattern is weaker evidence
-                score *= 0.6 + 0.4 * len(norm) / len(pattern)
+            shared = 0.7 + 0.3 * min(1.0, coverage)
+            # A fragment of the pattern is weaker evidence.
+            fragment = 0.6 + 0.4 * len(norm) / len(pattern) if len(norm) < len(pattern) else 1.0
             # Between equal matches the longer pattern is the more specific one.
-            scored.append((index, score + min(len(pattern), 400) * 1e-5))
+            longer = min(len(pattern), 400) * 1e-5
+            # The alignment below which the score misses `floor` (less a margin for rounding):
+            # rapidfuzz skips what cannot reach it, and gives 0 for such a pattern.
+            cutoff = max(0.0, (floor - longer) / (shared * fragment) * 100.0 - 0.01) if floor else 0
+            ratio = fuzz.partial_ratio(pattern, norm, score_cutoff=cutoff)
+            score = ratio / 100.0 * shared * fragment + longer
+            if score >= floor:
+                scored.append((index, score))
         return scored
 
     def _marker_hits(self, text: str) -> list[Entry]:
@@ -311,7 +343,7 @@ class Matcher:
             for entry in self._marker_hits(text):
                 bonus = self._code_bonus(entry, status, reply_code, 1.0)
                 offer(entry, MARKER + bonus, "marker", evidence=MARKER + bonus)
-            for entry, text_score, words in self._text_candidates(text):
+            for entry, text_score, words in self._text_candidates(text, TEXT_MIN):
                 if text_score < TEXT_MIN:
                     continue
                 bonus = self._code_bonus(entry, status, reply_code, text_score)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import binascii
 import re
-from dataclasses import dataclass, field
+
+from bot.record import Record
 
 MAX_PARTS = 200
 MAX_DEPTH = 8
@@ -19,13 +20,28 @@ _PARAM = re.compile(r';\s*([\w.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))')
 _BASE64_JUNK = re.compile(rb"[^A-Za-z0-9+/=]")
 
 
-@dataclass
-class Part:
+class Part(Record):
     headers: dict[str, list[str]]
     body: bytes
-    children: list[Part] = field(default_factory=list)
-    content_type: str = "text/plain"
-    params: dict[str, str] = field(default_factory=dict)
+    children: list[Part]
+    content_type: str
+    params: dict[str, str]
+
+    __slots__ = ("body", "children", "content_type", "headers", "params")
+
+    def __init__(
+        self,
+        headers: dict[str, list[str]],
+        body: bytes,
+        children: list[Part] | None = None,
+        content_type: str = "text/plain",
+        params: dict[str, str] | None = None,
+    ) -> None:
+        self.headers = headers
+        self.body = body
+        self.children = [] if children is None else children
+        self.content_type = content_type
+        self.params = {} if params is None else params
 
     def get(self, name: str, default: str = "") -> str:
         values = self.headers.get(name.lower())

@@ -100,21 +100,27 @@ def parse_text(text: str) -> ParsedMessage:
 
 
 def _finish(parsed: ParsedMessage) -> None:
-    """Collect addresses and IPs once the failures are known."""
-    diag_text = "\n".join(f.diagnostic for f in parsed.failures) or parsed.text[:20_000]
-    remote = {ip for _, ip in _RECEIVING_HOST.findall(diag_text)}
-    for ip in find_ips(diag_text):
-        if ip not in remote and ip not in parsed.sending_ips:
-            parsed.sending_ips.append(ip)
-    for domain in _sender_domains(diag_text):
-        domain = domain.lower().rstrip(".")
-        if domain not in parsed.sender_hints:
-            parsed.sender_hints.append(domain)
+    """Note where addresses and IPs are read from (when asked) once the failures are known."""
+    parsed.read_addresses_from(
+        "\n".join(f.diagnostic for f in parsed.failures) or parsed.text[:20_000]
+    )
     if len(parsed.failures) > MAX_RECIPIENTS:
         parsed.notes.append(
             f"The report names {len(parsed.failures)} recipients; the first {MAX_RECIPIENTS} are shown."
         )
         del parsed.failures[MAX_RECIPIENTS:]
+
+
+def addresses_in(text: str) -> tuple[list[str], list[str]]:
+    """The sending IPs and the sender's domains that a bounce's failure text names."""
+    remote = {ip for _, ip in _RECEIVING_HOST.findall(text)}
+    ips = [ip for ip in find_ips(text) if ip not in remote]
+    domains: list[str] = []
+    for domain in _sender_domains(text):
+        domain = domain.lower().rstrip(".")
+        if domain not in domains:
+            domains.append(domain)
+    return ips, domains
 
 
 # "host mx.example.net[198.51.100.4] said:" names the receiving server, not the sender.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 
 from bot.engine.folded import Folded
+from bot.record import Frozen, set_field
 
 # "550-5.7.26", "550 5.1.1", "421 4.7.0" (a reply code with its enhanced code)
 _PAIR = re.compile(r"(?<![\w.#-])([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
@@ -29,10 +29,19 @@ IPV6 = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Codes:
+class Codes(Frozen):
     reply_code: str | None
     status: str | None
+
+    __slots__ = ("reply_code", "status")
+
+    def __init__(
+        self,
+        reply_code: str | None,
+        status: str | None,
+    ) -> None:
+        set_field(self, "reply_code", reply_code)
+        set_field(self, "status", status)
 
 
 def find_codes(text: str) -> Codes:

@@ -4,8 +4,6 @@ authentication verdicts, Microsoft's spam verdict, and findings in plain words w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from bot.headers.authres import AuthResults, Dkim, parse_authres
 from bot.headers.fields import Field, first, header_fields, received_values, values
 from bot.headers.hops import Hop, hops_from
@@ -19,6 +17,7 @@ from bot.headers.microsoft import (
     scl_words,
 )
 from bot.model import Severity
+from bot.record import Frozen, Record, set_field
 
 SLOW_S = 60
 DELAYED_S = 600
@@ -26,26 +25,54 @@ BAD_SPF = frozenset({"fail", "softfail", "permerror"})
 _EMAIL_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 
 
-@dataclass(frozen=True)
-class HeaderFinding:
+class HeaderFinding(Frozen):
     severity: Severity
     text: str
     who_fixes: str
     """An audience key: sender, senders_admin, recipient, recipients_admin."""
 
+    __slots__ = ("severity", "text", "who_fixes")
+
+    def __init__(
+        self,
+        severity: Severity,
+        text: str,
+        who_fixes: str,
+    ) -> None:
+        set_field(self, "severity", severity)
+        set_field(self, "text", text)
+        set_field(self, "who_fixes", who_fixes)
+
     def to_json(self) -> dict[str, str]:
         return {"severity": self.severity, "text": self.text, "who_fixes": self.who_fixes}
 
 
-@dataclass
-class Authentication:
+class Authentication(Record):
     authserv_id: str | None
     trusted: bool
     results: AuthResults
     from_domain: str | None
-    arc: str | None = None
-    untrusted: int = 0
+    arc: str | None
+    untrusted: int
     """Lower Authentication-Results headers from other servers, ignored."""
+
+    __slots__ = ("arc", "authserv_id", "from_domain", "results", "trusted", "untrusted")
+
+    def __init__(
+        self,
+        authserv_id: str | None,
+        trusted: bool,
+        results: AuthResults,
+        from_domain: str | None,
+        arc: str | None = None,
+        untrusted: int = 0,
+    ) -> None:
+        self.authserv_id = authserv_id
+        self.trusted = trusted
+        self.results = results
+        self.from_domain = from_domain
+        self.arc = arc
+        self.untrusted = untrusted
 
     @property
     def aligned_spf(self) -> bool:
@@ -80,15 +107,42 @@ class Authentication:
         }
 
 
-@dataclass
-class HeaderReport:
+class HeaderReport(Record):
     hops: list[Hop]
     sending_ip: str | None
     receiving_org: str | None
     authentication: Authentication | None
     microsoft: MicrosoftVerdict | None
     from_domain: str | None
-    findings: list[HeaderFinding] = field(default_factory=list)
+    findings: list[HeaderFinding]
+
+    __slots__ = (
+        "authentication",
+        "findings",
+        "from_domain",
+        "hops",
+        "microsoft",
+        "receiving_org",
+        "sending_ip",
+    )
+
+    def __init__(
+        self,
+        hops: list[Hop],
+        sending_ip: str | None,
+        receiving_org: str | None,
+        authentication: Authentication | None,
+        microsoft: MicrosoftVerdict | None,
+        from_domain: str | None,
+        findings: list[HeaderFinding] | None = None,
+    ) -> None:
+        self.hops = hops
+        self.sending_ip = sending_ip
+        self.receiving_org = receiving_org
+        self.authentication = authentication
+        self.microsoft = microsoft
+        self.from_domain = from_domain
+        self.findings = [] if findings is None else findings
 
     @property
     def total_delay_s(self) -> float | None:

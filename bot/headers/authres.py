@@ -9,7 +9,8 @@ without an authserv-id ("spf=pass (sender IP is ...) smtp.mailfrom=..."): the re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from bot.record import Frozen, Record, set_field
 
 METHODS = ("spf", "dkim", "dmarc", "arc", "compauth")
 _RESULT = re.compile(
@@ -21,27 +22,71 @@ _PROPERTY = re.compile(
 _REASON = re.compile(r"\breason\s*=\s*\"?([^\s\";]{1,40})", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Dkim:
+class Dkim(Frozen):
     result: str
-    domain: str | None = None
-    selector: str | None = None
+    domain: str | None
+    selector: str | None
+
+    __slots__ = ("domain", "result", "selector")
+
+    def __init__(
+        self,
+        result: str,
+        domain: str | None = None,
+        selector: str | None = None,
+    ) -> None:
+        set_field(self, "result", result)
+        set_field(self, "domain", domain)
+        set_field(self, "selector", selector)
 
 
-@dataclass
-class AuthResults:
+class AuthResults(Record):
     """One Authentication-Results header, read."""
 
     authserv_id: str | None
-    spf: str | None = None
-    spf_domain: str | None = None
+    spf: str | None
+    spf_domain: str | None
     """smtp.mailfrom (its domain), or smtp.helo when there is no mail-from."""
-    dkim: list[Dkim] = field(default_factory=list)
-    dmarc: str | None = None
-    dmarc_from: str | None = None
-    arc: str | None = None
-    compauth: str | None = None
-    compauth_reason: str | None = None
+    dkim: list[Dkim]
+    dmarc: str | None
+    dmarc_from: str | None
+    arc: str | None
+    compauth: str | None
+    compauth_reason: str | None
+
+    __slots__ = (
+        "arc",
+        "authserv_id",
+        "compauth",
+        "compauth_reason",
+        "dkim",
+        "dmarc",
+        "dmarc_from",
+        "spf",
+        "spf_domain",
+    )
+
+    def __init__(
+        self,
+        authserv_id: str | None,
+        spf: str | None = None,
+        spf_domain: str | None = None,
+        dkim: list[Dkim] | None = None,
+        dmarc: str | None = None,
+        dmarc_from: str | None = None,
+        arc: str | None = None,
+        compauth: str | None = None,
+        compauth_reason: str | None = None,
+    ) -> None:
+        self.authserv_id = authserv_id
+        self.spf = spf
+        self.spf_domain = spf_domain
+        self.dkim = [] if dkim is None else dkim
+        self.dmarc = dmarc
+        self.dmarc_from = dmarc_from
+        self.arc = arc
+        self.compauth = compauth
+        self.compauth_reason = compauth_reason
 
 
 def parse_authres(value: str) -> AuthResults:

@@ -7,7 +7,8 @@ kept, and every step is one pass over the lines.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from bot.record import Frozen, set_field
 
 MAX_BYTES = 1_000_000
 MAX_FIELDS = 2_000
@@ -24,12 +25,21 @@ WANTED = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Frozen):
     name: str
     """Lower case."""
     value: str
     """Unfolded: continuation lines joined with one space."""
+
+    __slots__ = ("name", "value")
+
+    def __init__(
+        self,
+        name: str,
+        value: str,
+    ) -> None:
+        set_field(self, "name", name)
+        set_field(self, "value", value)
 
 
 def header_fields(text: str) -> list[Field]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email._parseaddr import parsedate_tz  # type: ignore[import-not-found]
+
+from bot.record import Frozen, set_field
 
 MAX_HOPS = 100
 
@@ -30,8 +31,7 @@ _TLS_PROTOCOLS = frozenset({"esmtps", "esmtpsa", "smtps", "https", "lmtps", "utf
 """RFC 3848 `with` keywords that say TLS was used (Exchange's internal hops say HTTPS)."""
 
 
-@dataclass(frozen=True)
-class Hop:
+class Hop(Frozen):
     index: int
     """1 for the oldest hop."""
     from_host: str | None
@@ -41,10 +41,44 @@ class Hop:
     tls: bool
     time: datetime | None
     """UTC."""
-    delay_s: float | None = None
+    delay_s: float | None
     """Seconds since the previous hop (clamped to 0 when the clocks disagree)."""
-    skew: bool = False
+    skew: bool
     """This hop's time is before the previous one's: a wrong clock somewhere."""
+
+    __slots__ = (
+        "by_host",
+        "delay_s",
+        "from_host",
+        "from_ip",
+        "index",
+        "protocol",
+        "skew",
+        "time",
+        "tls",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        from_host: str | None,
+        from_ip: str | None,
+        by_host: str | None,
+        protocol: str | None,
+        tls: bool,
+        time: datetime | None,
+        delay_s: float | None = None,
+        skew: bool = False,
+    ) -> None:
+        set_field(self, "index", index)
+        set_field(self, "from_host", from_host)
+        set_field(self, "from_ip", from_ip)
+        set_field(self, "by_host", by_host)
+        set_field(self, "protocol", protocol)
+        set_field(self, "tls", tls)
+        set_field(self, "time", time)
+        set_field(self, "delay_s", delay_s)
+        set_field(self, "skew", skew)
 
     @property
     def private(self) -> bool:

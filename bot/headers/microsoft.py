@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bot.record import Frozen, set_field
 
 SFV = {
     "BLK": "filtering was skipped and the message blocked: the sender is on the recipient's "
@@ -46,16 +46,37 @@ IPV = {
 }
 
 
-@dataclass(frozen=True)
-class MicrosoftVerdict:
-    scl: int | None = None
-    bcl: int | None = None
-    sfv: str | None = None
-    cat: str | None = None
-    ipv: str | None = None
-    ctry: str | None = None
-    ptr: str | None = None
-    cip: str | None = None
+class MicrosoftVerdict(Frozen):
+    scl: int | None
+    bcl: int | None
+    sfv: str | None
+    cat: str | None
+    ipv: str | None
+    ctry: str | None
+    ptr: str | None
+    cip: str | None
+
+    __slots__ = ("bcl", "cat", "cip", "ctry", "ipv", "ptr", "scl", "sfv")
+
+    def __init__(
+        self,
+        scl: int | None = None,
+        bcl: int | None = None,
+        sfv: str | None = None,
+        cat: str | None = None,
+        ipv: str | None = None,
+        ctry: str | None = None,
+        ptr: str | None = None,
+        cip: str | None = None,
+    ) -> None:
+        set_field(self, "scl", scl)
+        set_field(self, "bcl", bcl)
+        set_field(self, "sfv", sfv)
+        set_field(self, "cat", cat)
+        set_field(self, "ipv", ipv)
+        set_field(self, "ctry", ctry)
+        set_field(self, "ptr", ptr)
+        set_field(self, "cip", cip)
 
     def to_json(self) -> dict[str, object]:
         return {

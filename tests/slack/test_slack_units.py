@@ -59,7 +59,7 @@ def _finding(i: int, **changes: object) -> Finding:
         steps=(Section("for the sender", tuple("step " * 200 for _ in range(5))),),
         links=(Link("RFC 3463 <x>", "https://www.rfc-editor.org/rfc/rfc3463"),),
     )
-    return Finding(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+    return base.replace(**changes)
 
 
 def _check_limits(blocks: list[dict], text: str) -> None:
