@@ -317,3 +317,23 @@ def test_a_mailgun_webhook_forwarded_as_mail(matcher: Matcher) -> None:
         True,
     )
     assert diagnosis.diagnostic.startswith("4.2.2 The email account")
+
+
+POSTAL_NOTICE = (
+    "This is the mail delivery service.\n\n"
+    "The message you've sent cannot be delivered. Your original message is attached.\n\n"
+    "Orginal Message ID: 20250303091201.4F2A1C@mail.example.org\n"  # (sic)
+    "Mail from: alice@example.org\nRcpt To: support@example.net\n"
+)
+
+
+def test_postals_notice_names_its_recipient_in_a_field(matcher: Matcher) -> None:
+    """Postal gives no reason, and sends from the very address that failed; "Rcpt To:" names it."""
+    headers = "From: Mail Delivery Service <support@example.net>\nSubject: Mail Delivery Failed\n\n"
+    analysis = analyze((headers + POSTAL_NOTICE).encode(), matcher)
+    assert analysis.is_bounce
+    assert analysis.diagnoses[0].recipient == "support@example.net"
+
+
+def test_postals_notice_pasted_alone_is_a_bounce(matcher: Matcher) -> None:
+    assert analyze(POSTAL_NOTICE, matcher).is_bounce

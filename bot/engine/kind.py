@@ -16,7 +16,7 @@ BOUNCE_SUBJECT = re.compile(
     r"nondeliverable|delivery report|\bbounced? (?:mail|message|notice)|"
     r"delivery status notification \((?:failure|delay)\)|delivery failure|failure notice|"
     r"non[- ]?delivery|delivery has failed|could\s+not\s+be\s+delivered|couldn't\s+be\s+delivered|"
-    r"message not delivered|delivery incomplete|nicht zustellbar|unzustellbar|non remis|"
+    r"message not delivered|delivery incomplete|message you(?:'ve| have)? sent cannot be delivered|nicht zustellbar|unzustellbar|non remis|"
     r"échec de (?:la )?remise|no se puede entregar|no entregado|non recapitabile|mancato recapito|"
     r"não (?:foi possível )?entreg|配信(?:不能|エラー|失敗)|未送達|не доставлено|недоставлен|"
     r"退信|投递失败|未能送达|系统退信|"

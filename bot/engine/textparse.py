@@ -187,7 +187,7 @@ _SENTENCE_RCPT = re.compile(
 # Sending services' logs and webhooks: "recipient: bob@x", {"emailAddress":"bob@x"}; Sun / Oracle
 # Messaging Server's "Recipient address: bob@x".
 _FIELD_RCPT = re.compile(
-    r"\b(?:recipient(?: address)?|rcpt|emailaddress|email_address)\"?\s*[:=]\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
+    r"\b(?:recipient(?: address)?|rcpt(?: to)?|emailaddress|email_address)\"?\s*[:=]\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
 )
 _SENDER_ADDRESS = re.compile(
