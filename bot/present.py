@@ -118,7 +118,7 @@ def _original_path(analysis: Analysis) -> Section | None:
     parsed = analysis.parsed
     if parsed is None or "received:" not in parsed.original_headers[:20_000].lower():
         return None
-    from bot.headers.analyze import duration, path_summary  # only for such bounces
+    from bot.headers.path import duration, path_summary  # only for such bounces
 
     hops, wait = path_summary(parsed.original_headers)
     if len(hops) < 2:

@@ -260,6 +260,27 @@ def test_a_bounce_with_returned_headers_gets_a_short_path_summary(deps: Deps) ->
     assert any("2 h 30 min" in line for line in section.lines)
 
 
+def test_a_bounces_path_summary_loads_no_authentication_parsers(tmp_path: Path) -> None:
+    """Explaining a bounce reads its returned headers' path only: the verdict parsers of
+    `ndrbot headers` (Authentication-Results, Microsoft's stamps) stay unloaded."""
+    import subprocess
+    import sys
+
+    bounce = tmp_path / "returned.eml"
+    bounce.write_text(RETURNED, encoding="utf-8")
+    code = (
+        "import sys; from bot.cli import main; "
+        f"main(['explain', '--no-dns', {str(bounce)!r}]); "
+        "print(sorted(m for m in sys.modules if m.startswith('bot.headers.')), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "The returned message's path" in done.stdout
+    loaded = done.stderr.strip()
+    assert "bot.headers.path" in loaded
+    for module in ("bot.headers.analyze", "bot.headers.authres", "bot.headers.microsoft"):
+        assert module not in loaded
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -178,3 +178,24 @@ def test_the_longer_cjk_phrase_wins() -> None:
     )
     assert lex.best("550 送信元ドメインが存在しません").reason == "rejected"
     assert lex.best("550 宛先ドメインが存在しません").reason == "hostunknown"
+
+
+def test_words_met_before_find_the_same_phrases_and_survive_a_pickle() -> None:
+    import pickle
+
+    lex = lexicon(
+        ("mailboxfull", 1.0, ["mailbox .. full", "quota exceed*"], None),
+        ("userunknown", 1.0, ["no such user", "mailbox unavailable"], None),
+    )
+    text = "Mailbox full; quota exceeded; mailbox unavailable for no such user"
+    first = lex.hits(text)
+    assert [h.phrase.source for h in first] == [
+        "mailbox .. full",
+        "quota exceed*",
+        "mailbox unavailable",
+        "no such user",
+    ]
+    assert lex.hits(text) == first  # the words' phrases remembered: the same hits
+    copy = pickle.loads(pickle.dumps(lex))
+    assert copy.hits(text) == first
+    assert copy.hits("quota exceeding") == lex.hits("quota exceeding")

@@ -102,11 +102,8 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     verdict = _classify(text, failure, context, ranked, stage, matcher)
     temporary = is_temporary(failure, context, text)
     reason, confidence = _settle_reason(verdict, failure, context, text, temporary)
-    replying = (
-        detect_providers(f"{server_reply(failure.diagnostic)} {failure.remote_mta}")
-        if failure.remote_mta
-        else None
-    )
+    quoted = server_reply(failure.diagnostic)  # the reply to quote, and whose words it holds
+    replying = detect_providers(f"{quoted} {failure.remote_mta}") if failure.remote_mta else None
     entry = explanation_entry(
         reason, ranked, matcher.kb, context.providers, failure.status, replying
     )
@@ -134,7 +131,7 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
         reply_code=reply_code,
         recipient=failure.recipient,
         temporary=temporary,
-        diagnostic=server_reply(failure.diagnostic),
+        diagnostic=quoted,
         code_inferred=inferred,
         evidence=best.evidence if best else (verdict.hit.weight if verdict.hit else 0.0),
         alternatives=() if certain else tuple(others[:3]),

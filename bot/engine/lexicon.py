@@ -27,6 +27,8 @@ STAGES = ("connect", "helo", "mail", "rcpt", "data")
 NEGATIONS = frozenset(
     "not no never without nicht kein keine keinen pas non nao não ni nie не нет".split()
 )
+MAX_WORDS_KEPT = 100_000
+"""Text words whose candidate phrases a lexicon remembers (a long-running bot meets many)."""
 _PLACEHOLDER_WORDS = frozenset({"{email}", "{domain}", "{ip}"})
 _CJK = CJK_RUN  # one compiled pattern for both modules (a Unicode class is slow to compile)
 
@@ -187,6 +189,21 @@ class Lexicon:
         for prefix, items in self._prefix.items():
             for entry in items:
                 self._by_stem[prefix[:PREFIX_KEY]].append((prefix, entry))
+        self._start()
+
+    def _start(self) -> None:
+        self._by_word: dict[str, tuple[_Entry, ...]] = {}
+        """The phrases each text word may start (`_starting`), remembered: words repeat."""
+
+    def __getstate__(self) -> dict[str, object]:
+        """The index, for the compiled knowledge cache (not the words met so far)."""
+        state = dict(self.__dict__)
+        del state["_by_word"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._start()
 
     def __len__(self) -> int:
         return len(self.phrases)
@@ -199,13 +216,11 @@ class Lexicon:
         stems = [known(w) or stem(w) for w in words]  # (the cache inline: one call per new word)
         present = set(stems)
         found: list[Hit] = []
+        starting = self._by_word.get
         for i, word in enumerate(words):
-            candidates = self._exact.get(stems[i], ())
-            prefixed = self._by_stem.get(word[:PREFIX_KEY])
-            if prefixed:
-                extra = [entry for prefix, entry in prefixed if word.startswith(prefix)]
-                if extra:
-                    candidates = [*candidates, *extra]
+            candidates = starting(word)
+            if candidates is None:
+                candidates = self._starting(word, stems[i])
             for phrase, literals, pattern in candidates:
                 if (phrase.stage and phrase.stage != stage) or not literals <= present:
                     continue
@@ -217,6 +232,16 @@ class Lexicon:
                 if phrase.words[0] in compact and phrase.stage in (None, stage):
                     found.append(Hit(phrase, len(words)))
         return found
+
+    def _starting(self, word: str, stemmed: str) -> tuple[_Entry, ...]:
+        """The phrases that may start at this word: by its stem, or by a prefix it starts with."""
+        candidates = tuple(self._exact.get(stemmed, ()))
+        prefixed = self._by_stem.get(word[:PREFIX_KEY])
+        if prefixed:
+            candidates += tuple(entry for prefix, entry in prefixed if word.startswith(prefix))
+        if len(self._by_word) < MAX_WORDS_KEPT:
+            self._by_word[word] = candidates
+        return candidates
 
     def best(self, text: str, stage: str | None = None, *, normalized: bool = False) -> Hit | None:
         """The deciding hit of a text (see `strongest`)."""

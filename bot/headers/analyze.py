@@ -5,7 +5,7 @@ authentication verdicts, Microsoft's spam verdict, and findings in plain words w
 from __future__ import annotations
 
 from bot.headers.authres import AuthResults, Dkim, parse_authres
-from bot.headers.fields import Field, first, header_fields, received_values, values
+from bot.headers.fields import Field, first, header_fields, values
 from bot.headers.hops import Hop, hops_from
 from bot.headers.microsoft import (
     CAT,
@@ -16,11 +16,11 @@ from bot.headers.microsoft import (
     read_microsoft,
     scl_words,
 )
+from bot.headers.path import DELAYED_S, duration
 from bot.model import Severity
 from bot.record import Frozen, Record, set_field
 
 SLOW_S = 60
-DELAYED_S = 600
 BAD_SPF = frozenset({"fail", "softfail", "permerror"})
 _EMAIL_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 
@@ -297,18 +297,6 @@ def _address_domain(value: str | None) -> str | None:
 # -- findings -------------------------------------------------------------------------------
 
 
-def duration(seconds: float) -> str:
-    """ "1 h 52 min", "3 min", "14 s"."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, _ = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-
-
 def _findings(report: HeaderReport) -> list[HeaderFinding]:
     out: list[HeaderFinding] = []
     out.extend(_auth_findings(report))
@@ -513,20 +501,3 @@ def _microsoft_findings(verdict: MicrosoftVerdict | None) -> list[HeaderFinding]
         words = IPV[verdict.ipv.upper()]
         out.append(HeaderFinding("info", words[:1].upper() + words[1:] + ".", "recipients_admin"))
     return out
-
-
-def path_summary(text: str) -> tuple[list[Hop], str | None]:
-    """The hops of a header block and its longest wait, if one is long: the cheap summary a
-    bounce shows of the message it returns (no authentication, no organisation lookups)."""
-    received = received_values(text.replace("\r\n", "\n"))
-    if len(received) < 2:
-        return [], None  # one hop says nothing about a path
-    hops = hops_from(received)
-    slowest = max(hops, key=lambda h: h.delay_s or 0.0, default=None)
-    if slowest is None or (slowest.delay_s or 0.0) <= DELAYED_S or slowest.index < 2:
-        return hops, None
-    before = hops[slowest.index - 2]
-    return hops, (
-        f"It waited {duration(slowest.delay_s or 0.0)} between {before.by_host or '?'} and "
-        f"{slowest.by_host or '?'} (hop {slowest.index})."
-    )
