@@ -90,7 +90,8 @@ GAVE_UP = re.compile(
     r"delivery time expired|message expired|expired after|has expired|"
     r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for \d+|"
     r"too long in (?:the )?queue|maximum time (?:in queue|for delivery)|"
-    r"permanent(?:ly)? (?:error|failure|failed|fatal)|(?<!non-)(?<!non )fatal errors?|will not be retried|"
+    r"permanent(?:ly)? (?:error|failure|failed|fatal)|(?<!non-)(?<!non )fatal errors?|"
+    r"will not be retried|"
     r"will not retry|no more retries|status=bounced)",
     re.IGNORECASE,
 )
@@ -194,7 +195,8 @@ _REFUSAL_START = re.compile(r"(?<![\w.#-])[45]\d\d[ -]#?[45]\.\d{1,3}\.\d{1,3}(?
 """A refusal's reply code with its enhanced code, after a transcript's success lines."""
 # A label after which a report quotes the server's reply (the rest of a long report is prose).
 _LABELLED_REPLY = re.compile(
-    r"\b(?:(?:reported error|remote server returned)\s*:?\s*(?=['\"<]?[245]\d\d\b|['\"<]?[245]\.\d)|"
+    r"\b(?:(?:reported error|remote server returned)\s*:?\s*"
+    r"(?=['\"<]?[245]\d\d\b|['\"<]?[245]\.\d)|"
     r"the response (?:from the remote server )?was\s*:\s*)",
     re.IGNORECASE,
 )

@@ -372,7 +372,8 @@ _NOISE_LINE = re.compile(r"^[\s*=_-]*$")
 
 
 _LABELLED_LINE = re.compile(
-    r"^[ \t>]*(?:reported error|the response (?:from the remote server )?was|remote server returned)\b",
+    r"^[ \t>]*(?:reported error|the response (?:from the remote server )?was|"
+    r"remote server returned)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 """A line where a report quotes the server's reply: Exchange Online's "Reported error:", Gmail's
