@@ -892,3 +892,27 @@ def test_a_transcripts_success_lines_are_not_the_quote() -> None:
         "address rejected: Access denied."
     )
     assert server_reply(transcript) == "550 5.4.1 Recipient address rejected: Access denied."
+
+
+TWO_NOTICES = """first:
+Message not delivered
+There was a problem delivering your message to eva@example.net. See the technical details below.
+The response from the remote server was:
+554 5.7.1 <eva@example.net>: Relay access denied
+
+and this one too:
+Delivery incomplete
+There was a temporary problem delivering your message to finn@example.org.
+The response from the remote server was:
+451 4.7.1 Greylisting in action, please come back later
+"""
+
+
+def test_two_notices_pasted_together_are_two_failures(matcher: Matcher) -> None:
+    """A paste that opens with "first:" is text, not a header block; each notice keeps its own
+    recipient and reply."""
+    analysis = analyze(TWO_NOTICES, matcher, asked=True)
+    assert [(d.recipient, d.reason) for d in analysis.diagnoses] == [
+        ("eva@example.net", "norelaying"),
+        ("finn@example.org", "policyviolation"),
+    ]

@@ -76,7 +76,7 @@ def parse(data: bytes | str) -> ParsedMessage:
         raw = raw.translate(_STRAY_CONTROLS)  # binary bytes in a returned original
         data = raw
     stripped = raw.lstrip()
-    if _HEADER_LINE.match(stripped) and (b"\n\n" in stripped or b"\r\n\r\n" in stripped):
+    if _starts_with_headers(stripped) and (b"\n\n" in stripped or b"\r\n\r\n" in stripped):
         parsed = mimeparse.parse_mime(stripped)
         if parsed is not None:
             parsed.notes[:0] = notes
@@ -86,6 +86,21 @@ def parse(data: bytes | str) -> ParsedMessage:
     parsed = parse_text(text)
     parsed.notes[:0] = notes
     return parsed
+
+
+def _starts_with_headers(raw: bytes) -> bool:
+    """A header block opens the data: its first line is a header and so is the next (or it
+    continues the first, or the block ends there). A paste opening with "first:" and a sentence
+    is text."""
+    if not _HEADER_LINE.match(raw):
+        return False
+    second = raw.split(b"\n", 2)[1:2]
+    return (
+        not second
+        or not second[0].strip()
+        or second[0][:1] in b" \t"
+        or bool(_HEADER_LINE.match(second[0]))
+    )
 
 
 def parse_text(text: str) -> ParsedMessage:

@@ -246,7 +246,11 @@ def failures_from_text(body: str) -> list[Failure]:
         # Blocks with words but no code (Postfix's local "unknown user", qmail's texts).
         with_codes = [r for r in order if r is not None and diagnostic_lines("\n".join(blocks[r]))]
     if not with_codes:
-        # No per-recipient blocks: the whole text is one failure.
+        # No per-recipient blocks: one failure per notice pasted together ("and this one
+        # too"), else the whole text is one failure.
+        notices = _notices(body)
+        if notices:
+            return notices
         recipient = _sentence_recipient(body) or (order[0] if len(order) == 1 else None)
         labelled = _LABELLED_LINE.search(body)  # a long report's own pointer to the reply
         diagnostic = fold_inline_continuations(
@@ -267,6 +271,41 @@ def failures_from_text(body: str) -> list[Failure]:
             Failure(rcpt, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(block))
         )
     return failures
+
+
+def _notices(body: str) -> list[Failure]:
+    """Several notices pasted one after the other, each naming its recipient in a sentence
+    ("There was a problem delivering your message to eva@x"): a failure for each, or [] when the
+    text holds fewer than two such notices with a code each."""
+    starts: dict[str, int] = {}
+    for match in _SENTENCE_RCPT.finditer(body[:MAX_NOTICES_TEXT]):
+        address = match.group(1).lower().rstrip(".")
+        if address not in starts:
+            starts[address] = body.rfind("\n", 0, match.start()) + 1
+    if len(starts) < 2:
+        return []
+    bounds = sorted((start, address) for address, start in starts.items())
+    failures = []
+    for i, (start, address) in enumerate(bounds):
+        end = bounds[i + 1][0] if i + 1 < len(bounds) else len(body)
+        segment = body[start:end]
+        if not _CODE_LINE.search(segment):
+            return []
+        labelled = _LABELLED_LINE.search(segment)
+        diagnostic = fold_inline_continuations(
+            diagnostic_lines(segment[labelled.start() :] if labelled else segment)
+        )
+        codes = find_codes(diagnostic)
+        failures.append(
+            Failure(
+                address, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(segment)
+            )
+        )
+    return failures
+
+
+MAX_NOTICES_TEXT = 50_000
+"""How far into a paste notices are looked for."""
 
 
 def _recipient_header(line: str) -> tuple[str | None, str]:
