@@ -916,3 +916,32 @@ def test_two_notices_pasted_together_are_two_failures(matcher: Matcher) -> None:
         ("eva@example.net", "norelaying"),
         ("finn@example.org", "policyviolation"),
     ]
+
+
+def test_user_unknown_in_reply_to_mail_from_is_about_the_sender(matcher: Matcher) -> None:
+    """Sender verification: the sender's own server said "User unknown" for the sender."""
+    text = EXIM.replace(
+        "SMTP error from remote mail server after RCPT TO:<bob@example.net>:\n"
+        "    550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown",
+        "SMTP error from remote mail server after MAIL FROM:<alice@example.org>:\n"
+        "    550-Verification failed for <alice@example.org>\n"
+        "    550-Response: 550 5.1.1 <alice@example.org>: Recipient address rejected: User unknown\n"
+        "    550 Sender verify failed",
+    )
+    assert text != EXIM
+    diagnosis = top(text, matcher)
+    assert (diagnosis.recipient, diagnosis.reason) == ("bob@example.net", "rejected")
+
+
+def test_a_full_width_colon_separates_a_field_from_its_address(matcher: Matcher) -> None:
+    text = (
+        "退信通知\n\n收件人：kai@example.net\n退信原因：该用户不存在\n\n"
+        "host mx.example.net[192.0.2.160] said: 550 Mailbox not found (in reply to RCPT TO command)"
+    )
+    assert top(text, matcher, asked=True).recipient == "kai@example.net"
+
+
+def test_a_mail_clients_buttons_are_not_quoted() -> None:
+    reply = "550 5.1.1 User does not exist - pavel@example.net"
+    assert server_reply(f"{reply} Reply Reply all Forward") == reply
+    assert server_reply(f"{reply} Show quoted text") == reply

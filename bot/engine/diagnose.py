@@ -102,6 +102,8 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     verdict = _classify(text, failure, context, ranked, stage, matcher)
     temporary = is_temporary(failure, context, text)
     reason, confidence = _settle_reason(verdict, failure, context, text, temporary)
+    if stage == "mail" and reason in RECIPIENT_ADDRESS_REASONS:
+        reason = "rejected"  # at MAIL FROM no recipient is known yet: an address check of the sender
     quoted = server_reply(failure.diagnostic)  # the reply to quote, and whose words it holds
     replying = detect_providers(f"{quoted} {failure.remote_mta}") if failure.remote_mta else None
     entry = explanation_entry(
@@ -194,6 +196,8 @@ HEADERS_NOTE = "These are message headers, not a bounce: `ndrbot headers` (or /h
 SUCCESS_REPLY = re.compile(r"(2[0-5]\d)[ -]")
 """A server's success reply opening the text (failure codes are found by smtpcodes)."""
 VAGUE_STEPS = frozenset({"generic", "none", "stage"})
+RECIPIENT_ADDRESS_REASONS = frozenset({"userunknown", "hostunknown"})
+"""Reasons about an address: in reply to MAIL FROM they can only be about the sender's."""
 REPORT_WEIGHT = 0.8
 """A phrase this decisive in the report's own text explains a vague server reply."""
 

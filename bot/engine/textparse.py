@@ -46,6 +46,8 @@ def clean_text(text: str) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text and ";" in text:
         text = html.unescape(text)
+    if "\uff1a" in text:  # CJK reports' full-width colon ("收件人：bob@x") is a field's colon
+        text = text.replace("\uff1a", ": ")
     if "|" in text and "<" in text:
         text = _SLACK_LINK.sub(r"\2", text)
     if "\\n" in text and text.count("\n") < 3:  # a log line with its newlines escaped
