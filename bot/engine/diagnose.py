@@ -103,7 +103,9 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     temporary = is_temporary(failure, context, text)
     reason, confidence = _settle_reason(verdict, failure, context, text, temporary)
     if stage == "mail" and reason in RECIPIENT_ADDRESS_REASONS:
-        reason = "rejected"  # at MAIL FROM no recipient is known yet: an address check of the sender
+        reason = (
+            "rejected"  # at MAIL FROM no recipient is known yet: an address check of the sender
+        )
     quoted = server_reply(failure.diagnostic)  # the reply to quote, and whose words it holds
     replying = detect_providers(f"{quoted} {failure.remote_mta}") if failure.remote_mta else None
     entry = explanation_entry(
