@@ -285,3 +285,18 @@ def test_sending_ips_and_sender_domains_are_read_from_the_failures_as_parsed() -
     for again in (pickle.loads(pickle.dumps(parse(GMAIL_MULTILINE))), copy.copy(parsed)):
         assert (again.sending_ips, again.sender_hints) == (["203.0.113.5"], ["example.com"])
     assert parse("").sending_ips == parse(b"\x00\x01\x02" * 100).sender_hints == []
+
+
+def test_zohos_error_code_line_names_its_recipient() -> None:
+    text = (
+        "Undelivered Mail Returned to Sender\nFrom: mailer-daemon@zoho.com\nTo: olga@example.com\n\n"
+        "This message was created automatically by mail delivery software.\n"
+        "A message that you sent could not be delivered to one or more of its recipients.\n\n"
+        "pavel@example.net, ERROR CODE :550 - 5.1.1 User does not exist - pavel@example.net\n"
+    )
+    (failure,) = parse(text).failures
+    assert (failure.recipient, failure.reply_code, failure.status) == (
+        "pavel@example.net",
+        "550",
+        "5.1.1",
+    )

@@ -171,6 +171,9 @@ _POSTFIX_RCPT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:?\s*(.*)$")  # "<bob@x>: hos
 _BARE_RCPT = re.compile(
     r"^[ \t]*<?([^<>\s@]+@[^<>\s]+?)>?:?\s*$"
 )  # "  bob@x" (Exim, Exchange, qmail)
+_ERROR_CODE_RCPT = re.compile(
+    r"^[ \t]*<?([^<>\s@,]+@[^<>\s,]+?)>?,\s*(error code\s*:.*)$", re.IGNORECASE
+)  # Zoho: "bob@x, ERROR CODE :550 - 5.1.1 User does not exist"
 _SENDMAIL_RCPT = re.compile(r"^[ \t]*<([^<>\s]+@[^<>\s]+)>\.{3}\s*(.*)$")
 # Exchange 2000/2003: "      'bob@example.com' on 1/2/2007 10:22 AM" (the reason follows below).
 _DATED_RCPT = re.compile(
@@ -319,7 +322,7 @@ def _recipient_header(line: str) -> tuple[str | None, str]:
             return found
     if len(line) > 400:
         return None, ""
-    for pattern in (_POSTFIX_RCPT, _SENDMAIL_RCPT):
+    for pattern in (_POSTFIX_RCPT, _SENDMAIL_RCPT, _ERROR_CODE_RCPT):
         match = pattern.match(line)
         if match:
             return match.group(1).lower(), match.group(2).strip()
