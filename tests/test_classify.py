@@ -941,6 +941,16 @@ def test_a_full_width_colon_separates_a_field_from_its_address(matcher: Matcher)
     assert top(text, matcher, asked=True).recipient == "kai@example.net"
 
 
+def test_outlook_on_the_webs_error_line_is_the_quote() -> None:
+    text = (
+        "Error Details Error: 550 5.7.520 Access denied, Your organization does not allow "
+        "external forwarding. AS(7555) Message rejected by: DB9PR01MB5678.prod.outlook.com"
+    )
+    assert server_reply(text) == (
+        "550 5.7.520 Access denied, Your organization does not allow external forwarding. AS(7555)"
+    )
+
+
 def test_a_mail_clients_buttons_are_not_quoted() -> None:
     reply = "550 5.1.1 User does not exist - pavel@example.net"
     assert server_reply(f"{reply} Reply Reply all Forward") == reply

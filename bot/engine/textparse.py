@@ -417,11 +417,12 @@ _NOISE_LINE = re.compile(r"^[\s*=_-]*$")
 
 _LABELLED_LINE = re.compile(
     r"^[ \t>]*(?:reported error|the response (?:from the remote server )?was|"
-    r"remote server returned)\b",
+    r"remote server returned|error:\s*(?=[245]\d\d[ -]))",
     re.IGNORECASE | re.MULTILINE,
 )
-"""A line where a report quotes the server's reply: Exchange Online's "Reported error:", Gmail's
-"The response from the remote server was:", older Exchange's "Remote Server returned"."""
+"""A line where a report quotes the server's reply: Exchange Online's "Reported error:" (and its
+newer "Error: 550 ..."), Gmail's "The response from the remote server was:", older Exchange's
+"Remote Server returned"."""
 
 
 def diagnostic_lines(text: str, limit: int = 1500) -> str:
