@@ -895,14 +895,17 @@ def test_a_transcripts_success_lines_are_not_the_quote() -> None:
 
 
 TWO_NOTICES = """first:
+
 Message not delivered
 There was a problem delivering your message to eva@example.net. See the technical details below.
 The response from the remote server was:
 554 5.7.1 <eva@example.net>: Relay access denied
 
 and this one too:
+
 Delivery incomplete
-There was a temporary problem delivering your message to finn@example.org.
+There was a temporary problem delivering your message to finn@example.org. Gmail will retry for
+46 more hours.
 The response from the remote server was:
 451 4.7.1 Greylisting in action, please come back later
 """
@@ -912,10 +915,11 @@ def test_two_notices_pasted_together_are_two_failures(matcher: Matcher) -> None:
     """A paste that opens with "first:" is text, not a header block; each notice keeps its own
     recipient and reply."""
     analysis = analyze(TWO_NOTICES, matcher, asked=True)
-    assert [(d.recipient, d.reason) for d in analysis.diagnoses] == [
-        ("eva@example.net", "norelaying"),
-        ("finn@example.org", "policyviolation"),
+    assert [(d.recipient, d.reason, d.temporary) for d in analysis.diagnoses] == [
+        ("eva@example.net", "norelaying", False),  # the other notice's "will retry" is its own
+        ("finn@example.org", "policyviolation", True),
     ]
+    assert analysis.diagnoses[0].diagnostic == "554 5.7.1 <eva@example.net>: Relay access denied"
 
 
 def test_user_unknown_in_reply_to_mail_from_is_about_the_sender(matcher: Matcher) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from bot.engine.extract import is_final_report, says_gave_up, says_retrying
 from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
 from bot.engine.parsed import Failure, ParsedMessage
@@ -285,15 +286,18 @@ def _notices(body: str) -> list[Failure]:
     starts: dict[str, int] = {}
     for match in _SENTENCE_RCPT.finditer(body[:MAX_NOTICES_TEXT]):
         address = match.group(1).lower().rstrip(".")
-        if address not in starts:
-            starts[address] = body.rfind("\n", 0, match.start()) + 1
+        if address not in starts:  # the notice starts with its paragraph (its title line)
+            starts[address] = body.rfind("\n\n", 0, match.start()) + 1
     if len(starts) < 2:
         return []
     bounds = sorted((start, address) for address, start in starts.items())
     failures = []
     for i, (start, address) in enumerate(bounds):
         end = bounds[i + 1][0] if i + 1 < len(bounds) else len(body)
-        segment = body[start:end]
+        paragraphs = body[start:end].split("\n\n")
+        while len(paragraphs) > 1 and not _CODE_LINE.search(paragraphs[-1]):
+            paragraphs.pop()  # words between two notices ("and this one too:") are neither's
+        segment = "\n\n".join(paragraphs)
         if not _CODE_LINE.search(segment):
             return []
         labelled = _LABELLED_LINE.search(segment)
@@ -301,9 +305,19 @@ def _notices(body: str) -> list[Failure]:
             diagnostic_lines(segment[labelled.start() :] if labelled else segment)
         )
         codes = find_codes(diagnostic)
+        # Each notice says for itself whether its sender still retries ("Gmail will retry"):
+        # one notice's delay is not the other's.
+        retrying = says_retrying(segment)
+        final = says_gave_up(segment) or is_final_report(segment)
+        action = "delayed" if retrying else "failed" if final else None
         failures.append(
             Failure(
-                address, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(segment)
+                address,
+                diagnostic,
+                codes.status,
+                codes.reply_code,
+                action=action,
+                remote_mta=_remote(segment),
             )
         )
     return failures
