@@ -253,7 +253,7 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     folded = text.lower()
     end = None
     if any(guard in folded for guard in _REPLY_END_GUARDS):
-        end = _REPLY_END_FOLDED.search(text)
+        end = _REPLY_END_FOLDED.search(text, folded)
         if end is not None and end.start() == 0:
             end = _REPLY_END.search(text, 1)
     if end and end.start() < MIN_REPLY_CHARS and end.end() < len(text):

@@ -6,6 +6,7 @@ import html
 import re
 from email.header import decode_header, make_header
 
+from bot.engine.extract import QUOTE_CHARS
 from bot.engine.mimelite import MAX_PARTS, Budget, Part, parse_message, split_headers
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.smtpcodes import find_codes
@@ -20,8 +21,6 @@ from bot.engine.textparse import (
 )
 
 MAX_PART_TEXT = 200_000
-QUOTE_LIMIT = 1000
-"""How much of a refusal notice stands in for a server reply that the report does not carry."""
 
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 _BLOCK_TAGS = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d)\b[^>]{0,200}>", re.IGNORECASE)
@@ -80,7 +79,7 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
             if not failure.diagnostic and block is not None:
                 failure.diagnostic = block.diagnostic
             elif not failure.diagnostic and parsed.report_type == "disposition-notification":
-                failure.diagnostic = " ".join(body.split())[:QUOTE_LIMIT]  # the rule's own words
+                failure.diagnostic = " ".join(body.split())[:QUOTE_CHARS]  # the rule's own words
             _fill_codes(failure)
         parsed.failures = walker.dsn
     else:
