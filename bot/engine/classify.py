@@ -7,7 +7,9 @@
    decisive phrases a specific status code picks its own reason (without one, the answer is
    unsure and names the other reason too). Three rules refine it: a refusal that names an IP
    blocklist is a listing; an envelope-sender code (X.1.7, X.1.8) says that address words are
-   about the sender; X.1.6 says that a mailbox "no longer" there has moved.
+   about the sender; X.1.6 says that a mailbox "no longer" there has moved. A lexicon answer is
+   sure only from a strong phrase, or a fair one its code agrees with, and never against a
+   specific code (then the code's reason is named beside it).
 3. A specific enhanced status code (X.1.1, X.2.2, X.4.7 ...), through its registry entry.
 4. Weaker signs: an MTA's heading quoted whole, a looser entry match, the SMTP stage, and last
    one broad word ("blocked", "denied"), whose reason is given as unsure, with the closest
@@ -28,6 +30,7 @@ from bot.engine.lexicon import Hit, Lexicon, strongest
 from bot.engine.matcher import MAX_QUERY_CHARS, Match, MatchResult, x_form
 from bot.engine.textnorm import normalize
 from bot.knowledge import KnowledgeBase
+from bot.reasons import NOT_FAILURES
 from bot.record import Frozen, set_field
 
 ENTRY_STRONG = 0.88
@@ -264,6 +267,14 @@ class ReasonClassifier:
         if hit is not None and hit.weight >= LEXICON_FAIR:
             agree = 0.1 if code_reason == hit.reason else 0.0
             confidence = min(1.0, 0.5 + 0.4 * hit.weight + agree)
+            if code_reason is not None and not agree and code_reason not in NOT_FAILURES:
+                # The words and a specific code point to different reasons: the words are
+                # given, unsure, with the code's reason beside them.
+                return Verdict(
+                    hit.reason, "lexicon", min(confidence, CONTESTED), hit=hit, rival=code_reason
+                )
+            if hit.weight < 1.0 and not agree:
+                confidence = min(confidence, CONTESTED)  # a fair phrase alone: likely, not sure
             other = strongest(
                 [
                     h
