@@ -60,6 +60,14 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ),
         ("554 5.3.4 Message size exceeds fixed limit", "mesgtoobig"),
         ("550 5.2.1 <ann@example.net>: This mailbox has been disabled", "suspend"),
+        (
+            "450 4.1.1 <ann@example.net>: Recipient address rejected: unverified address: "
+            "connect to mx.example.net[192.0.2.5]:25: Connection refused",
+            "networkerror",  # the address probe could not connect: the cause is the network
+        ),
+        ("451 4.7.1 Access denied by DCC", "spamdetected"),
+        ("551 Address not recognised by this system", "userunknown"),
+        ("550 Unauthenticated mail not accepted from your network", "authfailure"),
     ],
 )
 def test_common_wording_gets_its_reason(text: str, reason: str, matcher: Matcher) -> None:

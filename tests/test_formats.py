@@ -251,6 +251,20 @@ def test_an_auto_response_named_after_its_provider_is_an_automatic_reply(
     assert analyze(message, matcher).kind == "vacation"
 
 
+def test_an_out_of_office_reply_relayed_from_a_bounce_address_is_an_automatic_reply(
+    matcher: Matcher,
+) -> None:
+    """Amazon SES passes recipients' auto-replies on from its MAILER-DAEMON address."""
+    reply = (
+        b"From: MAILER-DAEMON@ses.example.com\nTo: bounces@example.org\n"
+        b"Subject: Out of Office Re: Weekly report\nAuto-Submitted: auto-replied\n"
+        b"X-Autoreply: yes\n\nPlease send all questions to Jane: jane@example.edu\n"
+    )
+    assert analyze(reply, matcher).kind == "vacation"
+    bounce = reply.replace(b"Out of Office Re", b"Undeliverable")
+    assert analyze(bounce, matcher).kind == "bounce"
+
+
 def _sieve_receipt(notice: str, disposition: str) -> bytes:
     """A disposition notification (RFC 8098) as Dovecot's and Cyrus's Sieve `reject` send it."""
     return (

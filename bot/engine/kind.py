@@ -101,13 +101,19 @@ def message_kind(parsed: ParsedMessage) -> str:
         refused = any(f.action == "failed" for f in parsed.failures)  # a Sieve reject
         return "bounce" if refused else "delivered"  # (else a receipt)
     subject = parsed.subject
-    if parsed.failed_header or says_bounce(subject) or DAEMON.search(parsed.sender):
+    if parsed.failed_header or says_bounce(subject):
         return "bounce"
     is_report = parsed.report_type == "delivery-status" or _has_failure_code(parsed)
-    if (
+    # Postfix marks its bounces auto-replied too, hence the report check.
+    auto_reply = (
         parsed.auto_submitted.startswith("auto-replied") or parsed.autoreply_header
-    ) and not is_report:
-        return "vacation"  # Postfix marks its bounces auto-replied too, hence the report check
+    ) and not is_report
+    if auto_reply and VACATION.search(subject):
+        return "vacation"  # relayed from a bounce address (Amazon SES forwards auto-replies so)
+    if DAEMON.search(parsed.sender):
+        return "bounce"
+    if auto_reply:
+        return "vacation"
     if VACATION.search(subject) or (not parsed.failures and VACATION.search(head.lstrip()[:200])):
         return "vacation"
     if not _has_failure_code(parsed) and VACATION_BODY.search(head):
