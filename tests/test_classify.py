@@ -731,7 +731,39 @@ def test_a_paste_that_lost_its_first_reply_code_is_quoted_whole(matcher: Matcher
 
 def test_a_preamble_before_a_multi_line_reply_is_not_quoted(matcher: Matcher) -> None:
     text = "Delivery failed: 550-5.7.26 This mail is unauthenticated, 550-5.7.26 which poses a risk"
-    assert top(text, matcher, asked=True).diagnostic.startswith("550-5.7.26 This mail")
+    quoted = top(text, matcher, asked=True).diagnostic
+    assert quoted.startswith("550 5.7.26 This mail is unauthenticated, which poses")  # one reply
+
+
+def test_a_transcripts_arrows_and_commands_are_not_quoted(matcher: Matcher) -> None:
+    """Courier writes the command it sent after `>>>` and each reply line after `<<<`; some
+    tools print them the other way round."""
+    courier = (
+        "<ivan@example.org>:\n    mx.example.org [192.0.2.25]:\n>>> DATA\n"
+        "<<< 550-5.7.1 Message refused as spam by the content filter.\n"
+        "<<< 550 5.7.1 Contact the postmaster if this is a mistake.\n"
+    )
+    diagnosis = top(courier, matcher, asked=True)
+    assert diagnosis.diagnostic == (
+        "550 5.7.1 Message refused as spam by the content filter. Contact the postmaster if "
+        "this is a mistake."
+    )
+    assert diagnosis.stage == "data"
+    reversed_arrows = "<<< MAIL FROM:<a@example.org>\n\n>>> 553 5.7.1 [TSS07] Connections refused"
+    assert top(reversed_arrows, matcher, asked=True).diagnostic.startswith("553 5.7.1 [TSS07]")
+
+
+def test_the_askers_question_below_a_pasted_reply_is_not_quoted(matcher: Matcher) -> None:
+    paste = (
+        "Diagnostic information for administrators:\n\nGenerating server: mx.example.org\n"
+        "bob@example.net\nRemote Server returned '550 5.7.1 Unauthenticated email from "
+        "example.org is not accepted due to domain's DMARC policy'\n\n"
+        "can someone tell me what this means? we changed our SPF last week\n"
+    )
+    assert top(paste, matcher, asked=True).diagnostic == (
+        "550 5.7.1 Unauthenticated email from example.org is not accepted due to domain's DMARC "
+        "policy"  # without the closing quote of "returned '...'", apostrophe inside or not
+    )
 
 
 def test_vendor_tags_with_underscores_read_as_words(matcher: Matcher) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from bot.engine.detect import is_talk
 from bot.engine.extract import is_final_report, says_gave_up, says_retrying
 from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
@@ -443,10 +444,21 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
     """The server's words from a block: drop boilerplate and blank lines, fold into one string."""
     kept: list[str] = []
     size = 0
+    after_blank = False
     for line in text.split("\n"):
         stripped = line.strip()
-        if not stripped or _NOISE_LINE.match(stripped) or _BOILERPLATE.match(stripped):
+        if not stripped:
+            after_blank = True
             continue
+        if after_blank and kept and is_talk(stripped) and _has_code(kept):
+            break  # the asker's own question below the pasted reply ("what does this mean?")
+        after_blank = False
+        if _NOISE_LINE.match(stripped) or _BOILERPLATE.match(stripped):
+            continue
+        if stripped.startswith((">>> ", "<<< ")):  # a transcript (Courier's): commands, replies
+            stripped = stripped[4:].lstrip()
+            if _SMTP_COMMAND.match(stripped):
+                continue  # the command (the failure's context still names the stage)
         if stripped.lower().startswith("diagnostic-code:"):
             stripped = stripped.split(":", 1)[1].strip()
             if stripped.lower().startswith(("smtp;", "x-postfix;", "x-unix;", "x-local;")):
@@ -456,6 +468,16 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
         if size >= limit:
             break
     return " ".join(kept)[:limit]
+
+
+_SMTP_COMMAND = re.compile(
+    r"(?:mail from|rcpt to|data|bdat|helo|ehlo|quit|rset|starttls|auth|noop|vrfy)\b", re.IGNORECASE
+)
+
+
+def _has_code(lines: list[str]) -> bool:
+    codes = find_codes(" ".join(lines))
+    return bool(codes.reply_code or codes.status)
 
 
 _PAIR_ANYWHERE = re.compile(r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
@@ -482,4 +504,6 @@ def fold_inline_continuations(text: str) -> str:
         )
     if before and recurs and first.group(0)[3] == "-" and before[-1] not in _SENTENCE_END:
         return f"{code} {status} {before} {tail.lstrip()}"
+    if recurs:  # "550-5.7.1 ... 550 5.7.1 ...": one reply, quoted under its final code line's form
+        return f"{text[: first.start()]}{code} {status}{tail}"
     return text[: first.end()] + tail
