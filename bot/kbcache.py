@@ -1,8 +1,8 @@
 """A compiled copy of knowledge.yaml in the user's cache directory, so start-up skips YAML.
 
 `knowledge.yaml` stays the source of truth. The cache holds the validated KnowledgeBase and the
-indexes built from it (the matcher's, and apart from them the reason classifier's, read only when
-a text is classified), keyed by the file's absolute path, size and modification time, the ndrbot
+indexes built from it (the matcher's, and after them the reason classifier's, read only when a
+text is classified), keyed by the file's absolute path, size and modification time, the ndrbot
 and Python versions, and the size and modification time of the modules that build what it holds;
 any change of those, or a cache that cannot be read, means the file is parsed again and the cache
 rewritten. Nothing here ever fails a load: a cache that cannot be written is simply not written.
@@ -26,7 +26,7 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 if TYPE_CHECKING:
     from bot.engine.classify import ReasonClassifier
 
-FORMAT = 3
+FORMAT = 4
 """Bumped when the cached objects change shape in a way the key does not capture."""
 BUILDERS = (
     "knowledge.py",
@@ -92,13 +92,14 @@ def load_compiled(path: Path, cache_dir: Path | None) -> tuple[KnowledgeBase, di
 
 def _read(target: Path, key: tuple[object, ...]) -> tuple[KnowledgeBase, dict[str, Any]] | None:
     try:
-        with target.open("rb") as handle:
-            stored_key, kb, matcher, classifier = pickle.load(handle)
+        # In memory, not an open file: a forked worker must not move the parent's file offset.
+        reader = pickle.Unpickler(io.BytesIO(target.read_bytes()))
+        stored_key, kb, matcher = reader.load()
     except Exception:  # missing, truncated, from another version: parse the YAML instead
         return None
     if stored_key != key or not isinstance(kb, KnowledgeBase) or not isinstance(matcher, Matcher):
         return None
-    matcher.classifier_from(lambda: _classifier(classifier, kb))
+    matcher.classifier_from(lambda: _classifier(reader, kb))
     return kb, {STORE_KEY: matcher}
 
 
@@ -112,52 +113,24 @@ def _write(target: Path, key: tuple[object, ...], kb: KnowledgeBase, matcher: Ma
         return  # a read-only home, a full disk: run without a cache
     try:
         with os.fdopen(handle, "wb") as out:
-            classifier = _ClassifierPickler.dumps(matcher.classifier, kb)
-            pickle.dump((key, kb, matcher, classifier), out, protocol=pickle.HIGHEST_PROTOCOL)
+            # Two pickles from one pickler: the classifier's refers to the knowledge base, its
+            # entries and phrases already written, and reading it back shares them.
+            pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.dump((key, kb, matcher))
+            pickler.dump(matcher.classifier)
         os.replace(temp, target)  # atomic: a reader sees the old cache or the new, never half
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temp)
 
 
-def _classifier(data: bytes, kb: KnowledgeBase) -> ReasonClassifier:
-    """The cached classifier, read on first use; built again should it not read back."""
+def _classifier(reader: pickle.Unpickler, kb: KnowledgeBase) -> ReasonClassifier:
+    """The cached classifier, read on first use (by the unpickler that read the knowledge base:
+    it knows the objects the classifier shares); built again should it not read back."""
+    from bot.engine.classify import ReasonClassifier
+
     try:
-        classifier: ReasonClassifier = _ClassifierUnpickler(io.BytesIO(data), kb).load()
+        classifier = reader.load()
     except Exception:
-        from bot.engine.classify import ReasonClassifier
-
         return ReasonClassifier(kb)
-    return classifier
-
-
-class _ClassifierPickler(pickle.Pickler):
-    """Pickles a classifier apart from its knowledge base: the base, its entries and its
-    lexicon's phrases are named by number (the base -1, phrase i as i, entry i as -2 - i), so
-    that reading it back shares them instead of copying them."""
-
-    def __init__(self, out: io.BytesIO, kb: KnowledgeBase) -> None:
-        super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
-        self.ids = {id(phrase): index for index, phrase in enumerate(kb.lexicon)}
-        self.ids.update((id(entry), -2 - index) for index, entry in enumerate(kb.entries))
-        self.ids[id(kb)] = -1
-
-    def persistent_id(self, obj: Any) -> int | None:
-        return self.ids.get(id(obj))
-
-    @classmethod
-    def dumps(cls, classifier: ReasonClassifier, kb: KnowledgeBase) -> bytes:
-        out = io.BytesIO()
-        cls(out, kb).dump(classifier)
-        return out.getvalue()
-
-
-class _ClassifierUnpickler(pickle.Unpickler):
-    def __init__(self, data: io.BytesIO, kb: KnowledgeBase) -> None:
-        super().__init__(data)
-        self.kb = kb
-
-    def persistent_load(self, pid: Any) -> Any:
-        if pid >= 0:
-            return self.kb.lexicon[pid]
-        return self.kb if pid == -1 else self.kb.entries[-2 - pid]
+    return classifier if isinstance(classifier, ReasonClassifier) else ReasonClassifier(kb)

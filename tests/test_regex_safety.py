@@ -10,6 +10,7 @@ inputs; a linear one takes milliseconds, so the bound below is a wide guard, not
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import re
 import time
@@ -34,9 +35,23 @@ def _patterns() -> list[tuple[str, re.Pattern[str] | re.Pattern[bytes]]]:
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             module = importlib.import_module(info.name)
             for name, value in vars(module).items():
-                if isinstance(value, re.Pattern):
-                    found[f"{info.name}.{name}"] = value
+                for index, pattern in enumerate(_compiled(value)):
+                    found[f"{info.name}.{name}{f'[{index}]' if index else ''}"] = pattern
     return sorted(found.items())
+
+
+def _compiled(value: object) -> list[re.Pattern[str] | re.Pattern[bytes]]:
+    """A compiled pattern, or those a cached function without parameters compiles on first use
+    (`@cache def _patterns() -> tuple[re.Pattern[str], ...]`, for the rarely needed ones)."""
+    if isinstance(value, re.Pattern):
+        return [value]
+    if not callable(value) or not hasattr(value, "cache_info"):
+        return []
+    if inspect.signature(value).parameters:
+        return []
+    made = value()
+    items = made if isinstance(made, tuple) else (made,)
+    return [item for item in items if isinstance(item, re.Pattern)]
 
 
 PATTERNS = _patterns()

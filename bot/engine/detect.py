@@ -10,6 +10,7 @@ none of them.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from bot.engine.matcher import Matcher
 
@@ -144,18 +145,29 @@ REFUSAL_PHRASES = (
     "отклонено",
 )
 # A quotation, not an apostrophe: the marks stand outside words ("couldn't ... don't" is none).
-_QUOTED = re.compile(r"(?<!\w)[\"“”«»`'][^\"“”«»`']{3,}[\"“”«»`'](?!\w)")
-_OPENERS = re.compile(
+_QUOTED = r"(?<!\w)[\"“”«»`'][^\"“”«»`']{3,}[\"“”«»`'](?!\w)"
+_OPENERS = (
     r"^(?:i|i'm|we|we're|our|my|just|ok|okay|so|if|what|what's|whats|why|how|does|do|did|is|are|"
     r"can|could|should|would|anyone|anybody|hey|hi|fyi|btw|got|pls|please|lol|ich|wir|on|est-ce|"
-    r"alguien|qualcuno)\b",
-    re.IGNORECASE,
+    r"alguien|qualcuno)\b"
 )
-_TALK_WORDS = re.compile(
+_TALK_WORDS = (
     r"\b(?:i|we|you|my|our|me|us|it's|that's|does|did|what|why|how|mean|means|says|saw|got|"
-    r"sounds|lol|thanks|mais|pero|aber|je|ich|wir|on a)\b",
-    re.IGNORECASE,
+    r"sounds|lol|thanks|mais|pero|aber|je|ich|wir|on a)\b"
 )
+
+
+@cache
+def _talk_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """_OPENERS, _QUOTED and _TALK_WORDS compiled, when a chat message is first read (explaining
+    files never needs them)."""
+    return (
+        re.compile(_OPENERS, re.IGNORECASE),
+        re.compile(_QUOTED),
+        re.compile(_TALK_WORDS, re.IGNORECASE),
+    )
+
+
 TALK_MAX_CHARS = 300
 _REPLY_FIRST = re.compile(r"(?<![ \t])[ \t]*[45]\d\d[ -]")
 MIN_PROSE_CHARS = 40
@@ -199,8 +211,9 @@ def is_talk(text: str) -> bool:
     stripped = text.strip()
     if "\n" in stripped or len(stripped) > TALK_MAX_CHARS:
         return False
-    if stripped.endswith("?") or _OPENERS.match(stripped):
+    openers, quoted, talk_words = _talk_patterns()
+    if stripped.endswith("?") or openers.match(stripped):
         return True
-    if not _QUOTED.search(stripped):
+    if not quoted.search(stripped):
         return False
-    return bool(_TALK_WORDS.search(_QUOTED.sub(" ", stripped)))
+    return bool(talk_words.search(quoted.sub(" ", stripped)))

@@ -4,7 +4,6 @@ event publishing), SendGrid and Mailgun events, Postmark bounce webhooks."""
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from typing import Any
 
@@ -39,6 +38,8 @@ def json_report(text: str) -> tuple[str, list[Failure]] | None:
 def _documents(text: str) -> list[Any]:
     """JSON values in the text: the whole text, else each top-level {...} in it (SNS wraps the
     notification as a string in "Message", which is decoded too)."""
+    import json  # here: few texts look like JSON reports (start-up time)
+
     decoder = json.JSONDecoder()
     out: list[Any] = []
     start = text.find("{")

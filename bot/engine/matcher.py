@@ -233,6 +233,7 @@ class Matcher:
         if self._classifier is None:
             if self._classifier_source is not None:
                 self._classifier = self._classifier_source()
+                self._classifier_source = None  # (lets go of the cache's bytes)
             else:
                 from bot.engine.classify import ReasonClassifier
 

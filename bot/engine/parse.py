@@ -8,6 +8,7 @@ Handles whole RFC 3464 reports (multipart/report with message/delivery-status), 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from bot.engine import mimeparse
 from bot.engine.parsed import Failure, ParsedMessage
@@ -128,7 +129,7 @@ def _finish(parsed: ParsedMessage) -> None:
 
 def addresses_in(text: str) -> tuple[list[str], list[str]]:
     """The sending IPs and the sender's domains that a bounce's failure text names."""
-    remote = {ip for _, ip in _RECEIVING_HOST.findall(text)}
+    remote = {ip for _, ip in _address_patterns()[0].findall(text)}
     ips = [ip for ip in find_ips(text) if ip not in remote]
     domains: list[str] = []
     for domain in _sender_domains(text):
@@ -139,15 +140,22 @@ def addresses_in(text: str) -> tuple[list[str], list[str]]:
 
 
 # "host mx.example.net[198.51.100.4] said:" names the receiving server, not the sender.
-_RECEIVING_HOST = re.compile(r"\bhost\s+([\w.-]+)\s*\[([0-9A-Fa-f.:]+)\]", re.IGNORECASE)
+_RECEIVING_HOST = r"\bhost\s+([\w.-]+)\s*\[([0-9A-Fa-f.:]+)\]"
 # Where servers name the sending domain: "SPF [example.com]", "Unauthenticated email from
 # example.com", "sending domain [example.com]", "DKIM domain example.com", "MAIL FROM:<a@example.com>".
-_SENDER_DOMAIN = re.compile(
+_SENDER_DOMAIN = (
     r"(?:\bspf(?: domain)?|\bdkim domain|email from|mail from:?\s*<[^@<>\s]*@|sending domain|"
     r"domain of sender address [^@\s]*@|sender address rejected: [^@\s]*@|dmarc policy of)"
-    r"\s*\[?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})\b",
-    re.IGNORECASE,
+    r"\s*\[?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})\b"
 )
+
+
+@cache
+def _address_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """_RECEIVING_HOST and _SENDER_DOMAIN compiled, when addresses are first asked for (for DNS
+    evidence: explaining without DNS never needs them)."""
+    return re.compile(_RECEIVING_HOST, re.IGNORECASE), re.compile(_SENDER_DOMAIN, re.IGNORECASE)
+
 
 _SENDER_DOMAIN_CUES = (
     "spf",
@@ -167,7 +175,7 @@ def _sender_domains(text: str) -> list[str]:
         lowered = text.lower()
         if not any(cue in lowered for cue in _SENDER_DOMAIN_CUES):
             return []
-    return _SENDER_DOMAIN.findall(text)
+    return _address_patterns()[1].findall(text)
 
 
 __all__ = ["Failure", "ParsedMessage", "looks_binary", "parse", "parse_text"]

@@ -44,8 +44,8 @@ _DOC_MAP = {"domain-name": "{domain}", "ip-address": "{ip}", "email-address": "{
 _COMBINING = re.compile(r"[\u0300-\u036f\u0591-\u05c7\u05f3\u05f4\u0610-\u061a\u064b-\u065f\u0670]")
 """Combining accents, Hebrew points and gershayim, Arabic vowel marks: dropped, so a word stays
 one word ("İleti" lower-cases to i + a combining dot; "تعذّر", "דוא״ל")."""
-_DIGITS = re.compile(r"\d+")
-_PUNCT = re.compile(r"[^\w{}\s]+|_+")
+_NOT_WORDS = re.compile(r"[^\w{}\s]+|[\d_]+")
+"""Punctuation, digits and underscores: what separates the words `normalize` keeps."""
 _SPACE = re.compile(r"\s+")
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 """A run of Chinese, Japanese or Korean characters (matched as substrings, not words)."""
@@ -68,21 +68,21 @@ def normalize(text: str) -> str:
         text = _URL.sub(" ", text)
     if "@" in text:
         text = _EMAIL.sub(" {email} ", text)
-    text = _IPV4.sub(" {ip} ", text)
-    text = _MASKED_IPV4.sub(" {ip} ", text)
+    if text.count(".") >= 3:  # what an address needs, masked or not
+        text = _IPV4.sub(" {ip} ", text)
+        text = _MASKED_IPV4.sub(" {ip} ", text)
     if any(cue in text for cue in _REDACTION_CUES):
         text = _REDACTED_IP.sub(" {ip} ", text)
         text = _REDACTED_EMAIL.sub(" {email} ", text)
     if "::" in text or text.count(":") >= 3:
         text = _IPV6.sub(" {ip} ", text)
-    text = _DOMAIN.sub(" {domain} ", text)
-    if "-" in text:
+    if "." in text:
+        text = _DOMAIN.sub(" {domain} ", text)
+    if "-name" in text or "-address" in text:
         text = _DOC_PLACEHOLDERS.sub(lambda m: _DOC_MAP[m.group(0)], text)
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFC", text))
-    text = _DIGITS.sub(" ", text)
-    text = _PUNCT.sub(" ", text)
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(_NOT_WORDS.sub(" ", text).split())
 
 
 def normalize_pattern(pattern: str) -> str:
