@@ -247,6 +247,49 @@ def test_a_delay_notice_is_answered_as_a_delay(matcher: Matcher) -> None:
     assert diagnosis.reason == "networkerror"
 
 
+EXCHANGE_DELAY_DSN = """From: postmaster@corp.example.org
+Subject: Delivery delayed:Budget
+Content-Type: multipart/report; report-type=delivery-status; boundary="d1"
+
+--d1
+Content-Type: text/plain
+
+Delivery is delayed to these recipients or groups:
+
+kim@example.net
+
+Diagnostic information for administrators:
+
+Generating server: ex1.corp.example.org
+kim@example.net
+Server at mx.example.net (192.0.2.30) returned '400 4.4.7 Message delayed'
+5/4/2026 9:14:02 AM - Server at mx.example.net (192.0.2.30) returned '451 4.4.0 Primary target \
+IP address responded with: "421 4.4.2 Connection dropped due to ConnectionReset." Attempted \
+failover to alternate host, but that did not succeed.'
+
+--d1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns;ex1.corp.example.org
+
+Final-Recipient: rfc822;kim@example.net
+Action: delayed
+Status: 4.4.7
+Diagnostic-Code: smtp;400 4.4.7 Message delayed
+
+--d1--
+""".replace("\\\n", "")
+
+
+def test_exchanges_delay_placeholder_gives_way_to_the_attempt_it_reports(matcher: Matcher) -> None:
+    """Exchange's delay notices carry "400 4.4.7 Message delayed" in the report fields: that is
+    no expiry (the sender still retries); the failed attempt below it names the cause."""
+    diagnosis = top(EXCHANGE_DELAY_DSN, matcher)
+    assert (diagnosis.reason, diagnosis.temporary) == ("networkerror", True)
+    assert diagnosis.diagnostic.startswith("451 4.4.0 Primary target IP address responded")
+    assert diagnosis.diagnostic.endswith("that did not succeed.")
+
+
 SENDMAIL_WARNING = """Subject: Warning: could not send message for past 4 hours
 
     **********************************************
@@ -945,6 +988,7 @@ Server at mx.example.net (192.0.2.25) returned '400 4.4.7 Message delayed'
 def test_exchanges_delay_notice_names_its_cause(matcher: Matcher) -> None:
     diagnosis = top(EXCHANGE_DELAY, matcher, asked=True)
     assert (diagnosis.reason, diagnosis.temporary) == ("networkerror", True)
+    assert diagnosis.diagnostic.startswith("451 4.4.0 Primary target IP address")  # pasted too
 
 
 def test_a_transcripts_success_lines_are_not_the_quote() -> None:

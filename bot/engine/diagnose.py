@@ -10,7 +10,13 @@ from bot.engine.codes import analyze_code, is_bare_code
 from bot.engine.context import USUALLY_TEMPORARY, Context, is_temporary
 from bot.engine.detect import has_bounce_structure
 from bot.engine.explanation import explanation_entry
-from bot.engine.extract import says_gave_up_retrying, says_retrying, server_reply, smtp_stage
+from bot.engine.extract import (
+    cause_behind_delay,
+    says_gave_up_retrying,
+    says_retrying,
+    server_reply,
+    smtp_stage,
+)
 from bot.engine.kind import message_kind
 from bot.engine.matcher import MAX_QUERY_CHARS, Matcher, MatchResult, detect_providers
 from bot.engine.parse import parse
@@ -107,6 +113,8 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
             "rejected"  # at MAIL FROM no recipient is known yet: an address check of the sender
         )
     quoted = server_reply(failure.diagnostic)  # the reply to quote, and whose words it holds
+    if _delay_placeholder(failure, context):
+        quoted = cause_behind_delay(context.text) or quoted
     replying = detect_providers(f"{quoted} {failure.remote_mta}") if failure.remote_mta else None
     entry = explanation_entry(
         reason, ranked, matcher.kb, context.providers, failure.status, replying
@@ -155,13 +163,23 @@ def _classify(
     verdict = matcher.classifier.classify(
         text, failure.status, failure.reply_code, ranked, stage, reply=failure.diagnostic
     )
-    if verdict.step in VAGUE_STEPS and context.text.strip() and context.text[:2000] != text:
+    # A delay notice's X.4.7 ("400 4.4.7 Message delayed", Exchange's) is a placeholder, not an
+    # expiry: the sender still retries, so the cause is in the report's own text.
+    placeholder = _delay_placeholder(failure, context)
+    vague = verdict.step in VAGUE_STEPS or (placeholder and verdict.step in ("code", "entry"))
+    if vague and context.text.strip() and context.text[:2000] != text:
         # The server's words say nothing; the report's own text may (a human-readable part
         # that explains what the fields leave out).
         hit = matcher.classifier.lexicon.best(context.text[:MAX_QUERY_CHARS])
         if hit is not None and hit.weight >= REPORT_WEIGHT:
             return Verdict(hit.reason, "report", 0.6, hit=hit)
     return verdict
+
+
+def _delay_placeholder(failure: Failure, context: Context) -> bool:
+    """A delay notice's X.4.7 ("400 4.4.7 Message delayed"): no expiry, the sender retries."""
+    delayed = failure.action == "delayed" or (failure.action is None and context.retrying)
+    return delayed and (failure.status or "")[1:] == ".4.7"
 
 
 def _settle_reason(

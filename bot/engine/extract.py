@@ -227,6 +227,22 @@ _REPLY_END_FOLDED = Folded(_REPLY_END)
 _EXCHANGE_PREFIX = re.compile(r"#[245]\.\d{1,3}\.\d{1,3}\s+smtp;\s*(?=[245]\d\d)", re.IGNORECASE)
 
 
+_RETURNED_LINE = re.compile(r"\breturned '([245]\d\d[ -].*)'[ \t]*$", re.IGNORECASE | re.MULTILINE)
+"""Exchange's report line "Server at mx (ip) returned '<reply>'"."""
+
+
+def cause_behind_delay(report_text: str) -> str | None:
+    """The latest reply an Exchange delay notice quotes besides its "400 4.4.7 Message delayed"
+    placeholder: the attempt that failed ("451 4.4.0 ... Connection dropped")."""
+    if "returned '" not in report_text:
+        return None
+    for found in reversed(list(_RETURNED_LINE.finditer(report_text))):
+        reply = found.group(1)
+        if not re.match(r"\d\d\d[ -][45]\.4\.7\b", reply):
+            return server_reply(reply)
+    return None
+
+
 def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     """The server's own words out of a diagnostic: from its reply code on, whole, URLs intact."""
     text = " ".join(diagnostic.split())
