@@ -991,6 +991,47 @@ def test_exchanges_delay_notice_names_its_cause(matcher: Matcher) -> None:
     assert diagnosis.diagnostic.startswith("451 4.4.0 Primary target IP address")  # pasted too
 
 
+def test_a_refusal_deep_in_a_long_session_transcript_is_found_and_quoted(
+    matcher: Matcher,
+) -> None:
+    """A report that is mostly a time-stamped session log: the refusal comes after the
+    log's first 1,500 characters, below the 250 replies."""
+    log = "".join(
+        f" Tue 2026-05-05 08:00:{n:02}.100: *  Waiting for the next step of the session...\n"
+        for n in range(30)
+    )
+    report = (
+        "Your message was not delivered to one or more recipients.\n\n--- Session Transcript ---\n"
+        f"{log}"
+        " Tue 2026-05-05 08:01:00.100: --> MAIL From:<ann@example.org>\n"
+        " Tue 2026-05-05 08:01:00.200: <-- 250 2.1.0 Sender ok\n"
+        " Tue 2026-05-05 08:01:00.300: --> RCPT To:<lou@example.net>\n"
+        " Tue 2026-05-05 08:01:00.400: <-- 550 5.1.1 <lou@example.net>: no such mailbox here\n"
+        " Tue 2026-05-05 08:01:00.500: --> QUIT\n--- End Transcript ---\n"
+    )
+    diagnosis = top(report, matcher, asked=True)
+    assert (diagnosis.reason, diagnosis.status) == ("userunknown", "5.1.1")
+    assert diagnosis.diagnostic == "550 5.1.1 <lou@example.net>: no such mailbox here"
+
+
+def test_a_vendor_notice_without_codes_quotes_its_reason_line(matcher: Matcher) -> None:
+    """SmarterMail-style notices give no code, only "Reason:", then the returned message."""
+    notice = (
+        "Could not deliver message to the following recipient(s):\n\n"
+        "Failed Recipient: tom@gone.example.net\n"
+        "Reason: Failed to connect to the recipients mail server. No MX records were found for "
+        "the 'gone.example.net' domain.\n\n"
+        "   -- The header and top 20 lines of the message follows --\n\n"
+        "From: ann@example.org\nSubject: Minutes\n\nHere are the minutes.\n"
+    )
+    diagnosis = top(notice, matcher, asked=True)
+    assert diagnosis.reason == "hostunknown"  # the cause, not the heading before it
+    assert diagnosis.diagnostic == (
+        "Failed to connect to the recipients mail server. No MX records were found for the "
+        "'gone.example.net' domain."
+    )
+
+
 def test_a_transcripts_success_lines_are_not_the_quote() -> None:
     transcript = (
         "--> RCPT To:<dora@example.net> <-- 250 2.1.0 Ok --> DATA <-- 550 5.4.1 Recipient "

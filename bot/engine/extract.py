@@ -227,6 +227,7 @@ _REPLY_END_FOLDED = Folded(_REPLY_END)
 _EXCHANGE_PREFIX = re.compile(r"#[245]\.\d{1,3}\.\d{1,3}\s+smtp;\s*(?=[245]\d\d)", re.IGNORECASE)
 
 
+_REASON_LABEL = re.compile(r"\breason: (?=\w)", re.IGNORECASE)
 _RETURNED_LINE = re.compile(r"\breturned '([245]\d\d[ -].*)'[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """Exchange's report line "Server at mx (ip) returned '<reply>'"."""
 
@@ -256,7 +257,9 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     if match and match.group(0)[:1] in "23":  # a transcript's "250 2.1.0 Ok" before the refusal
         refusal = _REFUSAL_START.search(text, match.end())
         match = refusal or match
-    if match and match.start() > 0:
+    if match is None and (reason := _REASON_LABEL.search(text)):
+        text = text[reason.end() :]  # no code anywhere: a vendor's "Reason: The mailbox is full"
+    elif match and match.start() > 0:
         # after "said:" / "returned" the reply follows; a code starts the reply itself
         said = match.group(0)[:1].isalpha()
         rest = text[match.end() :].lstrip() if said else text[match.start() :]

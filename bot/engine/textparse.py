@@ -10,7 +10,7 @@ from bot.engine.extract import is_final_report, says_gave_up, says_retrying
 from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
 from bot.engine.parsed import Failure, ParsedMessage
-from bot.engine.smtpcodes import EMAIL, find_codes
+from bot.engine.smtpcodes import EMAIL, Codes, find_codes
 
 MAX_LINE_CHARS = 4_000
 
@@ -114,6 +114,7 @@ _ORIGINAL_MARKERS = re.compile(
     r"-{0,40} ?The header of the original message is following|Original-Envelope-Id:|"
     r"[- ]{0,40}Below this line is a copy of the message|Text of returned message follows|"
     r"Original message follows|-{2,40} ?(?:original|returned|forwarded) message ?-{2,40}|"
+    r"-{0,40} ?The header and top \d+ lines of the message follows?|"
     r"Kopfzeilen der ursprünglichen Nachricht:|En-têtes du message d'origine :)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -125,6 +126,7 @@ _ORIGINAL_CUES = (
     "forwarded message",
     "copy of",
     "original-envelope-id:",
+    "lines of the message",
 )
 """Words each ASCII match of _ORIGINAL_MARKERS contains (the German and French ones are not ASCII)."""
 
@@ -260,12 +262,16 @@ def failures_from_text(body: str) -> list[Failure]:
             return notices
         recipient = _sentence_recipient(body) or (order[0] if len(order) == 1 else None)
         labelled = _LABELLED_LINE.search(body)  # a long report's own pointer to the reply
-        diagnostic = fold_inline_continuations(
-            diagnostic_lines(body[labelled.start() :] if labelled else body)
-        )
+        start = labelled.start() if labelled else 0
+        diagnostic = fold_inline_continuations(diagnostic_lines(body[start:]))
         if not diagnostic:
             return []
         codes = find_codes(diagnostic)
+        if not _refusal_code(codes) and (refusal := _REFUSAL_REPLY.search(body, start)):
+            # The refusal lies beyond the words kept (deep in a session transcript): from its line.
+            line = body.rfind("\n", 0, refusal.start()) + 1
+            diagnostic = fold_inline_continuations(diagnostic_lines(body[line:]))
+            codes = find_codes(diagnostic)
         return [
             Failure(recipient, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(body))
         ]
@@ -455,10 +461,13 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
         after_blank = False
         if _NOISE_LINE.match(stripped) or _BOILERPLATE.match(stripped):
             continue
-        if stripped.startswith((">>> ", "<<< ")):  # a transcript (Courier's): commands, replies
-            stripped = stripped[4:].lstrip()
+        arrow = _TRANSCRIPT_ARROW.match(stripped) if ">" in stripped or "<" in stripped else None
+        if arrow:  # a session transcript (Courier's, MDaemon's): commands sent, replies received
+            stripped = stripped[arrow.end() :].lstrip()
             if _SMTP_COMMAND.match(stripped):
                 continue  # the command (the failure's context still names the stage)
+        elif _TRANSCRIPT_END.match(stripped) and _has_code(kept):
+            break
         if stripped.lower().startswith("diagnostic-code:"):
             stripped = stripped.split(":", 1)[1].strip()
             if stripped.lower().startswith(("smtp;", "x-postfix;", "x-unix;", "x-local;")):
@@ -470,9 +479,20 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
     return " ".join(kept)[:limit]
 
 
+_TRANSCRIPT_ARROW = re.compile(r"(?:[^<>]{0,40}: )?(?:>>>|<<<|-->|<--) ")
+"""A transcript line's direction, maybe after its time stamp ("Mon 2025-03-03 10:12:05.241: ")."""
+_TRANSCRIPT_END = re.compile(r"-{2,} ?end (?:of )?(?:session )?transcript ?-{2,}$", re.IGNORECASE)
 _SMTP_COMMAND = re.compile(
     r"(?:mail from|rcpt to|data|bdat|helo|ehlo|quit|rset|starttls|auth|noop|vrfy)\b", re.IGNORECASE
 )
+
+
+_REFUSAL_REPLY = re.compile(r"(?<![\w.:])[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}(?![\w.])")
+"""A refusal with its enhanced code ("550 5.1.1"), wherever it stands in a line."""
+
+
+def _refusal_code(codes: Codes) -> bool:
+    return (codes.reply_code or codes.status or "2")[0] in "45"
 
 
 def _has_code(lines: list[str]) -> bool:
