@@ -1032,6 +1032,43 @@ def test_a_vendor_notice_without_codes_quotes_its_reason_line(matcher: Matcher) 
     )
 
 
+@pytest.mark.parametrize(
+    ("notice", "recipient", "quote"),
+    [
+        (  # T-Online's bars
+            "|------------------------- Failed addresses follow: ---------------------|\n"
+            " <max@example.net> ... unknown user / Benutzer unbekannt\n"
+            "|------------------------- Message text follows: ------------------------|\n"
+            "Received: from a.example.org by b.example.org\nSubject: Plan\n\nSee the plan.\n",
+            "max@example.net",
+            "unknown user / Benutzer unbekannt",
+        ),
+        (  # a Japanese ISP's notice: its footer and the returned headers are not the reply
+            "This Message was undeliverable due to the following reason:\n\n"
+            "    Recipient: <aki@example.net>\n    Reason:    550 Unknown user aki@example.net\n\n"
+            "Please reply to Postmaster@mail.example.org\nif you feel this message to be in error.\n\n"
+            "Received: from a.example.org by b.example.org\nSubject: Plan\n",
+            "aki@example.net",
+            "550 Unknown user aki@example.net",
+        ),
+        (  # MessageLabs: the message's details after the reason
+            "I was unable to deliver your message to the following addresses:\n\n"
+            "eve@example.net\n\nReason: 550 5.7.1 Message refused as spam.\n\n"
+            "The message subject was: Plan\nThe message date was: Tue, 5 May 2026 10:00:00\n",
+            "eve@example.net",
+            "550 5.7.1 Message refused as spam.",
+        ),
+    ],
+)
+def test_vendor_notices_give_their_recipient_and_the_reply_alone(
+    notice: str, recipient: str, quote: str, matcher: Matcher
+) -> None:
+    diagnosis = top(notice, matcher, asked=True)
+    assert (diagnosis.recipient, diagnosis.diagnostic) == (recipient, quote)
+    if quote[:3].isdigit():
+        assert diagnosis.reply_code == quote[:3]
+
+
 def test_a_transcripts_success_lines_are_not_the_quote() -> None:
     transcript = (
         "--> RCPT To:<dora@example.net> <-- 250 2.1.0 Ok --> DATA <-- 550 5.4.1 Recipient "

@@ -201,7 +201,8 @@ _LABELLED_REPLY = re.compile(
     re.IGNORECASE,
 )
 # Where a quoted reply has ended: a pasted delivery-status block, Exchange's "#SMTP#" tail, a chat
-# code fence, mox's repeat of the reply.
+# code fence, mox's repeat of the reply, MessageLabs' message details, an ISP's footer, the
+# returned message's first header.
 _REPLY_END = re.compile(
     r"\s(?:Reporting-MTA|Final-Recipient|Original-Recipient|Remote-MTA|Diagnostic-Code|"
     r"Last-Attempt-Date|Arrival-Date|Received-From-MTA|X-Postfix-Queue-ID|X-Postfix-Sender):|"
@@ -210,7 +211,10 @@ _REPLY_END = re.compile(
     r"\sWarning: message still undelivered|\s\.\.\. Deferred:|\sDelivery Failure Report\b|"
     r"\s(?:Show quoted text|Reply Reply all Forward|Notification Details)\b|\sMessage rejected by:|"
     r"'?\s(?:Original message headers|En-têtes de message d'origine|"
-    r"Kopfzeilen der ursprünglichen Nachricht)",
+    r"Kopfzeilen der ursprünglichen Nachricht)|"
+    r"\sThe message subject was:|\sPlease reply to postmaster\b|\sReceived: from\s|"
+    r"'?\s(?:Oorspronkelijke berichtkoppen|\|?-{2,} ?Message header follows|"
+    r"-{2,} ?Contents of the undelivered mail)",
     re.IGNORECASE,
 )
 _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-postfix-", "#smtp#",
@@ -219,7 +223,9 @@ _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-pos
                      "message still undelivered", "... deferred:", "delivery failure report",
                      "show quoted text", "reply reply all", "notification details",
                      "message rejected by:", "original message headers", "en-têtes",
-                     "kopfzeilen")  # fmt: skip
+                     "kopfzeilen", "the message subject was:", "please reply to postmaster",
+                     "received: from", "oorspronkelijke", "message header follows",
+                     "contents of the undelivered")  # fmt: skip
 """Lower-case words one of which _REPLY_END needs: the regex runs only when one is there."""
 _LABELLED_REPLY_FOLDED = Folded(_LABELLED_REPLY)
 _REPLY_END_FOLDED = Folded(_REPLY_END)

@@ -115,6 +115,7 @@ _ORIGINAL_MARKERS = re.compile(
     r"[- ]{0,40}Below this line is a copy of the message|Text of returned message follows|"
     r"Original message follows|-{2,40} ?(?:original|returned|forwarded) message ?-{2,40}|"
     r"-{0,40} ?The header and top \d+ lines of the message follows?|"
+    r"\|?-{2,40} ?Message (?:text|header) follows:? ?-{2,40}\|?$|"
     r"Kopfzeilen der ursprünglichen Nachricht:|En-têtes du message d'origine :)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -127,6 +128,8 @@ _ORIGINAL_CUES = (
     "copy of",
     "original-envelope-id:",
     "lines of the message",
+    "message text follows",
+    "message header follows",
 )
 """Words each ASCII match of _ORIGINAL_MARKERS contains (the German and French ones are not ASCII)."""
 
@@ -178,7 +181,7 @@ _BARE_RCPT = re.compile(
 _ERROR_CODE_RCPT = re.compile(
     r"^[ \t]*<?([^<>\s@,]+@[^<>\s,]+?)>?,\s*(error code\s*:.*)$", re.IGNORECASE
 )  # Zoho: "bob@x, ERROR CODE :550 - 5.1.1 User does not exist"
-_SENDMAIL_RCPT = re.compile(r"^[ \t]*<([^<>\s]+@[^<>\s]+)>\.{3}\s*(.*)$")
+_SENDMAIL_RCPT = re.compile(r"^[ \t]*<([^<>\s]+@[^<>\s]+)> ?\.{3}\s*(.*)$")  # T-Online: "> ..."
 # Exchange 2000/2003: "      'bob@example.com' on 1/2/2007 10:22 AM" (the reason follows below).
 _DATED_RCPT = re.compile(
     r"^[ \t]{0,20}['\"]?([^'\"<>\s@]{1,64}@[^'\"<>\s@]{1,255}?)['\"]? on \d{1,4}[./-]"
@@ -269,8 +272,8 @@ def failures_from_text(body: str) -> list[Failure]:
         codes = find_codes(diagnostic)
         if not _refusal_code(codes) and (refusal := _REFUSAL_REPLY.search(body, start)):
             # The refusal lies beyond the words kept (deep in a session transcript): from its line.
-            line = body.rfind("\n", 0, refusal.start()) + 1
-            diagnostic = fold_inline_continuations(diagnostic_lines(body[line:]))
+            line_start = body.rfind("\n", 0, refusal.start()) + 1
+            diagnostic = fold_inline_continuations(diagnostic_lines(body[line_start:]))
             codes = find_codes(diagnostic)
         return [
             Failure(recipient, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(body))
