@@ -614,6 +614,30 @@ def test_a_reply_code_after_smtp_or_before_a_comma_is_read(text: str, matcher: M
     assert (diagnosis.reply_code, diagnosis.temporary) == ("421", True)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "host mx.example.net [192.0.2.25]: 550 Mailbox unavailable: no such user",  # Exim
+        "详细信息: mx.example.net 返回: 550 Mailbox unavailable: no such user",  # Coremail
+    ],
+)
+def test_a_reply_code_after_a_host_or_its_chinese_label_is_read(
+    text: str, matcher: Matcher
+) -> None:
+    assert top(text, matcher, asked=True).reply_code == "550"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bob@example.net (reason: 550 5.1.1 No such mailbox here)",  # Sendmail's wrapper
+        "smtplib.SMTPDataError: (550, b'5.1.1 No such mailbox here')",  # Python's tuple
+    ],
+)
+def test_a_reply_wrapped_in_brackets_is_quoted_without_them(text: str, matcher: Matcher) -> None:
+    assert top(text, matcher, asked=True).diagnostic.endswith("No such mailbox here")
+
+
 def test_a_reason_from_a_code_alone_is_stated_as_unsure(matcher: Matcher) -> None:
     """Measured: answers below the SURE confidence are right far less often, so they say so."""
     vague = top("550 5.2.2 see the help page", matcher, asked=True)

@@ -272,8 +272,10 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
         if len(rest) >= MIN_REPLY_CHARS:  # not a code that ends the text ("... name. (#5.1.1)")
             opening = text[: match.end() if said else match.start()].rstrip()[-1:]
             text = rest
+            if text.endswith(")") and text.count(")") > text.count("("):  # of "(reason: 550 ...)"
+                text = text[:-1].rstrip()
             if text.endswith("'") and (opening == "'" or text.count("'") % 2):
-                text = text[:-1].rstrip()  # the close of "returned '...'"
+                text = text[:-1].rstrip()  # the close of "returned '...'" or of b'...'
             if text.endswith(">") and text.count(">") > text.count("<"):  # of "'<host #5.7.1 ..>'"
                 text = text[:-1].rstrip()
     folded = text.lower()

@@ -15,7 +15,7 @@ _STATUS = re.compile(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
 # a reply code where servers put one: line start (also "SMTP 421"), after "said:", "returned '",
 # "smtp;", "error:" ...; followed by a space, a hyphen, a comma ("421, response: ...") or the end
 _REPLY = re.compile(
-    r"(?:^(?:smtp[ \t]+)?|said:|returned\s'|smtp;|error:|reply:|response:|answer:|was:|reason:|<<<|\()"
+    r"(?:^(?:smtp[ \t]+)?|said:|returned\s'|smtp;|error:|reply:|response:|answer:|was:|reason:|<<<|\(|\]:|返回[:：])"
     r"[ \t]*([45]\d\d)(?=[ ,-]|$)",
     re.MULTILINE | re.IGNORECASE,
 )
