@@ -1082,6 +1082,12 @@ def test_a_vendor_notice_without_codes_quotes_its_reason_line(matcher: Matcher) 
             "eve@example.net",
             "550 5.7.1 Message refused as spam.",
         ),
+        (  # a delivery report's fields pasted right below the reply
+            "<ray@example.net>: host mx.example.net[192.0.2.8] said: 550 5.1.1 No such user "
+            "(in reply to RCPT TO command)\nAction: failed\nStatus: 5.1.1\n",
+            "ray@example.net",
+            "550 5.1.1 No such user (in reply to RCPT TO command)",
+        ),
     ],
 )
 def test_vendor_notices_give_their_recipient_and_the_reply_alone(

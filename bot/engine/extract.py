@@ -214,7 +214,8 @@ _REPLY_END = re.compile(
     r"Kopfzeilen der ursprünglichen Nachricht)|"
     r"\sThe message subject was:|\sPlease reply to postmaster\b|\sReceived: from\s|"
     r"'?\s(?:Oorspronkelijke berichtkoppen|\|?-{2,} ?Message header follows|"
-    r"-{2,} ?Contents of the undelivered mail)",
+    r"-{2,} ?Contents of the undelivered mail)|"
+    r"\sAction: (?:failed|delayed|delivered|relayed|expanded)\b|\sStatus: [245]\.\d{1,3}\.\d",
     re.IGNORECASE,
 )
 _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-postfix-", "#smtp#",
@@ -225,7 +226,7 @@ _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-pos
                      "message rejected by:", "original message headers", "en-têtes",
                      "kopfzeilen", "the message subject was:", "please reply to postmaster",
                      "received: from", "oorspronkelijke", "message header follows",
-                     "contents of the undelivered")  # fmt: skip
+                     "contents of the undelivered", "action: ", "status: ")  # fmt: skip
 """Lower-case words one of which _REPLY_END needs: the regex runs only when one is there."""
 _LABELLED_REPLY_FOLDED = Folded(_LABELLED_REPLY)
 _REPLY_END_FOLDED = Folded(_REPLY_END)
