@@ -1135,6 +1135,42 @@ def test_two_notices_pasted_together_are_two_failures(matcher: Matcher) -> None:
     assert analysis.diagnoses[0].diagnostic == "554 5.7.1 <eva@example.net>: Relay access denied"
 
 
+TWO_LAYOUTS = """Delivery has failed to these recipients or groups:
+
+gus@example.net
+Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient gus@example.net \
+not found by SMTP address lookup'
+
+and this one:
+
+Address not found
+Your message wasn't delivered to hal@example.org because the address couldn't be found.
+The response from the remote server was:
+552 5.2.2 The recipient's inbox is out of storage space.
+""".replace("\\\n", "")
+
+
+def test_two_notices_of_different_layouts_pasted_together_are_two_failures(
+    matcher: Matcher,
+) -> None:
+    """An Exchange NDR (its recipient on a line of its own) and Gmail's notice (its recipient
+    in a sentence): each title starts a notice."""
+    analysis = analyze(TWO_LAYOUTS, matcher, asked=True)
+    assert [(d.recipient, d.reason) for d in analysis.diagnoses] == [
+        ("gus@example.net", "userunknown"),
+        ("hal@example.org", "mailboxfull"),
+    ]
+    assert analysis.diagnoses[0].diagnostic.endswith("not found by SMTP address lookup")
+
+
+def test_a_notice_whose_title_is_repeated_is_one_notice(matcher: Matcher) -> None:
+    repeated = "Address not found\n\n" + TWO_LAYOUTS.split("and this one:\n\n")[1]
+    analysis = analyze(repeated, matcher, asked=True)
+    assert [(d.recipient, d.reason) for d in analysis.diagnoses] == [
+        ("hal@example.org", "mailboxfull")
+    ]
+
+
 def test_user_unknown_in_reply_to_mail_from_is_about_the_sender(matcher: Matcher) -> None:
     """Sender verification: the sender's own server said "User unknown" for the sender."""
     text = EXIM.replace(

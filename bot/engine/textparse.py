@@ -233,8 +233,60 @@ def failures_from_body(body: str, parsed: ParsedMessage) -> list[Failure]:
     return failures_from_text(body)
 
 
+_NOTICE_TITLE = re.compile(
+    r"^[ \t>]*(?:Delivery has failed to these recipients or groups|"
+    r"(?:Address not found|Message not delivered|Message blocked|Delivery incomplete)[ \t]*$|"
+    r"This is the mail system at host\b|"
+    r"This message was created automatically by mail delivery software|"
+    r"Sorry, we were unable to deliver your message|Hi\. This is the qmail-send program|"
+    r"Delivery to the following recipients? failed permanently)",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""The first line of a notice, as the common MTAs and providers write it."""
+
+
 def failures_from_text(body: str) -> list[Failure]:
-    """Split a plain-text report into one Failure per recipient it names."""
+    """Split a plain-text report into one Failure per recipient it names; several notices
+    pasted one after the other (an Exchange NDR, then Gmail's) are read one by one."""
+    starts = [m.start() for m in _NOTICE_TITLE.finditer(body[:MAX_NOTICES_TEXT])]
+    if len(starts) >= 2:
+        ends = [*starts[1:], len(body)]
+        notices = [body[a:b] for a, b in zip(starts, ends, strict=True)]
+        # Each a notice with a code of its own (a title repeated in one notice is not two).
+        found = [
+            _failures_of_notice(_without_trailing_words(notice))
+            if _CODE_LINE.search(notice)
+            else []
+            for notice in notices
+        ]
+        if all(found):
+            for notice, failures in zip(notices, found, strict=True):
+                for failure in failures:
+                    failure.action = failure.action or _notice_action(notice)
+            return [failure for failures in found for failure in failures]
+    return _failures_of_notice(body)
+
+
+def _notice_action(notice: str) -> str | None:
+    """Each of several notices says for itself whether its sender still retries ("Gmail will
+    retry"): one notice's delay is not the other's."""
+    if says_retrying(notice):
+        return "delayed"
+    return "failed" if says_gave_up(notice) or is_final_report(notice) else None
+
+
+def _without_trailing_words(notice: str) -> str:
+    """A notice without the paragraphs after its last code: words between two pasted notices
+    ("and this one too") are neither's."""
+    paragraphs = notice.rstrip().split("\n\n")
+    while len(paragraphs) > 1 and not _CODE_LINE.search(paragraphs[-1]):
+        if not any(_CODE_LINE.search(p) for p in paragraphs[:-1]):
+            break
+        paragraphs.pop()
+    return "\n\n".join(paragraphs)
+
+
+def _failures_of_notice(body: str) -> list[Failure]:
     blocks: dict[str, list[str]] = {}
     order: list[str | None] = []
     current: str | None = None
@@ -315,11 +367,7 @@ def _notices(body: str) -> list[Failure]:
             diagnostic_lines(segment[labelled.start() :] if labelled else segment)
         )
         codes = find_codes(diagnostic)
-        # Each notice says for itself whether its sender still retries ("Gmail will retry"):
-        # one notice's delay is not the other's.
-        retrying = says_retrying(segment)
-        final = says_gave_up(segment) or is_final_report(segment)
-        action = "delayed" if retrying else "failed" if final else None
+        action = _notice_action(segment)
         failures.append(
             Failure(
                 address,
