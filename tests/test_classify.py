@@ -802,6 +802,39 @@ def test_a_preamble_before_a_multi_line_reply_is_not_quoted(matcher: Matcher) ->
     assert quoted.startswith("550 5.7.26 This mail is unauthenticated, which poses")  # one reply
 
 
+@pytest.mark.parametrize(
+    "aside",
+    [
+        "gracias!",
+        "Co to znaczy? Adres na pewno poprawny.",
+        "(our IP is starred out, it is the relay)",
+        "View entire message\nReply   Reply all   Forward",
+        "Sent with Spark",
+    ],
+)
+def test_a_line_of_the_askers_or_the_mail_apps_below_the_reply_is_not_quoted(
+    aside: str, matcher: Matcher
+) -> None:
+    paste = (
+        "<ida@example.net>: host mx.example.net[192.0.2.4] said: 550 5.2.1\n"
+        f"    Mailbox not available (in reply to RCPT TO command)\n\n{aside}\n"
+    )
+    quoted = top(paste, matcher, asked=True).diagnostic
+    assert quoted == "550 5.2.1 Mailbox not available (in reply to RCPT TO command)"
+
+
+def test_a_double_spaced_paste_is_quoted_whole(matcher: Matcher) -> None:
+    """Every line break doubled: a line between blank lines is still the reply's."""
+    paste = (
+        "<ida@example.net>: host mx.example.net[192.0.2.4] said:\n\n"
+        "    550-5.7.26 This message does not pass authentication checks\n\n"
+        "    550-5.7.26 (SPF and DKIM both do not pass). Please visit\n\n"
+        "    https://support.google.com/mail/answer/81126#authentication for more\n\n"
+        "    550 5.7.26 information. - gsmtp (in reply to end of DATA command)\n"
+    )
+    assert top(paste, matcher, asked=True).diagnostic.endswith("(in reply to end of DATA command)")
+
+
 def test_a_transcripts_arrows_and_commands_are_not_quoted(matcher: Matcher) -> None:
     """Courier writes the command it sent after `>>>` and each reply line after `<<<`; some
     tools print them the other way round."""

@@ -502,13 +502,18 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
     kept: list[str] = []
     size = 0
     after_blank = False
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    spaced = _double_spaced(lines)
+    labelled = False  # a line that introduces the reply ("The response was:") was kept
+    for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
             after_blank = True
             continue
-        if after_blank and kept and is_talk(stripped) and _has_code(kept):
-            break  # the asker's own question below the pasted reply ("what does this mean?")
+        if after_blank and kept and (labelled or _has_code(kept)):
+            alone = not spaced and (i + 1 == len(lines) or not lines[i + 1].strip())
+            if is_talk(stripped) or (alone and _is_aside(stripped)):
+                break  # the asker's own words below the pasted reply ("what does this mean?")
         after_blank = False
         if _NOISE_LINE.match(stripped) or _BOILERPLATE.match(stripped):
             continue
@@ -524,6 +529,7 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
             if stripped.lower().startswith(("smtp;", "x-postfix;", "x-unix;", "x-local;")):
                 stripped = stripped.split(";", 1)[1].strip()
         kept.append(stripped)
+        labelled = labelled or bool(_LABELLED_LINE.match(stripped))
         size += len(stripped) + 1
         if size >= limit:
             break
@@ -544,6 +550,32 @@ _REFUSAL_REPLY = re.compile(r"(?<![\w.:])[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}(?![\
 
 def _refusal_code(codes: Codes) -> bool:
     return (codes.reply_code or codes.status or "2")[0] in "45"
+
+
+def _is_aside(line: str) -> bool:
+    """A short line of its own below a reply that holds no code, address or field: the asker's
+    words ("gracias!", "(our IP starred out)") or a mail app's ("View entire message")."""
+    return (
+        len(line) <= ASIDE_CHARS
+        and "@" not in line
+        and not _CODE_LINE.search(line)
+        and not _FIELD_LINE.match(line)
+    )
+
+
+def _double_spaced(lines: list[str]) -> bool:
+    """Most lines stand between blank lines (a paste that doubled every line break): a line
+    alone then says nothing of who wrote it."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 4:
+        return False
+    alone = sum(1 for i in filled if i + 1 == len(lines) or not lines[i + 1].strip())
+    return alone * 2 > len(filled)
+
+
+ASIDE_CHARS = 120
+_FIELD_LINE = re.compile(r"[\w -]{1,40}:(?:\s|$)")
+"""A "Label: value" line (a report's field, "Reporting-MTA:", "Generating server:")."""
 
 
 def _has_code(lines: list[str]) -> bool:
