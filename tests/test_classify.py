@@ -413,6 +413,11 @@ def test_postfix_log_lines_give_the_refusal_and_whether_it_is_retried(
         ("550 Requested action not taken: mailbox unavailable", "Outlook"),
         ("552 5.2.2 Mailbox quota exceeded", "Exim"),
         ("552 user is over quota", "iCloud"),
+        (  # Postfix reports a Dovecot LMTP reply: its "(in reply to ...)" note names no refuser
+            "<gil@example.net>: host mail.example.net[private/dovecot-lmtp] said: 550 5.1.1 "
+            "<gil@example.net> User doesn't exist: gil@example.net (in reply to RCPT TO command)",
+            "Postfix",
+        ),
     ],
 )
 def test_generic_text_is_not_credited_to_a_product(

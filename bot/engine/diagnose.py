@@ -115,7 +115,11 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     quoted = server_reply(failure.diagnostic)  # the reply to quote, and whose words it holds
     if _delay_placeholder(failure, context):
         quoted = cause_behind_delay(context.text) or quoted
-    replying = detect_providers(f"{quoted} {failure.remote_mta}") if failure.remote_mta else None
+    replying = (
+        detect_providers(f"{_REPORTERS_SUFFIX.sub('', quoted)} {failure.remote_mta}")
+        if failure.remote_mta
+        else None
+    )
     entry = explanation_entry(
         reason, ranked, matcher.kb, context.providers, failure.status, replying
     )
@@ -174,6 +178,11 @@ def _classify(
         if hit is not None and hit.weight >= REPORT_WEIGHT:
             return Verdict(hit.reason, "report", 0.6, hit=hit)
     return verdict
+
+
+_REPORTERS_SUFFIX = re.compile(r"\(in reply to [\w ]{2,20} command\)", re.IGNORECASE)
+"""Postfix's note on the reply it quotes: the reporting MTA's words, not the replying server's
+(a Dovecot LMTP reply quoted by Postfix is no Postfix refusal)."""
 
 
 def _delay_placeholder(failure: Failure, context: Context) -> bool:
