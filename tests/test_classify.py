@@ -1137,6 +1137,90 @@ def test_vendor_notices_give_their_recipient_and_the_reply_alone(
         assert diagnosis.reply_code == quote[:3]
 
 
+@pytest.mark.parametrize(
+    ("paste", "expected"),
+    [
+        (  # Sendmail's log: the last line delivers the bounce back to the sender, no failure
+            "Mar  3 10:12:04 gw sm-mta[2013]: 523AC4: to=<lea@example.net>, delay=00:00:01, "
+            "mailer=esmtp, relay=mx.example.net. [192.0.2.25], dsn=5.1.1, stat=User unknown\n"
+            "Mar  3 10:12:04 gw sm-mta[2013]: 523AC5: to=<app@example.com>, delay=00:00:00, "
+            "mailer=local, dsn=2.0.0, stat=Sent\n",
+            [("lea@example.net", "userunknown")],
+        ),
+        (  # Exim's reject log: the receiving side refusing
+            "2026-05-05 09:44:21 H=mail.example.com [198.51.100.23] F=<shop@example.com> "
+            "rejected RCPT <max@example.org>: Unknown user\n",
+            [("max@example.org", "userunknown")],
+        ),
+        (  # a sending service's bounce record
+            "address:    tim@example.net\ncode:       550\nerror:      550 5.2.2 Mailbox full\n",
+            [("tim@example.net", "mailboxfull")],
+        ),
+        (  # a mail app's header line shows the bounce's sender
+            "MAILER-DAEMON@mail.example.net\nFailure Notice\n\n"
+            "Sorry, we were unable to deliver your message to the following address.\n\n"
+            "<una@example.net>:\n554: delivery error: dd This mailbox is disabled (554.30)\n",
+            [("una@example.net", "suspend")],
+        ),
+        (  # one of three Postfix recipients fails without a remote reply
+            "<al@example.net>: host mx.example.net[192.0.2.25] said: 550 5.1.1 User unknown "
+            "(in reply to RCPT TO command)\n\n"
+            "<bo@gone.example.org>: Host or domain name not found. Name service error for "
+            "name=gone.example.org type=MX: Host not found\n\n"
+            "<cy@example.com>: host mx.example.com[192.0.2.99] said: 552 5.3.4 Message size "
+            "exceeds fixed limit (in reply to end of DATA command)\n",
+            [
+                ("al@example.net", "userunknown"),
+                ("bo@gone.example.org", "hostunknown"),
+                ("cy@example.com", "mesgtoobig"),
+            ],
+        ),
+    ],
+)
+def test_recipients_are_read_from_logs_records_and_postfix_blocks(
+    paste: str, expected: list[tuple[str, str]], matcher: Matcher
+) -> None:
+    analysis = analyze(paste, matcher, asked=True)
+    assert sorted((d.recipient, d.reason) for d in analysis.diagnoses) == expected
+
+
+def test_sendmails_transcript_heading_is_not_the_reply(matcher: Matcher) -> None:
+    warning = (
+        "   ----- The following addresses had transient non-fatal errors -----\n"
+        "<yan@example.net>\n\n   ----- Transcript of session follows -----\n"
+        "<yan@example.net>... Deferred: Connection refused by mx.example.net.\n"
+        "Warning: message still undelivered after 4 hours\n"
+    )
+    diagnosis = top(warning, matcher, asked=True)
+    assert diagnosis.diagnostic == "Deferred: Connection refused by mx.example.net."
+    assert (diagnosis.reason, diagnosis.temporary) == ("networkerror", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "entry"),
+    [
+        (  # the older notice of SES's shared suppression list
+            "Amazon SES has suppressed sending to this address because it has a recent history "
+            "of bouncing as an invalid address.",
+            "suppressed",
+            "amazonses-global-suppression-list",
+        ),
+        (  # Yandex: the recipient's account is blocked, whatever the wording says
+            "550 5.7.1 Policy rejection on the target address",
+            "suspend",
+            None,
+        ),
+    ],
+)
+def test_provider_wordings_that_say_less_than_they_mean(
+    text: str, reason: str, entry: str | None, matcher: Matcher
+) -> None:
+    diagnosis = top(text, matcher, asked=True)
+    assert diagnosis.reason == reason
+    if entry:
+        assert diagnosis.entry is not None and diagnosis.entry.id == entry
+
+
 def test_a_transcripts_success_lines_are_not_the_quote() -> None:
     transcript = (
         "--> RCPT To:<dora@example.net> <-- 250 2.1.0 Ok --> DATA <-- 550 5.4.1 Recipient "

@@ -216,7 +216,9 @@ _REPLY_END = re.compile(
     r"\sThe message subject was:|\sPlease reply to postmaster\b|\sReceived: from\s|"
     r"'?\s(?:Oorspronkelijke berichtkoppen|\|?-{2,} ?Message header follows|"
     r"-{2,} ?Contents of the undelivered mail)|"
-    r"\sAction: (?:failed|delayed|delivered|relayed|expanded)\b|\sStatus: [245]\.\d{1,3}\.\d",
+    r"\sAction: (?:failed|delayed|delivered|relayed|expanded)\b|\sStatus: [245]\.\d{1,3}\.\d|"
+    r"\s-{3,} ?(?:Transcript of session follows|Original message follows|Delivery to the following|"
+    r"There was a temporary problem)",
     re.IGNORECASE,
 )
 _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-postfix-", "#smtp#",
@@ -228,7 +230,9 @@ _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-pos
                      "message rejected by:", "original message headers", "en-têtes",
                      "kopfzeilen", "the message subject was:", "please reply to postmaster",
                      "received: from", "oorspronkelijke", "message header follows",
-                     "contents of the undelivered", "action: ", "status: ")  # fmt: skip
+                     "contents of the undelivered", "action: ", "status: ", "transcript of",
+                     "message follows", "delivery to the following",
+                     "temporary problem")  # fmt: skip
 """Lower-case words one of which _REPLY_END needs: the regex runs only when one is there."""
 _LABELLED_REPLY_FOLDED = Folded(_LABELLED_REPLY)
 _REPLY_END_FOLDED = Folded(_REPLY_END)
@@ -236,6 +240,7 @@ _REPLY_END_FOLDED = Folded(_REPLY_END)
 _EXCHANGE_PREFIX = re.compile(r"#[245]\.\d{1,3}\.\d{1,3}\s+smtp;\s*(?=[245]\d\d)", re.IGNORECASE)
 
 
+_LEADING_RULE = re.compile(r"^-{3,} ?[^-]{3,60}? ?-{3,} ?")
 _REASON_LABEL = re.compile(r"\breason: (?=\w)", re.IGNORECASE)
 _RETURNED_LINE = re.compile(r"\breturned '([245]\d\d[ -].*)'[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """Exchange's report line "Server at mx (ip) returned '<reply>'"."""
@@ -256,6 +261,10 @@ def cause_behind_delay(report_text: str) -> str | None:
 def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     """The server's own words out of a diagnostic: from its reply code on, whole, URLs intact."""
     text = " ".join(diagnostic.split())
+    if text.startswith("---"):  # a section heading before the reply ("--- Transcript ... ---")
+        text = _LEADING_RULE.sub("", text, count=1)
+    if text.startswith("... "):  # Sendmail's "<bob@x>... Deferred: ..." without its address
+        text = text[4:]
     lowered = text.lower() if text.isascii() else None  # for the folded searches below
     labelled = _LABELLED_REPLY_FOLDED.search(text, lowered)
     if labelled and len(text) - labelled.end() >= MIN_REPLY_CHARS:
@@ -291,6 +300,8 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
         return server_reply(text[end.end() :], limit)  # a field's bare code ("4.0.0 Remote-MTA:")
     if end:
         text = text[: end.start()].rstrip()
+        if text.endswith(")") and text.count(")") > text.count("("):  # Sendmail's "(reason: ...)"
+            text = text[:-1].rstrip()
     text = _drop_trailer(text)
     if len(text) <= limit:
         return text

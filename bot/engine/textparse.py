@@ -289,9 +289,13 @@ def _without_trailing_words(notice: str) -> str:
 def _failures_of_notice(body: str) -> list[Failure]:
     blocks: dict[str, list[str]] = {}
     order: list[str | None] = []
+    stated: set[str] = set()  # recipients whose own line gives the reason ("<bob@x>: ...")
     current: str | None = None
     preamble: list[str] = []
     for line in body.split("\n"):
+        if _SUCCESS_LOG.search(line):
+            current = None  # a log line of a delivery (the bounce itself going back): no failure
+            continue
         rcpt, rest = _recipient_header(line)
         if rcpt is not None:
             current = rcpt
@@ -300,13 +304,16 @@ def _failures_of_notice(body: str) -> list[Failure]:
                 order.append(rcpt)
             if rest:
                 blocks[rcpt].append(rest)
+                stated.add(rcpt)
             continue
         if current is None:
             preamble.append(line)
         else:
             blocks[current].append(line)
     with_codes = [r for r in order if r is not None and _CODE_LINE.search("\n".join(blocks[r]))]
-    if not with_codes:
+    if with_codes:  # beside refusals with codes, a recipient whose line states a failure of its own
+        with_codes = [r for r in order if r is not None and (r in with_codes or r in stated)]
+    else:
         # Blocks with words but no code (Postfix's local "unknown user", qmail's texts).
         with_codes = [r for r in order if r is not None and diagnostic_lines("\n".join(blocks[r]))]
     if not with_codes:
@@ -385,15 +392,23 @@ MAX_NOTICES_TEXT = 50_000
 """How far into a paste notices are looked for."""
 
 
+_SUCCESS_LOG = re.compile(r"\b(?:stat=Sent\b|status=sent \(|dsn=2\.\d)")
+"""An MTA log line of a delivery (Sendmail's `stat=Sent`, Postfix's `status=sent (`)."""
+_FIELD_ADDRESS = re.compile(r"^[ \t]*address:[ \t]*<?([^<>\s@]+@[^<>\s]+?)>?[ \t]*$", re.IGNORECASE)
+"""A sending service's bounce record: `address:    bob@x` (Mailgun's), the fields below it."""
+
+
 def _recipient_header(line: str) -> tuple[str | None, str]:
     if "@" not in line:
         return None, ""
-    if "to=<" in line or " ** " in line or " == " in line:  # an MTA's log line
-        found = _log_recipient(line[:MAX_LOG_LINE])
+    if "to=<" in line or " ** " in line or " == " in line or "rejected RCPT <" in line:
+        found = _log_recipient(line[:MAX_LOG_LINE])  # an MTA's log line
         if found:
             return found
     if len(line) > 400:
         return None, ""
+    if (field := _FIELD_ADDRESS.match(line)) is not None:
+        return field.group(1).lower(), ""
     for pattern in (_POSTFIX_RCPT, _SENDMAIL_RCPT, _ERROR_CODE_RCPT):
         match = pattern.match(line)
         if match:
@@ -402,7 +417,7 @@ def _recipient_header(line: str) -> tuple[str | None, str]:
     if match:
         return match.group(1).lower(), ""
     match = _BARE_RCPT.match(line)
-    if match:
+    if match and not match.group(1).lower().startswith("mailer-daemon@"):  # a client's From line
         return match.group(1).lower().strip("<>"), ""
     match = _NAMED_RCPT.search(line)
     if match and line.lstrip().lower().startswith(("final-recipient", "x-failed-recipients")):
@@ -438,6 +453,12 @@ def _log_recipient(line: str) -> tuple[str, str] | None:
             if rest.count(")") > rest.count("("):  # the closing one (a cut line has none)
                 rest = rest[: rest.rfind(")")]
             return address.lower(), rest.strip()
+    start = line.find("rejected RCPT <")  # Exim's reject log: the receiving side's refusal
+    if start != -1:
+        end = line.find(">", start)
+        address = line[start + 15 : end] if end != -1 else ""
+        if "@" in address and " " not in address:
+            return address.lower(), line[end + 1 :].lstrip(": ").strip()
     for marker in (" ** ", " == "):
         start = line.find(marker)
         if start == -1:
