@@ -68,6 +68,16 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("451 4.7.1 Access denied by DCC", "spamdetected"),
         ("551 Address not recognised by this system", "userunknown"),
         ("550 Unauthenticated mail not accepted from your network", "authfailure"),
+        (
+            "554 5.7.1 <ann@example.net>: Recipient address rejected: SPF Reject: see the policy",
+            "authfailure",  # the policy daemon's words behind Postfix's prefix decide
+        ),
+        (
+            "450 4.7.1 <ann@example.net>: Recipient address rejected: please do not try more "
+            "than once per 10 minutes",
+            "speeding",
+        ),
+        ("554 5.7.0 Bounce, id=4410-02 - BANNED: report.scr", "virusdetected"),
     ],
 )
 def test_common_wording_gets_its_reason(text: str, reason: str, matcher: Matcher) -> None:
