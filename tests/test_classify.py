@@ -1130,6 +1130,29 @@ def test_a_vendor_notice_without_codes_quotes_its_reason_line(matcher: Matcher) 
             "eve@example.net",
             "550 5.7.1 Message refused as spam.",
         ),
+        (  # Exim: a program's output below its heading
+            "The following address(es) failed:\n\n  dan@example.net\n    local delivery failed\n\n"
+            "The following text was generated during the delivery attempt:\n\n"
+            "------ dan@example.net ------\n\nsorter: cannot open the spool, disk quota exceeded\n",
+            "dan@example.net",
+            "sorter: cannot open the spool, disk quota exceeded",
+        ),
+        (  # OpenSMTPD: a local delivery agent's words after the address
+            "    An error has occurred while attempting to deliver a message for\n"
+            "    the following list of recipients:\n\n"
+            'ron@example.net: procmail: Quota exceeded while writing "/var/mail/ron"\n\n'
+            "    Below is a copy of the original message:\n",
+            "ron@example.net",
+            'procmail: Quota exceeded while writing "/var/mail/ron"',
+        ),
+        (  # Courier: its footer after the reply
+            "<sue@example.net>:\n <<< Maildir over quota.\n\n"
+            "-----------------------------------------------------------------\n\n"
+            "If your message was also sent to additional recipients, their delivery\n"
+            "status is not included in this report.\n",
+            "sue@example.net",
+            "Maildir over quota.",
+        ),
         (  # a delivery report's fields pasted right below the reply
             "<ray@example.net>: host mx.example.net[192.0.2.8] said: 550 5.1.1 No such user "
             "(in reply to RCPT TO command)\nAction: failed\nStatus: 5.1.1\n",

@@ -197,7 +197,8 @@ _REFUSAL_START = re.compile(r"(?<![\w.#-])[45]\d\d[ -]#?[45]\.\d{1,3}\.\d{1,3}(?
 _LABELLED_REPLY = re.compile(
     r"\b(?:(?:reported error|remote server returned|error(?=:))\s*:?\s*"
     r"(?=['\"<]?[245]\d\d\b|['\"<]?[245]\.\d)|"
-    r"the response (?:from the remote server )?was\s*:\s*)",
+    r"the response (?:from the remote server )?was\s*:\s*|"
+    r"the following text was generated during the delivery attempts?:\s*)",
     re.IGNORECASE,
 )
 # Where a quoted reply has ended: a pasted delivery-status block, Exchange's "#SMTP#" tail, a chat
@@ -218,7 +219,7 @@ _REPLY_END = re.compile(
     r"-{2,} ?Contents of the undelivered mail)|"
     r"\sAction: (?:failed|delayed|delivered|relayed|expanded)\b|\sStatus: [245]\.\d{1,3}\.\d|"
     r"\s-{3,} ?(?:Transcript of session follows|Original message follows|Delivery to the following|"
-    r"There was a temporary problem)",
+    r"There was a temporary problem)|\sIf your message was also sent to additional recipients\b",
     re.IGNORECASE,
 )
 _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-postfix-", "#smtp#",
@@ -232,7 +233,7 @@ _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-pos
                      "received: from", "oorspronkelijke", "message header follows",
                      "contents of the undelivered", "action: ", "status: ", "transcript of",
                      "message follows", "delivery to the following",
-                     "temporary problem")  # fmt: skip
+                     "temporary problem", "also sent to additional")  # fmt: skip
 """Lower-case words one of which _REPLY_END needs: the regex runs only when one is there."""
 _LABELLED_REPLY_FOLDED = Folded(_LABELLED_REPLY)
 _REPLY_END_FOLDED = Folded(_REPLY_END)
@@ -240,7 +241,8 @@ _REPLY_END_FOLDED = Folded(_REPLY_END)
 _EXCHANGE_PREFIX = re.compile(r"#[245]\.\d{1,3}\.\d{1,3}\s+smtp;\s*(?=[245]\d\d)", re.IGNORECASE)
 
 
-_LEADING_RULE = re.compile(r"^-{3,} ?[^-]{3,60}? ?-{3,} ?")
+_SENDMAIL_STATUS = re.compile(r"\w{1,30}: \w")
+_LEADING_RULE = re.compile(r"^-{3,} ?.{3,120}? ?-{3,} ?")
 _REASON_LABEL = re.compile(r"\breason: (?=\w)", re.IGNORECASE)
 _RETURNED_LINE = re.compile(r"\breturned '([245]\d\d[ -].*)'[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """Exchange's report line "Server at mx (ip) returned '<reply>'"."""
@@ -263,12 +265,16 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     text = " ".join(diagnostic.split())
     if text.startswith("---"):  # a section heading before the reply ("--- Transcript ... ---")
         text = _LEADING_RULE.sub("", text, count=1)
-    if text.startswith("... "):  # Sendmail's "<bob@x>... Deferred: ..." without its address
+    if text.startswith("... ") and _SENDMAIL_STATUS.match(text, 4):  # "<bob@x>... Deferred: .."
         text = text[4:]
     lowered = text.lower() if text.isascii() else None  # for the folded searches below
     labelled = _LABELLED_REPLY_FOLDED.search(text, lowered)
     if labelled and len(text) - labelled.end() >= MIN_REPLY_CHARS:
         text = text[labelled.end() :]  # Exchange's "Reported error:", Gmail's "The response was:"
+        while text.startswith("---"):  # Exim's "------ bob@x ------" above a program's output
+            text, removed = _LEADING_RULE.subn("", text, count=1)
+            if not removed:
+                break
     if "smtp;" in text:
         text = _EXCHANGE_PREFIX.sub("", text, count=1)
     match = _REPLY_START_FOLDED.search(text)  # its position and first letter's kind are used

@@ -181,6 +181,7 @@ _BARE_RCPT = re.compile(
 _ERROR_CODE_RCPT = re.compile(
     r"^[ \t]*<?([^<>\s@,]+@[^<>\s,]+?)>?,\s*(error code\s*:.*)$", re.IGNORECASE
 )  # Zoho: "bob@x, ERROR CODE :550 - 5.1.1 User does not exist"
+_OPENSMTPD_RCPT = re.compile(r"^([^<>\s@:]+@[^<>\s:]+): (\S.*)$")  # "bob@x: procmail: ..."
 _SENDMAIL_RCPT = re.compile(r"^[ \t]*<([^<>\s]+@[^<>\s]+)> ?\.{3}\s*(.*)$")  # T-Online: "> ..."
 # Exchange 2000/2003: "      'bob@example.com' on 1/2/2007 10:22 AM" (the reason follows below).
 _DATED_RCPT = re.compile(
@@ -409,7 +410,7 @@ def _recipient_header(line: str) -> tuple[str | None, str]:
         return None, ""
     if (field := _FIELD_ADDRESS.match(line)) is not None:
         return field.group(1).lower(), ""
-    for pattern in (_POSTFIX_RCPT, _SENDMAIL_RCPT, _ERROR_CODE_RCPT):
+    for pattern in (_POSTFIX_RCPT, _SENDMAIL_RCPT, _ERROR_CODE_RCPT, _OPENSMTPD_RCPT):
         match = pattern.match(line)
         if match:
             return match.group(1).lower(), match.group(2).strip()
