@@ -1153,6 +1153,32 @@ def test_a_vendor_notice_without_codes_quotes_its_reason_line(matcher: Matcher) 
             "sue@example.net",
             "Maildir over quota.",
         ),
+        (  # Postfix's journal: the next log lines
+            "May 05 10:12:04 relay1 postfix/smtp[4821]: 4F1A2: to=<ben@example.net>, "
+            "relay=mx.example.net[192.0.2.25]:25, dsn=5.7.1, status=bounced (host "
+            "mx.example.net[192.0.2.25] said: 554 5.7.1 <ben@example.net>: Relay access denied "
+            "(in reply to RCPT TO command))\n"
+            "May 05 10:12:04 relay1 postfix/bounce[4825]: 4F1A2: sender non-delivery notification\n"
+            "May 05 10:12:04 relay1 postfix/qmgr[1022]: 4F1A2: removed\n",
+            "ben@example.net",
+            "554 5.7.1 <ben@example.net>: Relay access denied (in reply to RCPT TO command)",
+        ),
+        (  # Exim's main log: the next log lines
+            "2026-05-05 10:12:05 1tXyZa-000123-AB ** dora@example.net R=dnslookup "
+            "T=remote_smtp: SMTP error from remote mail server after RCPT TO:<dora@example.net>: "
+            "550 5.1.1 <dora@example.net>: no such user\n"
+            "2026-05-05 10:12:05 1tXyZb-000124-CD <= <> R=1tXyZa-000123-AB P=local S=5011\n"
+            "2026-05-05 10:12:05 1tXyZa-000123-AB Completed\n",
+            "dora@example.net",
+            "550 5.1.1 <dora@example.net>: no such user",
+        ),
+        (  # a sending service's event panel: its next field
+            "Event: Hard bounce\nEmail: gil@example.net\n"
+            "Reason: 550 5.2.1 The email account that you tried to reach is disabled.\n"
+            "Date: 05-05-2026 10:12:05\n",
+            "gil@example.net",
+            "550 5.2.1 The email account that you tried to reach is disabled.",
+        ),
         (  # a delivery report's fields pasted right below the reply
             "<ray@example.net>: host mx.example.net[192.0.2.8] said: 550 5.1.1 No such user "
             "(in reply to RCPT TO command)\nAction: failed\nStatus: 5.1.1\n",

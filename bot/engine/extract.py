@@ -219,7 +219,10 @@ _REPLY_END = re.compile(
     r"-{2,} ?Contents of the undelivered mail)|"
     r"\sAction: (?:failed|delayed|delivered|relayed|expanded)\b|\sStatus: [245]\.\d{1,3}\.\d|"
     r"\s-{3,} ?(?:Transcript of session follows|Original message follows|Delivery to the following|"
-    r"There was a temporary problem)|\sIf your message was also sent to additional recipients\b",
+    r"There was a temporary problem)|\sIf your message was also sent to additional recipients\b|"
+    r"\s(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]?\d \d\d:\d\d:\d\d \S+ [\w/.-]+\[\d+\]:|"
+    r"\s\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{3})? (?:\[\d+\] )?\w{6}-\w{6}-\w{2}\b|"
+    r"\};\{MSG=",
     re.IGNORECASE,
 )
 _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-postfix-", "#smtp#",
@@ -233,7 +236,8 @@ _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-pos
                      "received: from", "oorspronkelijke", "message header follows",
                      "contents of the undelivered", "action: ", "status: ", "transcript of",
                      "message follows", "delivery to the following",
-                     "temporary problem", "also sent to additional")  # fmt: skip
+                     "temporary problem", "also sent to additional", "]:", "<=", "=>", "**",
+                     "==", "completed", "};{msg=")  # fmt: skip
 """Lower-case words one of which _REPLY_END needs: the regex runs only when one is there."""
 _LABELLED_REPLY_FOLDED = Folded(_LABELLED_REPLY)
 _REPLY_END_FOLDED = Folded(_REPLY_END)
@@ -241,6 +245,9 @@ _REPLY_END_FOLDED = Folded(_REPLY_END)
 _EXCHANGE_PREFIX = re.compile(r"#[245]\.\d{1,3}\.\d{1,3}\s+smtp;\s*(?=[245]\d\d)", re.IGNORECASE)
 
 
+_FIELD_AFTER = re.compile(r"\s(?:Date|Campaign|Recipient|Status|Event|created_at|Timestamp) ?: ")
+"""A dashboard's or log's next field after the reply ("Date: ...", "Campaign: ..."), capitalised
+as labels are (a reply's own "invalid recipient: <x>" is not one)."""
 _SENDMAIL_STATUS = re.compile(r"\w{1,30}: \w")
 _LEADING_RULE = re.compile(r"^-{3,} ?.{3,120}? ?-{3,} ?")
 _REASON_LABEL = re.compile(r"\breason: (?=\w)", re.IGNORECASE)
@@ -304,6 +311,13 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
             end = _REPLY_END.search(text, 1)
     if end and end.start() < MIN_REPLY_CHARS and end.end() < len(text):
         return server_reply(text[end.end() :], limit)  # a field's bare code ("4.0.0 Remote-MTA:")
+    fields = _FIELD_AFTER.search(text) if ":" in text else None
+    if (
+        fields
+        and fields.start() >= MIN_REPLY_CHARS
+        and (end is None or fields.start() < end.start())
+    ):
+        end = fields
     if end:
         text = text[: end.start()].rstrip()
         if text.endswith(")") and text.count(")") > text.count("("):  # Sendmail's "(reason: ...)"

@@ -586,13 +586,13 @@ def _is_aside(line: str) -> bool:
 
 
 def _double_spaced(lines: list[str]) -> bool:
-    """Most lines stand between blank lines (a paste that doubled every line break): a line
-    alone then says nothing of who wrote it."""
+    """Nearly every line stands between blank lines (a paste that doubled every line break): a
+    line alone then says nothing of who wrote it."""
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if len(filled) < 4:
         return False
     alone = sum(1 for i in filled if i + 1 == len(lines) or not lines[i + 1].strip())
-    return alone * 2 > len(filled)
+    return alone * 5 >= len(filled) * 4  # four lines in five or more
 
 
 ASIDE_CHARS = 120
