@@ -634,11 +634,14 @@ def test_a_reply_code_after_smtp_or_before_a_comma_is_read(text: str, matcher: M
     [
         "host mx.example.net [192.0.2.25]: 550 Mailbox unavailable: no such user",  # Exim
         "详细信息: mx.example.net 返回: 550 Mailbox unavailable: no such user",  # Coremail
+        "SMTP error from remote mail server after RCPT TO:<al@example.net>: 550 Mailbox "
+        "unavailable: no such user",  # Exim, no enhanced code
+        "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##",  # older Exchange
+        "al@example.net, ERROR CODE :550 - Mailbox unavailable: no such user",  # Zoho
+        "Resposta do Servidor: '550 Mailbox unavailable: no such user'",  # Outlook, Portuguese
     ],
 )
-def test_a_reply_code_after_a_host_or_its_chinese_label_is_read(
-    text: str, matcher: Matcher
-) -> None:
+def test_a_reply_code_after_a_host_a_label_or_a_quote_is_read(text: str, matcher: Matcher) -> None:
     assert top(text, matcher, asked=True).reply_code == "550"
 
 

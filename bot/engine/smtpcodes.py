@@ -9,13 +9,13 @@ from bot.engine.folded import Folded
 from bot.record import Frozen, set_field
 
 # "550-5.7.26", "550 5.1.1", "421 4.7.0" (a reply code with its enhanced code)
-_PAIR = re.compile(r"(?<![\w.#-])([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
+_PAIR = re.compile(r"(?<![\w.#-])#?([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
 # a bare enhanced code: "5.7.1", "(#5.1.1)"
 _STATUS = re.compile(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
 # a reply code where servers put one: line start (also "SMTP 421"), after "said:", "returned '",
 # "smtp;", "error:" ...; followed by a space, a hyphen, a comma ("421, response: ...") or the end
 _REPLY = re.compile(
-    r"(?:^(?:smtp[ \t]+)?|said:|returned\s'|smtp;|error:|reply:|response:|answer:|was:|reason:|<<<|\(|\]:|返回[:：])"
+    r"(?:^(?:smtp[ \t]+)?|said:|returned\s'|smtp;|error:|reply:|response:|answer:|was:|reason:|code ?:|:[ \t]*[\"']|<<<|\(|\]:|>:|返回[:：])"
     r"[ \t]*([45]\d\d)(?=[ ,-]|$)",
     re.MULTILINE | re.IGNORECASE,
 )
