@@ -560,7 +560,9 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
 
 _TRANSCRIPT_ARROW = re.compile(r"(?:[^<>]{0,40}: )?(?:>>>|<<<|-->|<--) ")
 """A transcript line's direction, maybe after its time stamp ("Mon 2025-03-03 10:12:05.241: ")."""
-_TRANSCRIPT_END = re.compile(r"-{2,} ?end (?:of )?(?:session )?transcript ?-{2,}$", re.IGNORECASE)
+_TRANSCRIPT_END = re.compile(
+    r"-{2,40} ?end (?:of )?(?:session )?transcript ?-{2,40}$", re.IGNORECASE
+)
 _SMTP_COMMAND = re.compile(
     r"(?:mail from|rcpt to|data|bdat|helo|ehlo|quit|rset|starttls|auth|noop|vrfy)\b", re.IGNORECASE
 )
