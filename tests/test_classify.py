@@ -1246,6 +1246,16 @@ def test_recipients_are_read_from_logs_records_and_postfix_blocks(
     assert sorted((d.recipient, d.reason) for d in analysis.diagnoses) == expected
 
 
+def test_a_sendmail_log_line_quotes_its_status_and_words(matcher: Matcher) -> None:
+    line = (
+        "Mar  3 10:12:04 gw sm-mta[2013]: 523AC4: to=<gia@example.org>, delay=00:00:04, "
+        "mailer=esmtp, pri=120, dsn=4.0.0, stat=Deferred: Connection refused by mx.example.org."
+    )
+    diagnosis = top(line, matcher, asked=True)
+    assert diagnosis.diagnostic == "4.0.0 Deferred: Connection refused by mx.example.org."
+    assert (diagnosis.reason, diagnosis.temporary) == ("networkerror", True)
+
+
 def test_sendmails_transcript_heading_is_not_the_reply(matcher: Matcher) -> None:
     warning = (
         "   ----- The following addresses had transient non-fatal errors -----\n"

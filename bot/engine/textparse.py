@@ -429,6 +429,15 @@ def _recipient_header(line: str) -> tuple[str | None, str]:
 MAX_LOG_LINE = 2000
 
 
+def _log_field(line: str, name: str, start: int) -> str:
+    """A log line's `name=value,` field after `start` ('' when it is not there)."""
+    found = line.find(name, start)
+    if found == -1:
+        return ""
+    value = line[found + len(name) :]
+    return value.split(",", 1)[0].strip()
+
+
 def _log_recipient(line: str) -> tuple[str, str] | None:
     """An MTA log line's recipient and the server's words, found with plain string searches.
 
@@ -447,6 +456,12 @@ def _log_recipient(line: str) -> tuple[str, str] | None:
                 cut = line.find("; from=<", said)
                 if -1 < said < cut:
                     return address.lower(), line[said + 3 : cut].strip()
+            stat = line.find("stat=", end)
+            if status == -1 and stat != -1:  # Sendmail: "dsn=5.1.1, stat=User unknown"
+                return (
+                    address.lower(),
+                    f"{_log_field(line, 'dsn=', end)} {line[stat + 5 :]}".strip(),
+                )
             opening = line.find("(", status) if status != -1 else -1
             if opening == -1:
                 return address.lower(), line[end + 1 :].strip()
