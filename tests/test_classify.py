@@ -78,6 +78,20 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
             "speeding",
         ),
         ("554 5.7.0 Bounce, id=4410-02 - BANNED: report.scr", "virusdetected"),
+        (
+            "The recipient name is not recognized MSEXCH:IMC:LINKAGE:Paris:WWW 3902 Host Unknown",
+            "hostunknown",  # Exchange 5.5's heading gives way to the cause after it
+        ),
+        (
+            "The destination server for this recipient could not be found in Domain Name Service",
+            "hostunknown",
+        ),
+        (
+            "Mailbox unavailable. The server response was: If MAIL FROM is local then you must "
+            "authenticate",
+            "securityerror",  # .NET's name for a 550 says nothing; the server's words do
+        ),
+        ("Unrecognized sender email address: ann@example.org", "rejected"),
     ],
 )
 def test_common_wording_gets_its_reason(text: str, reason: str, matcher: Matcher) -> None:
@@ -1244,6 +1258,43 @@ def test_recipients_are_read_from_logs_records_and_postfix_blocks(
 ) -> None:
     analysis = analyze(paste, matcher, asked=True)
     assert sorted((d.recipient, d.reason) for d in analysis.diagnoses) == expected
+
+
+def test_a_reports_fields_pasted_below_a_notice_take_the_reply_it_quoted(
+    matcher: Matcher,
+) -> None:
+    paste = (
+        "Message blocked\nYour message to lia@example.net has been blocked.\n\n"
+        "The response from the remote server was:\n"
+        "550 5.7.9 This mail has been blocked because the sender is unauthenticated.\n\n"
+        "Final-Recipient: rfc822; lia@example.net\nAction: failed\nStatus: 5.7.9\n"
+    )
+    diagnosis = top(paste, matcher, asked=True)
+    assert (diagnosis.recipient, diagnosis.reason) == ("lia@example.net", "authfailure")
+    assert diagnosis.diagnostic.startswith("550 5.7.9 This mail has been blocked")
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Delivery incomplete\nThere was a temporary problem delivering your message to "
+        "pia@example.net.\n",  # Gmail's, cut before its "will retry"
+        "Delivery delayed: 'Plans'\n\nDelivery is delayed to these recipients or groups:\n\n"
+        "(addresses removed)\n\nThe message hasn't been delivered yet.  Delivery will continue "
+        "to be attempted.\n",  # Exchange's, its recipients left out
+    ],
+)
+def test_a_delay_notice_naming_no_cause_is_waiting_in_the_queue(
+    notice: str, matcher: Matcher
+) -> None:
+    analysis = analyze(notice.encode(), matcher)
+    assert analysis.is_bounce
+    assert (analysis.diagnoses[0].reason, analysis.diagnoses[0].temporary) == ("expired", True)
+
+
+def test_a_bare_4_4_7_in_a_final_report_has_expired_for_good(matcher: Matcher) -> None:
+    diagnosis = top("Remote Server returned '< #4.4.7>'", matcher, asked=True)
+    assert (diagnosis.reason, diagnosis.temporary) == ("expired", False)
 
 
 def test_a_sendmail_log_line_quotes_its_status_and_words(matcher: Matcher) -> None:

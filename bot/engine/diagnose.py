@@ -212,7 +212,7 @@ def _settle_reason(
     delay_notice = failure.action == "delayed" or (
         temporary is True and (context.retrying or says_retrying(text))
     )
-    if delay_notice and verdict.step in VAGUE_STEPS:
+    if delay_notice and (verdict.step in VAGUE_STEPS or verdict.step == "hint"):
         return "expired", max(verdict.confidence, 0.6)  # waiting in the queue, no cause named
     if code_class == "2" and verdict.step in ("code", "generic"):
         return "delivered", verdict.confidence

@@ -80,6 +80,7 @@ RETRYING = re.compile(
     r"\bdefer \(-?\d+\)|"  # Exim's log: "T=remote_smtp defer (113): No route to host"
     r"status=deferred|delivery temporarily suspended|"  # Postfix's log and queue
     r"warning: message .{0,200}? delayed|will be retried|message delayed|delivery delay|"
+    r"there was a temporary problem delivering|"  # Gmail's "Delivery incomplete" notice
     r"greylist|zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
     r"доставка задерживается)|"
     r"配信が遅延|配送遅延|延迟|被延期",  # (no word boundary between CJK characters)
@@ -125,7 +126,7 @@ _GUARDS = {
                 "too long in", "queue lifetime", "maximum time"),
     "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
-                 "status=deferred", "temporarily suspended",
+                 "status=deferred", "temporarily suspended", "temporary problem deliver",
                  "différ", "retard", "遅延", "задерж", "延迟", "延期"),
     "gave_up": ("giv", "gave up", "retry time", "expire", "failing for a long",
                 "could not be delivered for", "too long in", "maximum time", "permanent",

@@ -17,6 +17,7 @@ BOUNCE_SUBJECT = re.compile(
     r"delivery status notification \((?:failure|delay)\)|delivery failure|failure notice|"
     r"non[- ]?delivery|delivery has failed|could\s+not\s+be\s+delivered|couldn't\s+be\s+delivered|"
     r"message not delivered|delivery incomplete|message you(?:'ve| have)? sent cannot be delivered|"
+    r"delivery is delayed to these recipients|delivery delayed:|"
     r"nicht zustellbar|unzustellbar|non remis|"
     r"échec de (?:la )?remise|no se puede entregar|no entregado|non recapitabile|mancato recapito|"
     r"não (?:foi possível )?entreg|配信(?:不能|エラー|失敗)|未送達|не доставлено|недоставлен|"

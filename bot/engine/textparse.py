@@ -341,6 +341,13 @@ def _failures_of_notice(body: str) -> list[Failure]:
     failures = []
     for rcpt in with_codes:
         block = "\n".join(blocks[rcpt])
+        if len(with_codes) == 1 and "diagnostic-code:" not in block.lower():
+            # A pasted report's fields without the reply, which the notice quoted above them
+            # ("The response from the remote server was: 550 5.7.9 ..."): the reply first.
+            above = "\n".join(preamble)
+            labelled = _LABELLED_LINE.search(above)
+            if labelled:
+                block = f"{above[labelled.start() :]}\n{block}"
         diagnostic = fold_inline_continuations(diagnostic_lines(block) or " ".join(block.split()))
         codes = find_codes(diagnostic)
         failures.append(
