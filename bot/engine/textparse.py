@@ -244,12 +244,20 @@ _NOTICE_TITLE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 """The first line of a notice, as the common MTAs and providers write it."""
+_TITLE_WORDS = ("delivery has failed to these", "address not found", "message not delivered",
+                "message blocked", "delivery incomplete", "mail system at host",
+                "created automatically by mail delivery", "unable to deliver your message",
+                "qmail-send program", "failed permanently")  # fmt: skip
+"""Lower-case words of the titles: the title search runs only when two are there."""
 
 
 def failures_from_text(body: str) -> list[Failure]:
     """Split a plain-text report into one Failure per recipient it names; several notices
     pasted one after the other (an Exchange NDR, then Gmail's) are read one by one."""
-    starts = [m.start() for m in _NOTICE_TITLE.finditer(body[:MAX_NOTICES_TEXT])]
+    head = body[:MAX_NOTICES_TEXT]
+    lowered = head.lower()
+    titled = sum(lowered.count(title) for title in _TITLE_WORDS) >= 2
+    starts = [m.start() for m in _NOTICE_TITLE.finditer(head)] if titled else []
     if len(starts) >= 2:
         ends = [*starts[1:], len(body)]
         notices = [body[a:b] for a, b in zip(starts, ends, strict=True)]
@@ -293,8 +301,9 @@ def _failures_of_notice(body: str) -> list[Failure]:
     stated: set[str] = set()  # recipients whose own line gives the reason ("<bob@x>: ...")
     current: str | None = None
     preamble: list[str] = []
+    logs_success = "=sent" in body.lower() or "dsn=2." in body
     for line in body.split("\n"):
-        if _SUCCESS_LOG.search(line):
+        if logs_success and _SUCCESS_LOG.search(line):
             current = None  # a log line of a delivery (the bounce itself going back): no failure
             continue
         rcpt, rest = _recipient_header(line)
@@ -549,37 +558,61 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
     lines = text.split("\n")
     spaced = _double_spaced(lines)
     labelled = False  # a line that introduces the reply ("The response was:") was kept
+    coded = _CodeSeen(kept)
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
             after_blank = True
             continue
-        if after_blank and kept and (labelled or _has_code(kept)):
+        if after_blank and kept:
             alone = not spaced and (i + 1 == len(lines) or not lines[i + 1].strip())
-            if is_talk(stripped) or (alone and _is_aside(stripped)):
+            if (is_talk(stripped) or (alone and _is_aside(stripped))) and (labelled or coded()):
                 break  # the asker's own words below the pasted reply ("what does this mean?")
         after_blank = False
         if _NOISE_LINE.match(stripped) or _BOILERPLATE.match(stripped):
             continue
-        arrow = _TRANSCRIPT_ARROW.match(stripped) if ">" in stripped or "<" in stripped else None
+        # ">>> ", "<<< ", "--> " and "<-- " each hold one of these three
+        transcript = "> " in stripped or "< " in stripped or "-- " in stripped
+        arrow = _TRANSCRIPT_ARROW.match(stripped) if transcript else None
         if arrow:  # a session transcript (Courier's, MDaemon's): commands sent, replies received
             stripped = stripped[arrow.end() :].lstrip()
             if _SMTP_COMMAND.match(stripped):
                 continue  # the command (the failure's context still names the stage)
-        elif _TRANSCRIPT_END.match(stripped) and _has_code(kept):
+        elif stripped[:2] == "--" and _TRANSCRIPT_END.match(stripped) and coded():
             break
         if stripped.lower().startswith("diagnostic-code:"):
             stripped = stripped.split(":", 1)[1].strip()
             if stripped.lower().startswith(("smtp;", "x-postfix;", "x-unix;", "x-local;")):
                 stripped = stripped.split(";", 1)[1].strip()
         kept.append(stripped)
-        labelled = labelled or bool(_LABELLED_LINE.match(stripped))
+        labelled = labelled or (
+            stripped[:1] in _LABEL_STARTS and bool(_LABELLED_LINE.match(stripped))
+        )
         size += len(stripped) + 1
         if size >= limit:
             break
     return " ".join(kept)[:limit]
 
 
+class _CodeSeen:
+    """Whether the lines kept so far hold a reply or status code, each line read once."""
+
+    __slots__ = ("checked", "found", "lines")
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.checked = 0
+        self.found = False
+
+    def __call__(self) -> bool:
+        if not self.found and self.checked < len(self.lines):
+            self.found = _has_code(self.lines[self.checked :])
+            self.checked = len(self.lines)
+        return self.found
+
+
+_LABEL_STARTS = frozenset("RrTtEe> \t")
+"""The first characters of _LABELLED_LINE's matches (a cheap test before the pattern)."""
 _TRANSCRIPT_ARROW = re.compile(r"(?:[^<>]{0,40}: )?(?:>>>|<<<|-->|<--) ")
 """A transcript line's direction, maybe after its time stamp ("Mon 2025-03-03 10:12:05.241: ")."""
 _TRANSCRIPT_END = re.compile(
