@@ -21,8 +21,8 @@ from bot.engine.kind import message_kind
 from bot.engine.matcher import MAX_QUERY_CHARS, Matcher, MatchResult, detect_providers
 from bot.engine.parse import parse
 from bot.engine.parsed import Failure, ParsedMessage
+from bot.engine.replylines import diagnostic_lines
 from bot.engine.talk import has_failure_wording, is_chat_talk
-from bot.engine.textparse import diagnostic_lines
 from bot.headers.fields import looks_like_headers
 from bot.knowledge import Entry
 from bot.reasons import NOT_FAILURES

@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 import re
 
-from bot.engine.detect import is_talk
 from bot.engine.extract import is_final_report, says_gave_up, says_retrying
 from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
 from bot.engine.parsed import Failure, ParsedMessage
+from bot.engine.replylines import CODE_LINE, LABELLED_LINE, diagnostic_lines
 from bot.engine.smtpcodes import EMAIL, Codes, find_codes
 
 MAX_LINE_CHARS = 4_000
@@ -217,7 +217,6 @@ _NAMED_FOLDED = Folded(_NAMED_RCPT)
 _FIELD_FOLDED = Folded(_FIELD_RCPT)
 _HOST_SAID_FOLDED = Folded(_HOST_SAID)
 _REMOTE_HOST_FOLDED = Folded(_REMOTE_HOST)
-_CODE_LINE = re.compile(r"(?<![\w.])(?:[245]\.\d{1,3}\.\d{1,3}|[45]\d\d[ -])")
 
 
 def failures_from_body(body: str, parsed: ParsedMessage) -> list[Failure]:
@@ -263,9 +262,7 @@ def failures_from_text(body: str) -> list[Failure]:
         notices = [body[a:b] for a, b in zip(starts, ends, strict=True)]
         # Each a notice with a code of its own (a title repeated in one notice is not two).
         found = [
-            _failures_of_notice(_without_trailing_words(notice))
-            if _CODE_LINE.search(notice)
-            else []
+            _failures_of_notice(_without_trailing_words(notice)) if CODE_LINE.search(notice) else []
             for notice in notices
         ]
         if all(found):
@@ -288,8 +285,8 @@ def _without_trailing_words(notice: str) -> str:
     """A notice without the paragraphs after its last code: words between two pasted notices
     ("and this one too") are neither's."""
     paragraphs = notice.rstrip().split("\n\n")
-    while len(paragraphs) > 1 and not _CODE_LINE.search(paragraphs[-1]):
-        if not any(_CODE_LINE.search(p) for p in paragraphs[:-1]):
+    while len(paragraphs) > 1 and not CODE_LINE.search(paragraphs[-1]):
+        if not any(CODE_LINE.search(p) for p in paragraphs[:-1]):
             break
         paragraphs.pop()
     return "\n\n".join(paragraphs)
@@ -320,7 +317,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
             preamble.append(line)
         else:
             blocks[current].append(line)
-    with_codes = [r for r in order if r is not None and _CODE_LINE.search("\n".join(blocks[r]))]
+    with_codes = [r for r in order if r is not None and CODE_LINE.search("\n".join(blocks[r]))]
     if with_codes:  # beside refusals with codes, a recipient whose line states a failure of its own
         with_codes = [r for r in order if r is not None and (r in with_codes or r in stated)]
     else:
@@ -333,7 +330,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
         if notices:
             return notices
         recipient = _sentence_recipient(body) or (order[0] if len(order) == 1 else None)
-        labelled = _LABELLED_LINE.search(body)  # a long report's own pointer to the reply
+        labelled = LABELLED_LINE.search(body)  # a long report's own pointer to the reply
         start = labelled.start() if labelled else 0
         diagnostic = fold_inline_continuations(diagnostic_lines(body[start:]))
         if not diagnostic:
@@ -354,7 +351,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
             # A pasted report's fields without the reply, which the notice quoted above them
             # ("The response from the remote server was: 550 5.7.9 ..."): the reply first.
             above = "\n".join(preamble)
-            labelled = _LABELLED_LINE.search(above)
+            labelled = LABELLED_LINE.search(above)
             if labelled:
                 block = f"{above[labelled.start() :]}\n{block}"
         diagnostic = fold_inline_continuations(diagnostic_lines(block) or " ".join(block.split()))
@@ -381,12 +378,12 @@ def _notices(body: str) -> list[Failure]:
     for i, (start, address) in enumerate(bounds):
         end = bounds[i + 1][0] if i + 1 < len(bounds) else len(body)
         paragraphs = body[start:end].split("\n\n")
-        while len(paragraphs) > 1 and not _CODE_LINE.search(paragraphs[-1]):
+        while len(paragraphs) > 1 and not CODE_LINE.search(paragraphs[-1]):
             paragraphs.pop()  # words between two notices ("and this one too:") are neither's
         segment = "\n\n".join(paragraphs)
-        if not _CODE_LINE.search(segment):
+        if not CODE_LINE.search(segment):
             return []
-        labelled = _LABELLED_LINE.search(segment)
+        labelled = LABELLED_LINE.search(segment)
         diagnostic = fold_inline_continuations(
             diagnostic_lines(segment[labelled.start() :] if labelled else segment)
         )
@@ -527,139 +524,12 @@ def _remote(text: str) -> str | None:
     return text[match.start(1) : match.end(1)].rstrip(".") if match else None
 
 
-_BOILERPLATE = re.compile(
-    r"^(?:this is the mail system at host|i'm sorry to have to inform you|for further assistance|"
-    r"if you do so, please include|you can delete your own text|the mail system$|"
-    r"this message was created automatically|a message that you sent could not be delivered|"
-    r"the following address\(es\) failed|hi\. this is the qmail-send program|"
-    r"i'm afraid i wasn't able to deliver|this is a permanent error; i've given up|"
-    r"sorry it didn't work out|reporting-mta:|arrival-date:|received-from-mta:|x-postfix-|"
-    r"content-(?:type|transfer-encoding|description):|mime-version:|--[=_\w.-]{10,}$)",
-    re.IGNORECASE,
-)
-_NOISE_LINE = re.compile(r"^[\s*=_-]*$")
-
-
-_LABELLED_LINE = re.compile(
-    r"^[ \t>]*(?:reported error|the response (?:from the remote server )?was|"
-    r"remote server returned|error:\s*(?=[245]\d\d[ -]))",
-    re.IGNORECASE | re.MULTILINE,
-)
-"""A line where a report quotes the server's reply: Exchange Online's "Reported error:" (and its
-newer "Error: 550 ..."), Gmail's "The response from the remote server was:", older Exchange's
-"Remote Server returned"."""
-
-
-def diagnostic_lines(text: str, limit: int = 1500) -> str:
-    """The server's words from a block: drop boilerplate and blank lines, fold into one string."""
-    kept: list[str] = []
-    size = 0
-    after_blank = False
-    lines = text.split("\n")
-    spaced = _double_spaced(lines)
-    labelled = False  # a line that introduces the reply ("The response was:") was kept
-    coded = _CodeSeen(kept)
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped:
-            after_blank = True
-            continue
-        if after_blank and kept:
-            alone = not spaced and (i + 1 == len(lines) or not lines[i + 1].strip())
-            if (is_talk(stripped) or (alone and _is_aside(stripped))) and (labelled or coded()):
-                break  # the asker's own words below the pasted reply ("what does this mean?")
-        after_blank = False
-        if _NOISE_LINE.match(stripped) or _BOILERPLATE.match(stripped):
-            continue
-        # ">>> ", "<<< ", "--> " and "<-- " each hold one of these three
-        transcript = "> " in stripped or "< " in stripped or "-- " in stripped
-        arrow = _TRANSCRIPT_ARROW.match(stripped) if transcript else None
-        if arrow:  # a session transcript (Courier's, MDaemon's): commands sent, replies received
-            stripped = stripped[arrow.end() :].lstrip()
-            if _SMTP_COMMAND.match(stripped):
-                continue  # the command (the failure's context still names the stage)
-        elif stripped[:2] == "--" and _TRANSCRIPT_END.match(stripped) and coded():
-            break
-        if stripped.lower().startswith("diagnostic-code:"):
-            stripped = stripped.split(":", 1)[1].strip()
-            if stripped.lower().startswith(("smtp;", "x-postfix;", "x-unix;", "x-local;")):
-                stripped = stripped.split(";", 1)[1].strip()
-        kept.append(stripped)
-        labelled = labelled or (
-            stripped[:1] in _LABEL_STARTS and bool(_LABELLED_LINE.match(stripped))
-        )
-        size += len(stripped) + 1
-        if size >= limit:
-            break
-    return " ".join(kept)[:limit]
-
-
-class _CodeSeen:
-    """Whether the lines kept so far hold a reply or status code, each line read once."""
-
-    __slots__ = ("checked", "found", "lines")
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        self.checked = 0
-        self.found = False
-
-    def __call__(self) -> bool:
-        if not self.found and self.checked < len(self.lines):
-            self.found = _has_code(self.lines[self.checked :])
-            self.checked = len(self.lines)
-        return self.found
-
-
-_LABEL_STARTS = frozenset("RrTtEe> \t")
-"""The first characters of _LABELLED_LINE's matches (a cheap test before the pattern)."""
-_TRANSCRIPT_ARROW = re.compile(r"(?:[^<>]{0,40}: )?(?:>>>|<<<|-->|<--) ")
-"""A transcript line's direction, maybe after its time stamp ("Mon 2025-03-03 10:12:05.241: ")."""
-_TRANSCRIPT_END = re.compile(
-    r"-{2,40} ?end (?:of )?(?:session )?transcript ?-{2,40}$", re.IGNORECASE
-)
-_SMTP_COMMAND = re.compile(
-    r"(?:mail from|rcpt to|data|bdat|helo|ehlo|quit|rset|starttls|auth|noop|vrfy)\b", re.IGNORECASE
-)
-
-
 _REFUSAL_REPLY = re.compile(r"(?<![\w.:])[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}(?![\w.])")
 """A refusal with its enhanced code ("550 5.1.1"), wherever it stands in a line."""
 
 
 def _refusal_code(codes: Codes) -> bool:
     return (codes.reply_code or codes.status or "2")[0] in "45"
-
-
-def _is_aside(line: str) -> bool:
-    """A short line of its own below a reply that holds no code, address or field: the asker's
-    words ("gracias!", "(our IP starred out)") or a mail app's ("View entire message")."""
-    return (
-        len(line) <= ASIDE_CHARS
-        and "@" not in line
-        and not _CODE_LINE.search(line)
-        and not _FIELD_LINE.match(line)
-    )
-
-
-def _double_spaced(lines: list[str]) -> bool:
-    """Nearly every line stands between blank lines (a paste that doubled every line break): a
-    line alone then says nothing of who wrote it."""
-    filled = [i for i, line in enumerate(lines) if line.strip()]
-    if len(filled) < 4:
-        return False
-    alone = sum(1 for i in filled if i + 1 == len(lines) or not lines[i + 1].strip())
-    return alone * 5 >= len(filled) * 4  # four lines in five or more
-
-
-ASIDE_CHARS = 120
-_FIELD_LINE = re.compile(r"[\w -]{1,40}:(?:\s|$)")
-"""A "Label: value" line (a report's field, "Reporting-MTA:", "Generating server:")."""
-
-
-def _has_code(lines: list[str]) -> bool:
-    codes = find_codes(" ".join(lines))
-    return bool(codes.reply_code or codes.status)
 
 
 _PAIR_ANYWHERE = re.compile(r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
