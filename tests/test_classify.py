@@ -1297,6 +1297,22 @@ def test_a_bare_4_4_7_in_a_final_report_has_expired_for_good(matcher: Matcher) -
     assert (diagnosis.reason, diagnosis.temporary) == ("expired", False)
 
 
+def test_a_long_notice_without_a_code_quotes_the_sentence_that_decided(matcher: Matcher) -> None:
+    """No server reply to quote: the sentence whose words gave the reason (a short one with the
+    sentence before it), not the whole screen."""
+    notice = (
+        "Hello, this is the mail robot of example.net writing about the message you sent to "
+        "ada@example.net earlier today. It could not be passed on to its recipient. The "
+        "recipient mailbox is full. We are sorry for any trouble this causes and thank you for "
+        "your patience."
+    )
+    diagnosis = top(notice, matcher, asked=True)
+    assert diagnosis.reason == "mailboxfull"
+    assert diagnosis.diagnostic == (
+        "It could not be passed on to its recipient. The recipient mailbox is full."
+    )
+
+
 def test_a_sendmail_log_line_quotes_its_status_and_words(matcher: Matcher) -> None:
     line = (
         "Mar  3 10:12:04 gw sm-mta[2013]: 523AC4: to=<gia@example.org>, delay=00:00:04, "

@@ -18,10 +18,11 @@ from bot.engine.extract import (
     smtp_stage,
 )
 from bot.engine.kind import message_kind
+from bot.engine.lexicon import Hit
 from bot.engine.matcher import MAX_QUERY_CHARS, Matcher, MatchResult, detect_providers
 from bot.engine.parse import parse
 from bot.engine.parsed import Failure, ParsedMessage
-from bot.engine.replylines import diagnostic_lines
+from bot.engine.replylines import CODE_LINE, diagnostic_lines
 from bot.engine.talk import has_failure_wording, is_chat_talk
 from bot.headers.fields import looks_like_headers
 from bot.knowledge import Entry
@@ -115,6 +116,8 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     quoted = server_reply(failure.diagnostic)  # the reply to quote, and whose words it holds
     if _delay_placeholder(failure, context):
         quoted = cause_behind_delay(context.text) or quoted
+    elif verdict.hit is not None and len(quoted) > LONG_QUOTE and not CODE_LINE.search(quoted):
+        quoted = _sentence_with(verdict.hit, quoted, matcher) or quoted
     replying = (
         detect_providers(f"{_REPORTERS_SUFFIX.sub('', quoted)} {failure.remote_mta}")
         if failure.remote_mta
@@ -178,6 +181,27 @@ def _classify(
         if hit is not None and hit.weight >= REPORT_WEIGHT:
             return Verdict(hit.reason, "report", 0.6, hit=hit)
     return verdict
+
+
+LONG_QUOTE = 200
+"""A quote this long with no reply code is a notice's prose (a mail app's screen, a library's
+exception): the sentence that decided the reason is quoted instead."""
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+
+
+def _sentence_with(hit: Hit, text: str, matcher: Matcher) -> str | None:
+    """The sentence of `text` in which the lexicon finds the phrase that decided the reason."""
+    lexicon = matcher.classifier.lexicon
+    sentences = _SENTENCE_BREAK.split(text)
+    for i, sentence in enumerate(sentences):
+        if any(found.phrase == hit.phrase for found in lexicon.hits(sentence)):
+            if i and len(sentence) < SHORT_SENTENCE:  # "This could indicate a mail loop."
+                return f"{sentences[i - 1]} {sentence}"  # with the sentence it comments on
+            return sentence
+    return None
+
+
+SHORT_SENTENCE = 80
 
 
 _REPORTERS_SUFFIX = re.compile(r"\(in reply to [\w ]{2,20} command\)", re.IGNORECASE)
