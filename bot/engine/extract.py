@@ -254,6 +254,7 @@ _LEADING_RULE = re.compile(r"^-{3,} ?.{3,120}? ?-{3,} ?")
 _REASON_LABEL = re.compile(r"\breason: (?=\w)", re.IGNORECASE)
 _RETURNED_LINE = re.compile(r"\breturned '([245]\d\d[ -].*)'[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """Exchange's report line "Server at mx (ip) returned '<reply>'"."""
+_DELAY_PLACEHOLDER = re.compile(r"\d\d\d[ -][45]\.4\.7\b")
 
 
 def cause_behind_delay(report_text: str) -> str | None:
@@ -263,7 +264,7 @@ def cause_behind_delay(report_text: str) -> str | None:
         return None
     for found in reversed(list(_RETURNED_LINE.finditer(report_text))):
         reply = found.group(1)
-        if not re.match(r"\d\d\d[ -][45]\.4\.7\b", reply):
+        if not _DELAY_PLACEHOLDER.match(reply):
             return server_reply(reply)
     return None
 
