@@ -69,7 +69,7 @@ def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:
     if context.gave_up or context.final:
         return False
     if (failure.status or "")[1:] == ".4.7":
-        return False  # "delivery time expired": the sender has given up (a delay notice said so)
+        return False  # "delivery time expired": the sender gave up (a delay notice's is above)
     code_class = (failure.reply_code or failure.status or "")[:1]
     if code_class in ("4", "5"):
         return code_class == "4"
