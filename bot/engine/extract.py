@@ -269,6 +269,13 @@ def cause_behind_delay(report_text: str) -> str | None:
     return None
 
 
+def _without_unopened(text: str, opening: str, closing: str) -> str:
+    """The text without a last `closing` mark that nothing in it opened (a wrapper's)."""
+    if text.endswith(closing) and text.count(closing) > text.count(opening):
+        return text[:-1].rstrip()
+    return text
+
+
 def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     """The server's own words out of a diagnostic: from its reply code on, whole, URLs intact."""
     text = " ".join(diagnostic.split())
@@ -299,12 +306,10 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
         if len(rest) >= MIN_REPLY_CHARS:  # not a code that ends the text ("... name. (#5.1.1)")
             opening = text[: match.end() if said else match.start()].rstrip()[-1:]
             text = rest
-            if text.endswith(")") and text.count(")") > text.count("("):  # of "(reason: 550 ...)"
-                text = text[:-1].rstrip()
+            text = _without_unopened(text, "(", ")")  # of "(reason: 550 ...)"
             if text.endswith("'") and (opening == "'" or text.count("'") % 2):
                 text = text[:-1].rstrip()  # the close of "returned '...'" or of b'...'
-            if text.endswith(">") and text.count(">") > text.count("<"):  # of "'<host #5.7.1 ..>'"
-                text = text[:-1].rstrip()
+            text = _without_unopened(text, "<", ">")  # of "'<host #5.7.1 ...>'"
     folded = text.lower()
     end = None
     if any(guard in folded for guard in _REPLY_END_GUARDS):
@@ -322,8 +327,7 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
         end = fields
     if end:
         text = text[: end.start()].rstrip()
-        if text.endswith(")") and text.count(")") > text.count("("):  # Sendmail's "(reason: ...)"
-            text = text[:-1].rstrip()
+        text = _without_unopened(text, "(", ")")  # Sendmail's "(reason: ...)"
     text = _drop_trailer(text)
     if len(text) <= limit:
         return text

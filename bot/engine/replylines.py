@@ -41,7 +41,7 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
     size = 0
     after_blank = False
     lines = text.split("\n")
-    spaced = _double_spaced(lines)
+    spaced: bool | None = None  # worked out when first needed
     labelled = False  # a line that introduces the reply ("The response was:") was kept
     coded = _CodeSeen(kept)
     for i, line in enumerate(lines):
@@ -50,6 +50,8 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
             after_blank = True
             continue
         if after_blank and kept:
+            if spaced is None:
+                spaced = _double_spaced(lines)
             alone = not spaced and (i + 1 == len(lines) or not lines[i + 1].strip())
             if (is_talk(stripped) or (alone and _is_aside(stripped))) and (labelled or coded()):
                 break  # the asker's own words below the pasted reply ("what does this mean?")

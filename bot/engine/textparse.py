@@ -298,7 +298,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
     stated: set[str] = set()  # recipients whose own line gives the reason ("<bob@x>: ...")
     current: str | None = None
     preamble: list[str] = []
-    logs_success = "=sent" in body.lower() or "dsn=2." in body
+    logs_success = "=sent" in body or "=Sent" in body or "dsn=2." in body  # (no lower-casing)
     for line in body.split("\n"):
         if logs_success and _SUCCESS_LOG.search(line):
             current = None  # a log line of a delivery (the bounce itself going back): no failure
