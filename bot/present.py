@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.engine.analysis import Analysis, Diagnosis
 from bot.model import CheckResult, Finding, Reply, Section, Severity
-from bot.reasons import AUDIENCES, NOT_FAILURES, REASONS
+from bot.reasons import AUDIENCES, NOT_FAILURES, reason_summary
 
 STAGE_WORDS = {
     "connect": "the connection (before any command)",
@@ -92,13 +92,13 @@ def reply_for_analysis(analysis: Analysis, checks: Sequence[CheckResult] = ()) -
             severity=first.severity,
         )
     failures = [f for f in findings if f.reason not in NOT_FAILURES]
-    reasons = {f.reason for f in failures}
+    reasons = {reason_summary(f.reason, f.temporary) for f in failures}
     if len(failures) == 1:
         title = failures[0].title
         lead = _lead(failures[0])
     else:
         title = f"{len(failures)} recipients failed"
-        lead = "; ".join(sorted(REASONS.get(r, r) for r in reasons))
+        lead = "; ".join(sorted(reasons))
     severity: Severity = "fail" if any(f.severity == "fail" for f in failures) else "warn"
     original = _original_path(analysis)
     return Reply(
@@ -139,7 +139,7 @@ def _lead(finding: Finding) -> str:
     when = "temporary: the sending server will retry" if finding.temporary else "permanent"
     if finding.temporary is None:
         when = "temporary or permanent depending on the code"
-    parts = [REASONS.get(finding.reason, finding.reason), when]
+    parts = [reason_summary(finding.reason, finding.temporary), when]
     if code:
         parts.insert(0, code)
     return " · ".join(parts)

@@ -41,6 +41,19 @@ REASONS: dict[str, str] = {
     "vacation": "Not a bounce: an automatic reply",
 }
 
+WHILE_RETRYING: dict[str, str] = {
+    "expired": "Not delivered yet, still in the sending server's queue",
+}
+"""A reason's summary for a notice that is still being retried, where the plain one would mislead."""
+
+
+def reason_summary(reason: str, temporary: bool | None = None) -> str:
+    """The reason in a few plain words, for a temporary notice when that reads differently."""
+    if temporary and reason in WHILE_RETRYING:
+        return WHILE_RETRYING[reason]
+    return REASONS.get(reason, reason)
+
+
 NOT_FAILURES = frozenset({"delivered", "feedback", "vacation"})
 
 AUDIENCES: dict[str, str] = {

@@ -12,6 +12,7 @@ from bot.engine.diagnose import analyze
 from bot.engine.extract import server_reply
 from bot.engine.matcher import Matcher, detect_providers
 from bot.engine.textnorm import normalize
+from bot.present import reply_for_analysis
 from tests.test_parse import EXIM
 
 
@@ -31,6 +32,7 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("554 5.7.1 <ann@example.net>: Relay access denied", "norelaying"),
         ("550 5.1.1 <ann@example.net>: ann is not a known user", "userunknown"),
         ("550 ann@example.net... No such user here", "userunknown"),
+        ("Invalid receiver address: ann@example.net", "userunknown"),  # an old gateway's
         ("554 5.7.1 Your message looks like spam and was rejected", "spamdetected"),
         ("550 5.7.1 Virus found in message: Eicar-Test-Signature", "virusdetected"),
         ("554 5.4.6 Too many hops (mail loop)", "networkerror"),
@@ -1282,6 +1284,8 @@ def test_a_reports_fields_pasted_below_a_notice_take_the_reply_it_quoted(
         "Delivery delayed: 'Plans'\n\nDelivery is delayed to these recipients or groups:\n\n"
         "(addresses removed)\n\nThe message hasn't been delivered yet.  Delivery will continue "
         "to be attempted.\n",  # Exchange's, its recipients left out
+        "This is a warning message only.\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\n\nDelivery "
+        "to the following recipients has been delayed.\n\n     jo@example.net\n",  # no heading
     ],
 )
 def test_a_delay_notice_naming_no_cause_is_waiting_in_the_queue(
@@ -1290,6 +1294,20 @@ def test_a_delay_notice_naming_no_cause_is_waiting_in_the_queue(
     analysis = analyze(notice.encode(), matcher)
     assert analysis.is_bounce
     assert (analysis.diagnoses[0].reason, analysis.diagnoses[0].temporary) == ("expired", True)
+
+
+def test_a_wait_in_the_queue_is_not_explained_as_giving_up(matcher: Matcher) -> None:
+    """Saying it gave up would tell the sender the message is lost; a delay warning says the
+    opposite."""
+    notice = (
+        "Delivery is delayed to these recipients or groups:\n\nkim@example.net\n\nThis "
+        "message hasn't been delivered yet. Delivery will continue to be attempted.\n"
+    )
+    reply = reply_for_analysis(analyze(notice.encode(), matcher))
+    (finding,) = reply.findings
+    assert finding.title == "Delivery is delayed: the sending server is still trying"
+    assert "gave up" not in reply.text.lower()
+    assert reply.text.splitlines()[0].startswith("Not delivered yet")
 
 
 def test_a_bare_4_4_7_in_a_final_report_has_expired_for_good(matcher: Matcher) -> None:

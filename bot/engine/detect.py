@@ -57,6 +57,7 @@ STRUCTURE_PHRASES = (
     "permanent fatal errors",
     "this is the qmail-send program",
     "created automatically by mail delivery software",  # Exim's failures and delay warnings
+    "you do not need to resend your message",  # Sendmail's and Postfix's delay warning box
     # mail libraries' exceptions that carry a server's refusal (JavaMail, Ruby, Python, PHP mailers)
     "smtpsendfailedexception",
     "smtpsenderfailedexception",
