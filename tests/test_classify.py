@@ -13,6 +13,7 @@ from bot.engine.extract import server_reply
 from bot.engine.matcher import Matcher, detect_providers
 from bot.engine.textnorm import normalize
 from bot.present import reply_for_analysis
+from tests.bounce_factory import Rcpt, make_dsn
 from tests.test_parse import EXIM
 
 
@@ -33,6 +34,19 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("550 5.1.1 <ann@example.net>: ann is not a known user", "userunknown"),
         ("550 ann@example.net... No such user here", "userunknown"),
         ("Invalid receiver address: ann@example.net", "userunknown"),  # an old gateway's
+        ("550 SL E515 Email not exist", "userunknown"),  # an alias service's
+        (" Message distribution in the list is restricted to list subscribers.", "filtered"),
+        (" La diffusion de messages dans la liste est réservée aux abonnés.", "filtered"),
+        (
+            "ezmlm-store: fatal: you are not allowed to post messages to this list (#5.7.2)",
+            "filtered",
+        ),
+        ("550 Domain of forward-path is not allowed", "norelaying"),
+        (
+            "ezmlm-reject: fatal: a message part has an unacceptable MIME Content-Type: "
+            "'application/x-msdownload' (#5.2.3)",
+            "virusdetected",  # a forbidden attachment type, as the labelling guide files it
+        ),
         ("554 5.7.1 Your message looks like spam and was rejected", "spamdetected"),
         ("550 5.7.1 Virus found in message: Eicar-Test-Signature", "virusdetected"),
         ("554 5.4.6 Too many hops (mail loop)", "networkerror"),
@@ -828,6 +842,27 @@ def test_a_paste_that_lost_its_first_reply_code_is_quoted_whole(matcher: Matcher
     assert diagnosis.diagnostic.startswith("421 4.7.0 Our system has detected that this message")
     assert "421-4.7.0" not in diagnosis.diagnostic
     assert (diagnosis.reason, diagnosis.temporary) == ("badreputation", True)
+
+
+def test_a_folded_multi_line_reply_without_enhanced_codes_is_quoted_as_one(
+    matcher: Matcher,
+) -> None:
+    """A greeting refusal whose lines carry only `554-` markers, folded into a DSN field."""
+    diagnostic = (
+        "554-mx.example.net ESMTP Service not available\n554-No SMTP service 554-IP address is "
+        "block listed. 554 For explanation\nvisit https://postmaster.example.net/case?c=r0201"
+    )
+    message = make_dsn([Rcpt("ute@example.net", "5.0.0", diagnostic)])
+    quoted = analyze(message, matcher).diagnoses[0].diagnostic
+    assert quoted == (
+        "554 mx.example.net ESMTP Service not available No SMTP service IP address is block "
+        "listed. For explanation visit https://postmaster.example.net/case?c=r0201"
+    )
+
+
+def test_a_lone_code_inside_the_words_is_kept(matcher: Matcher) -> None:
+    quoted = top("421 Too many sessions; 421 is our limit", matcher, asked=True).diagnostic
+    assert quoted == "421 Too many sessions; 421 is our limit"
 
 
 def test_a_preamble_before_a_multi_line_reply_is_not_quoted(matcher: Matcher) -> None:

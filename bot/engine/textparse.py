@@ -546,7 +546,7 @@ def fold_inline_continuations(text: str) -> str:
     back in front, so the reply reads whole."""
     first = _PAIR_ANYWHERE.search(text)
     if not first:
-        return text
+        return _fold_bare_code_continuations(text)
     code, status = first.groups()
     before, tail = text[: first.start()].rstrip(), text[first.end() :]
     recurs = f" {code}-{status}" in tail or f" {code} {status}" in tail
@@ -559,3 +559,27 @@ def fold_inline_continuations(text: str) -> str:
     if recurs:  # "550-5.7.1 ... 550 5.7.1 ...": one reply, quoted under its final code line's form
         return f"{text[: first.start()]}{code} {status}{tail}"
     return text[: first.end()] + tail
+
+
+_LEADING_CODE = re.compile(r"([45]\d\d)[ -](?=\S)")
+
+
+def _fold_bare_code_continuations(text: str) -> str:
+    """`554-a 554-b 554 c`, a multi-line reply without enhanced codes folded into one line,
+    becomes `554 a b c`. Only when it opens with `554-` or a `554-` marker recurs: a lone ` 554 `
+    may be the words'."""
+    lead = _LEADING_CODE.match(text)
+    if not lead:
+        return text
+    code = lead.group(1)
+    tail = text[lead.end() :]
+    marker = f" {code}-"
+    last = tail.rfind(marker)
+    if last == -1 and not (text[3] == "-" and f" {code} " in tail):
+        return text
+    head, rest = (tail[:last], tail[last + len(marker) :]) if last != -1 else ("", tail)
+    final = rest.find(f" {code} ")
+    if final != -1:  # the reply's last line, `554 c`
+        rest = rest[:final] + " " + rest[final + len(code) + 2 :]
+    parts = (head.replace(marker, " ").strip(), rest.strip())
+    return f"{code} " + " ".join(part for part in parts if part)
