@@ -35,6 +35,9 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("550 ann@example.net... No such user here", "userunknown"),
         ("Invalid receiver address: ann@example.net", "userunknown"),  # an old gateway's
         ("550 SL E515 Email not exist", "userunknown"),  # an alias service's
+        ("552 Mottagarens brevlåda är full", "mailboxfull"),  # Swedish
+        ("550 Brugeren findes ikke", "userunknown"),  # Danish
+        ("550 Ο χρήστης δεν υπάρχει", "userunknown"),  # Greek
         (" Message distribution in the list is restricted to list subscribers.", "filtered"),
         (" La diffusion de messages dans la liste est réservée aux abonnés.", "filtered"),
         (
