@@ -527,6 +527,23 @@ def test_talk_with_code_like_numbers_is_not_a_bounce(text: str, matcher: Matcher
     assert analysis.diagnoses == ()
 
 
+@pytest.mark.parametrize(
+    ("line", "reasons"),
+    [
+        (b"the parcel was undeliverable, the post office sent it back\n", []),  # everyday talk
+        (b"the 5.7.1 release notes are up\n", []),
+        (b"user is over quota\n", ["mailboxfull"]),  # a server's words alone
+        (b"The recipient's mailbox is full and can't accept messages now.\n", ["mailboxfull"]),
+    ],
+)
+def test_a_file_of_one_line_given_to_explain_tells_talk_from_a_servers_words(
+    line: bytes, reasons: list[str], matcher: Matcher
+) -> None:
+    analysis = analyze(line, matcher)  # `ndrbot explain FILE` hands over the file's bytes
+    assert analysis.is_bounce == bool(reasons)
+    assert [d.reason for d in analysis.diagnoses] == reasons
+
+
 # -- 9. "Server said" quotes the server, whole --------------------------------------------------
 def test_the_quote_is_the_servers_reply_not_the_preamble(matcher: Matcher) -> None:
     text = (

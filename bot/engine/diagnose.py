@@ -8,7 +8,7 @@ from bot.engine.analysis import Analysis, Diagnosis
 from bot.engine.classify import Verdict
 from bot.engine.codes import analyze_code, is_bare_code
 from bot.engine.context import USUALLY_TEMPORARY, Context, is_temporary
-from bot.engine.detect import has_bounce_structure
+from bot.engine.detect import TALK_MAX_CHARS, has_bounce_structure
 from bot.engine.explanation import explanation_entry
 from bot.engine.extract import (
     cause_behind_delay,
@@ -48,7 +48,7 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
         return Analysis(
             "empty", False, (), notes=("There is nothing to explain: the input is empty.",)
         )
-    if not asked and isinstance(data, str) and is_chat_talk(data, matcher):
+    if not asked and _is_talk(data, matcher):
         return Analysis("other", False, ())
     parsed = parse(data)
     notes = tuple(parsed.notes)
@@ -93,6 +93,18 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
         notes = (_nothing_matched(parsed.text, matcher), *notes)
     is_bounce = bool(diagnoses) and any(d.reason not in NOT_FAILURES for d in diagnoses)
     return Analysis("bounce" if is_bounce else "other", is_bounce, tuple(diagnoses), parsed, notes)
+
+
+def _is_talk(data: str | bytes, matcher: Matcher) -> bool:
+    """A chat line (text) the detector would not answer; or a file holding one such line that
+    names no reason either ("the parcel was undeliverable"): a file given to `explain` that holds
+    a server's sentence alone ("user is over quota") is explained."""
+    if isinstance(data, str):
+        return is_chat_talk(data, matcher)
+    if len(data) > 4 * TALK_MAX_CHARS:
+        return False
+    line = data.decode("utf-8", "replace")
+    return is_chat_talk(line, matcher) and not matcher.classifier.lexicon.hits(line)
 
 
 def _header_block(data: str | bytes) -> bool:
