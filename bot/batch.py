@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.engine.analysis import Analysis
+from bot.engine.folded import compile_all
 from bot.explain import explain_offline
 from bot.intent import Deps
 from bot.model import Reply
@@ -156,6 +157,7 @@ def _forked(
     # Load once, here, what explaining loads on first use (the classifier, the MIME and header
     # parsers, the fuzzy matcher): forked children inherit it instead of each loading its own.
     explain_offline(WARM_UP, deps)
+    compile_all()  # the case-folded patterns the warm-up did not need
     chunks = _Chunks(len(names))
     children = [_fork_worker(names, deps, style, read, chunks) for _ in range(workers - 1)]
     try:

@@ -40,14 +40,29 @@ class Folded:
         self.pattern = pattern
         self.lowerable = _lowerable(pattern)
         self._lower: re.Pattern[str] | None = None
-        """Compiled on first use (a module that holds a Folded may never search with it)."""
+        """Compiled on first use (a module that holds a Folded may never search with it), or by
+        `compile_all`."""
+        _MADE.append(self)
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         """`pattern.search(text)`; `lowered`: `text.lower()`, when the caller has it."""
         if not self.lowerable or not text.isascii():
             return self.pattern.search(text)
         if self._lower is None:
-            self._lower = re.compile(
-                _lower_pattern(self.pattern.pattern), self.pattern.flags & ~re.IGNORECASE
-            )
+            self._lower = self._compile_lower()
         return self._lower.search(text.lower() if lowered is None else lowered)
+
+    def _compile_lower(self) -> re.Pattern[str]:
+        return re.compile(_lower_pattern(self.pattern.pattern), self.pattern.flags & ~re.IGNORECASE)
+
+
+_MADE: list[Folded] = []
+"""Every Folded made: the modules' constants (none is made per search)."""
+
+
+def compile_all() -> None:
+    """Compile the lower-case pattern of every Folded made so far: before `explain` forks its
+    workers, so that they share them instead of each compiling its own."""
+    for folded in _MADE:
+        if folded.lowerable and folded._lower is None:
+            folded._lower = folded._compile_lower()

@@ -12,7 +12,7 @@ stem (`stem`), so a phrase written "recipient rejected" also finds "recipients r
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import cache
 from typing import NamedTuple
 
@@ -27,8 +27,6 @@ STAGES = ("connect", "helo", "mail", "rcpt", "data")
 NEGATIONS = frozenset(
     "not no never without nicht kein keine keinen pas non nao não ni nie не нет".split()
 )
-MAX_WORDS_KEPT = 100_000
-"""Text words whose candidate phrases a lexicon remembers (a long-running bot meets many)."""
 _PLACEHOLDER_WORDS = frozenset({"{email}", "{domain}", "{ip}"})
 _CJK = CJK_RUN  # one compiled pattern for both modules (a Unicode class is slow to compile)
 
@@ -163,47 +161,30 @@ def parse_phrase(text: str) -> tuple[str, ...]:
     return words
 
 
-_Entry = tuple[Phrase, frozenset[str], tuple[str, ...]]
-"""A phrase with its literal stems and its pattern, as the index keeps them."""
+_Entry = tuple[Phrase, frozenset[str], tuple[str, ...], int]
+"""A phrase with its literal stems, its pattern and its rank: hits found at the same word are
+reported in rank order."""
 
 
 class Lexicon:
-    """An index of phrases by their first word, for one pass over a text's words."""
+    """An index of phrases by their rarest literal stem: a text asks only about the phrases whose
+    every literal stem it holds, then looks for those where their first word is."""
 
     def __init__(self, phrases: tuple[Phrase, ...] | list[Phrase]) -> None:
         self.phrases = tuple(phrases)
-        self._exact: dict[str, list[_Entry]] = defaultdict(list)
-        self._prefix: dict[str, list[_Entry]] = defaultdict(list)
-        self._substrings: list[Phrase] = []
-        for phrase in self.phrases:
-            first = phrase.words[0]
-            entry = (phrase, phrase.literals, phrase.pattern)
-            if _CJK.search(first):
-                self._substrings.append(phrase)
-            elif first.endswith("*"):
-                self._prefix[first[:-1]].append(entry)
+        self._substrings = [p for p in self.phrases if _CJK.search(p.words[0])]
+        worded = _report_order([p for p in self.phrases if not _CJK.search(p.words[0])])
+        phrases_with = Counter(s for phrase in worded for s in phrase.literals)
+        keyed: dict[str, list[_Entry]] = defaultdict(list)
+        self._unkeyed: tuple[_Entry, ...] = ()
+        """Phrases of prefixes and gaps only: no literal stem to look them up by."""
+        for rank, phrase in enumerate(worded):
+            entry = (phrase, phrase.literals, phrase.pattern, rank)
+            if entry[1]:
+                keyed[min(entry[1], key=lambda s: (phrases_with[s], s))].append(entry)
             else:
-                self._exact[stem(first)].append(entry)
-        # Prefix phrases by their prefix's first PREFIX_KEY letters: one lookup per text word.
-        self._by_stem: dict[str, list[tuple[str, _Entry]]] = defaultdict(list)
-        for prefix, items in self._prefix.items():
-            for entry in items:
-                self._by_stem[prefix[:PREFIX_KEY]].append((prefix, entry))
-        self._start()
-
-    def _start(self) -> None:
-        self._by_word: dict[str, tuple[_Entry, ...]] = {}
-        """The phrases each text word may start (`_starting`), remembered: words repeat."""
-
-    def __getstate__(self) -> dict[str, object]:
-        """The index, for the compiled knowledge cache (not the words met so far)."""
-        state = dict(self.__dict__)
-        del state["_by_word"]
-        return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self._start()
+                self._unkeyed += (entry,)
+        self._keyed = {key: tuple(entries) for key, entries in keyed.items()}
 
     def __len__(self) -> int:
         return len(self.phrases)
@@ -215,33 +196,21 @@ class Lexicon:
         known = _STEMS.get
         stems = [known(w) or stem(w) for w in words]  # (the cache inline: one call per new word)
         present = set(stems)
-        found: list[Hit] = []
-        starting = self._by_word.get
-        for i, word in enumerate(words):
-            candidates = starting(word)
-            if candidates is None:
-                candidates = self._starting(word, stems[i])
-            for phrase, literals, pattern in candidates:
-                if (phrase.stage and phrase.stage != stage) or not literals <= present:
-                    continue
-                if _matches_at(pattern, words, stems, i) and not _negated(phrase, words, i):
-                    found.append(Hit(phrase, i))
+        keyed = self._keyed.get
+        viable = [e for s in present for e in keyed(s, ()) if e[1] <= present]
+        found = [
+            Hit(phrase, i)
+            for i, (phrase, _, pattern, _) in _starts(
+                [*viable, *self._unkeyed], norm, words, stems, stage
+            )
+            if _matches_at(pattern, words, stems, i) and not _negated(phrase, words, i)
+        ]
         if self._substrings and not norm.isascii():  # (their first words have CJK characters)
             compact = norm.replace(" ", "")
             for phrase in self._substrings:
                 if phrase.words[0] in compact and phrase.stage in (None, stage):
                     found.append(Hit(phrase, len(words)))
         return found
-
-    def _starting(self, word: str, stemmed: str) -> tuple[_Entry, ...]:
-        """The phrases that may start at this word: by its stem, or by a prefix it starts with."""
-        candidates = tuple(self._exact.get(stemmed, ()))
-        prefixed = self._by_stem.get(word[:PREFIX_KEY])
-        if prefixed:
-            candidates += tuple(entry for prefix, entry in prefixed if word.startswith(prefix))
-        if len(self._by_word) < MAX_WORDS_KEPT:
-            self._by_word[word] = candidates
-        return candidates
 
     def best(self, text: str, stage: str | None = None, *, normalized: bool = False) -> Hit | None:
         """The deciding hit of a text (see `strongest`)."""
@@ -254,6 +223,45 @@ def strongest(found: list[Hit], favoured: str | None = None) -> Hit | None:
     if not found:
         return None
     return max(found, key=lambda h: (h.weight, h.reason == favoured, h.phrase.length, -h.position))
+
+
+def _report_order(phrases: list[Phrase]) -> list[Phrase]:
+    """The order in which hits at one word are reported: phrases that start with a word, then
+    those that start with a prefix, grouped by prefix in the order the prefixes first appear."""
+    by_prefix: dict[str, list[Phrase]] = {}
+    worded = []
+    for phrase in phrases:
+        if phrase.words[0].endswith("*"):
+            by_prefix.setdefault(phrase.words[0], []).append(phrase)
+        else:
+            worded.append(phrase)
+    return worded + [phrase for group in by_prefix.values() for phrase in group]
+
+
+def _starts(
+    entries: list[_Entry], norm: str, words: list[str], stems: list[str], stage: str | None
+) -> list[tuple[int, _Entry]]:
+    """Where each phrase of this stage may start in the normalised text `norm` (where its first
+    word or prefix is), in text order, then in rank order."""
+    starts: list[tuple[int, int, _Entry]] = []
+    at: dict[str, list[int]] | None = None
+    for entry in entries:
+        phrase, first = entry[0], entry[2][0]
+        if phrase.stage and phrase.stage != stage:
+            continue
+        if first.endswith("*"):
+            prefix = first[:-1]
+            if prefix not in norm:  # (a quick look before the words)
+                continue
+            starts += [(i, entry[3], entry) for i, w in enumerate(words) if w.startswith(prefix)]
+            continue
+        if at is None:
+            at = {}
+            for i, s in enumerate(stems):
+                at.setdefault(s, []).append(i)
+        starts += [(i, entry[3], entry) for i in at[first]]
+    starts.sort(key=lambda start: start[:2])
+    return [(i, entry) for i, _, entry in starts]
 
 
 def _matches_at(pattern: tuple[str, ...], words: list[str], stems: list[str], start: int) -> bool:

@@ -20,6 +20,8 @@ _REPLY = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 _REPLY_FOLDED = Folded(_REPLY)  # its group is digits: no letters to lower-case
+_REPLY_DIGITS = re.compile(r"[45]\d\d")
+"""What _REPLY needs: most texts without a code pair have none, and this finds that sooner."""
 EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")
 IPV4 = re.compile(
     r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.]*\d)"
@@ -54,7 +56,7 @@ def find_codes(text: str) -> Codes:
     if first_pair:
         return Codes(first_pair.group(1), first_pair.group(2))
     status_match = _STATUS.search(text)
-    reply_match = _REPLY_FOLDED.search(text)
+    reply_match = _REPLY_FOLDED.search(text) if _REPLY_DIGITS.search(text) else None
     status = status_match.group(1) if status_match else None
     reply = reply_match.group(1) if reply_match else None
     return Codes(reply, status)
