@@ -45,6 +45,10 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
             "filtered",
         ),
         ("550 Domain of forward-path is not allowed", "norelaying"),
+        ("552 The volume of recipient's mailbox exceeded the local limit", "mailboxfull"),
+        ("Rejected because it matched a rule set up by the list administrator.", "policyviolation"),
+        ("421 4.4.5 CCRT 198.51.100.7: Connection refused. Server is busy(RT)", "blocked"),
+        ("553 sorry, this domain is not in my list of allowed hosts", "norelaying"),  # not "listed"
         (
             "ezmlm-reject: fatal: a message part has an unacceptable MIME Content-Type: "
             "'application/x-msdownload' (#5.2.3)",
@@ -544,6 +548,45 @@ def test_a_file_of_one_line_given_to_explain_tells_talk_from_a_servers_words(
     assert [d.reason for d in analysis.diagnoses] == reasons
 
 
+def test_a_lists_refusal_names_the_list_not_the_poster(matcher: Matcher) -> None:
+    """The poster's address on a line of its own is not a failed recipient."""
+    notice = (
+        "From: forum-help@example.net\nTo: alice@example.org\nSubject: Could not post\n"
+        "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+        "Hi, this is the mlmmj program managing the mailinglist\n\nforum@example.net\n\n"
+        "Your post with subject line\n\nQuarterly report\n\ncame from the email address\n\n"
+        "alice@example.org\n\nbut this address is not subscribed, and only subscribers may post "
+        "to the list.\n\n--b\nContent-Type: message/rfc822\n\nFrom: alice@example.org\n"
+        "To: forum@example.net\nSubject: Quarterly report\n\nHi\n--b--\n"
+    )
+    (diagnosis,) = analyze(notice.encode(), matcher).diagnoses
+    assert (diagnosis.recipient, diagnosis.reason) == ("forum@example.net", "filtered")
+    assert diagnosis.id == "list-members-only"
+
+
+def test_a_vendors_reason_field_is_quoted_not_its_opening_sentence(matcher: Matcher) -> None:
+    notice = (
+        "This Message was undeliverable due to the following reason:\n\nEach of the following "
+        "recipients was rejected by a remote mail server.\n\n    Recipient: <kai@example.net>\n"
+        "    Reason:    <kai@example.net> ...User unknown\n\nPlease reply to Postmaster@example.net"
+        "\nif you feel this message to be in error.\n"
+    )
+    diagnosis = top(notice, matcher)
+    assert (diagnosis.recipient, diagnosis.reason) == ("kai@example.net", "userunknown")
+    assert diagnosis.diagnostic == "<kai@example.net> ...User unknown"
+
+
+def test_a_japanese_notices_recipient_field_names_the_recipient(matcher: Matcher) -> None:
+    notice = (
+        "このメールは以下の原因により届けることが出来ませんでした:\n\n受取人: <yuki@example.net>\n"
+        "原因:  <yuki@example.net> のユーザーは登録されていません\n\n"
+        "Postmaster@example.netまで返信をお願いします。\n"
+    )
+    diagnosis = top(notice, matcher, asked=True)
+    assert (diagnosis.recipient, diagnosis.reason) == ("yuki@example.net", "userunknown")
+    assert diagnosis.diagnostic.startswith("<yuki@example.net> のユーザーは登録されていません")
+
+
 # -- 9. "Server said" quotes the server, whole --------------------------------------------------
 def test_the_quote_is_the_servers_reply_not_the_preamble(matcher: Matcher) -> None:
     text = (
@@ -883,6 +926,28 @@ def test_a_folded_multi_line_reply_without_enhanced_codes_is_quoted_as_one(
 def test_a_lone_code_inside_the_words_is_kept(matcher: Matcher) -> None:
     quoted = top("421 Too many sessions; 421 is our limit", matcher, asked=True).diagnostic
     assert quoted == "421 Too many sessions; 421 is our limit"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Servidor remoto devolvió '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\n\n"
+        "Encabezados de mensaje originales:",
+        "リモート サーバーから '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found' が返されました",
+        "远程服务器返回“550 5.1.1 RESOLVER.ADR.RecipNotFound; not found”",
+    ],
+)
+def test_a_localised_reports_quote_marks_are_not_quoted(line: str, matcher: Matcher) -> None:
+    quoted = top("jo@example.net\n" + line, matcher, asked=True).diagnostic
+    assert quoted == "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"
+
+
+def test_a_quote_mark_inside_the_reply_keeps_it_whole(matcher: Matcher) -> None:
+    text = (
+        "Remote Server returned '554 5.0.0 <#5.0.0 smtp; 5.4.7 - Delivery expired "
+        "'[Errno 61] Connection refused' (tries: 0)>"
+    )
+    assert top(text, matcher, asked=True).diagnostic.endswith("(tries: 0)>")
 
 
 def test_a_preamble_before_a_multi_line_reply_is_not_quoted(matcher: Matcher) -> None:

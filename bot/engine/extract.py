@@ -4,6 +4,7 @@ server's own reply to quote."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from bot.engine.folded import Folded
@@ -253,7 +254,9 @@ _FIELD_AFTER = re.compile(r"\s(?:Date|Campaign|Recipient|Status|Event|created_at
 as labels are (a reply's own "invalid recipient: <x>" is not one)."""
 _SENDMAIL_STATUS = re.compile(r"\w{1,30}: \w")
 _LEADING_RULE = re.compile(r"^-{3,} ?.{3,120}? ?-{3,} ?")
-_REASON_LABEL = re.compile(r"\breason: (?=\w)", re.IGNORECASE)
+_REASON_LABEL = re.compile(
+    r"\b(?:reason|原因|理由|grund|raison|motivo|causa|причина) ?[:：] ?(?=[\w<\"'])", re.IGNORECASE
+)
 _RETURNED_LINE = re.compile(r"\breturned '([245]\d\d[ -].*)'[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """Exchange's report line "Server at mx (ip) returned '<reply>'"."""
 _DELAY_PLACEHOLDER = re.compile(r"\d\d\d[ -][45]\.4\.7\b")
@@ -269,6 +272,37 @@ def cause_behind_delay(report_text: str) -> str | None:
         if not _DELAY_PLACEHOLDER.match(reply):
             return server_reply(reply)
     return None
+
+
+_CLOSING_QUOTE = {"'": "'", '"': '"', "“": "”", "„": "“", "«": "»", "「": "」", "‘": "’"}
+"""The quote marks a report puts around the reply it quotes, and the mark that closes each."""
+_WRAPPER_TAIL_CHARS = 60
+"""How long the words after a quoted reply's closing mark may be to count as the wrapper's own
+("' が返されました", "' Encabezados de mensaje originales:"), not more of the reply."""
+
+
+def _before_closing_quote(text: str, opening: str, closing: str) -> str:
+    """A reply quoted inside a localised report line ("Servidor remoto devolvió '550 ...'
+    Encabezados ...", "リモート サーバーから '550 ...' が返されました"): the reply ends at the
+    last closing mark when only a few words without a reply code follow it, and the marks
+    inside the reply pair up (a "can't" in it leaves the reply whole)."""
+    end = text.rfind(closing)
+    if end < MIN_REPLY_CHARS:
+        return text
+    reply, tail = text[:end], text[end + 1 :].strip()
+    if len(tail) > _WRAPPER_TAIL_CHARS or _REPLY_START_DIGITS.search(tail):
+        return text
+    inner_open = reply.count(opening)
+    if inner_open % 2 if opening == closing else inner_open != reply.count(closing):
+        return text
+    return reply.rstrip()
+
+
+def _last(found: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    last = None
+    for last in found:  # noqa: B007 (the loop keeps the last one)
+        pass
+    return last
 
 
 def _without_unopened(text: str, opening: str, closing: str) -> str:
@@ -301,8 +335,10 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     if match and match.group(0)[:1] in "23":  # a transcript's "250 2.1.0 Ok" before the refusal
         refusal = _REFUSAL_START.search(text, match.end())
         match = refusal or match
-    if match is None and (reason := _REASON_LABEL.search(text)):
-        text = text[reason.end() :]  # no code anywhere: a vendor's "Reason: The mailbox is full"
+    if match is None and (reason := _last(_REASON_LABEL.finditer(text))):
+        # no code anywhere: a vendor's "Reason: The mailbox is full" (its last such label: an
+        # opening "... due to the following reason:" comes before the field)
+        text = text[reason.end() :]
     elif match and match.start() > 0:
         # after "said:" / "returned" the reply follows; a code starts the reply itself
         said = match.group(0)[:1].isalpha()
@@ -311,6 +347,8 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
             opening = text[: match.end() if said else match.start()].rstrip()[-1:]
             text = rest
             text = _without_unopened(text, "(", ")")  # of "(reason: 550 ...)"
+            if opening in _CLOSING_QUOTE:
+                text = _before_closing_quote(text, opening, _CLOSING_QUOTE[opening])
             if text.endswith("'") and (opening == "'" or text.count("'") % 2):
                 text = text[:-1].rstrip()  # the close of "returned '...'" or of b'...'
             text = _without_unopened(text, "<", ">")  # of "'<host #5.7.1 ...>'"

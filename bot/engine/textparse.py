@@ -176,8 +176,8 @@ def _names_no_code(text: str) -> bool:
 # Lines that open a recipient's block in common MTA formats.
 _POSTFIX_RCPT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:?\s*(.*)$")  # "<bob@x>: host ... said: ..."
 _BARE_RCPT = re.compile(
-    r"^[ \t]*<?([^<>\s@]+@[^<>\s]+?)>?:?\s*$"
-)  # "  bob@x" (Exim, Exchange, qmail)
+    r"^[ \t]*<?([^<>\s@]+@[^<>\s\u3000-\u9fff\uff00-\uffef]+?)>?:?\s*$"
+)  # "  bob@x" (Exim, Exchange, qmail); not "postmaster@x.jpまで返信を…", a sentence's
 _ERROR_CODE_RCPT = re.compile(
     r"^[ \t]*<?([^<>\s@,]+@[^<>\s,]+?)>?,\s*(error code\s*:.*)$", re.IGNORECASE
 )  # Zoho: "bob@x, ERROR CODE :550 - 5.1.1 User does not exist"
@@ -198,9 +198,11 @@ _SENTENCE_RCPT = re.compile(
     re.IGNORECASE,
 )
 # Sending services' logs and webhooks: "recipient: bob@x", {"emailAddress":"bob@x"}; Sun / Oracle
-# Messaging Server's "Recipient address: bob@x".
+# Messaging Server's "Recipient address: bob@x"; the same label in the languages notices use ("受取人:").
 _FIELD_RCPT = re.compile(
-    r"\b(?:recipient(?: address)?|rcpt(?: to)?|emailaddress|email_address)\"?\s*[:=]\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
+    r"\b(?:recipient(?: address)?|rcpt(?: to)?|emailaddress|email_address|受取人|受信者|收件人|"
+    r"empfänger|destinataire|destinatario|destinatário|ontvanger|odbiorca|получатель)"
+    r"\"?\s*[:=：]\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
 )
 _SENDER_ADDRESS = re.compile(
@@ -230,7 +232,23 @@ def failures_from_body(body: str, parsed: ParsedMessage) -> list[Failure]:
             elif kind == "delivered":
                 return [Failure(recipient=None, diagnostic="", status="2.0.0", action="delivered")]
             return failures
-    return failures_from_text(body)
+    return _without_the_sender(failures_from_text(body), parsed.original_from.lower())
+
+
+def _without_the_sender(failures: list[Failure], sender: str) -> list[Failure]:
+    """The returned message's own sender, named on a line of a notice's text ("came from the
+    email address / alice@x / but this address is not subscribed"), is not a failed recipient:
+    its lines go back to the block before it."""
+    if len(failures) < 2 or not sender:
+        return failures
+    kept: list[Failure] = []
+    for failure in failures:
+        if failure.recipient != sender:
+            kept.append(failure)
+        elif kept and failure.diagnostic:
+            previous = kept[-1]
+            previous.diagnostic = f"{previous.diagnostic} {failure.diagnostic}".strip()
+    return kept or failures
 
 
 _NOTICE_TITLE = re.compile(
