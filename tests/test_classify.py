@@ -564,6 +564,17 @@ def test_a_lists_refusal_names_the_list_not_the_poster(matcher: Matcher) -> None
     assert diagnosis.id == "list-members-only"
 
 
+def test_a_lists_owner_to_write_to_is_not_the_failed_recipient(matcher: Matcher) -> None:
+    notice = (
+        "Your request to the rd@example.net mailing list\n\n    Posting of your message titled "
+        '"Quarterly report"\n\nhas been rejected by the list moderator.\n\n"Non-members are '
+        'not allowed to post messages to this list."\n\nAny questions or comments should be '
+        "directed to the list administrator\nat:\n\n    rd-owner@example.net\n"
+    )
+    diagnosis = top(notice, matcher, asked=True)
+    assert (diagnosis.recipient, diagnosis.reason) == ("rd@example.net", "filtered")
+
+
 def test_a_vendors_reason_field_is_quoted_not_its_opening_sentence(matcher: Matcher) -> None:
     notice = (
         "This Message was undeliverable due to the following reason:\n\nEach of the following "

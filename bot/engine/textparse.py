@@ -192,7 +192,7 @@ _NAMED_RCPT = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_RCPT = re.compile(
-    r"(?:your message to|wasn't delivered to|couldn't be delivered to|could not be delivered to|"
+    r"(?:your message to|your request to the|wasn't delivered to|couldn't be delivered to|could not be delivered to|"
     r"delivery to the following recipient failed permanently:|delivery to|failed for)\s*<?"
     r"([A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
     re.IGNORECASE,
@@ -347,7 +347,8 @@ def _failures_of_notice(body: str) -> list[Failure]:
         notices = _notices(body)
         if notices:
             return notices
-        recipient = _sentence_recipient(body) or (order[0] if len(order) == 1 else None)
+        lines = [r for r in order if r is not None and not _CONTACT.search(r)]
+        recipient = _sentence_recipient(body) or (lines[0] if len(lines) == 1 else None)
         labelled = LABELLED_LINE.search(body)  # a long report's own pointer to the reply
         start = labelled.start() if labelled else 0
         diagnostic = fold_inline_continuations(diagnostic_lines(body[start:]))
@@ -519,6 +520,12 @@ def _log_recipient(line: str) -> tuple[str, str] | None:
     return None
 
 
+_CONTACT = re.compile(
+    r"^(?:postmaster|mailer-daemon|abuse|hostmaster)@|-(?:owner|request|bounces?)@", re.IGNORECASE
+)
+"""Addresses a notice gives to write to (a list's owner, the postmaster), never a failed one."""
+
+
 def _sentence_recipient(body: str) -> str | None:
     """The recipient of a one-failure text: named in a sentence or a field, or the only address."""
     lowered = body.lower() if body.isascii() else None
@@ -531,7 +538,7 @@ def _sentence_recipient(body: str) -> str | None:
         return match.group(1).lower().rstrip(".")
     addresses = {a.lower() for a in EMAIL.findall(body[:5000])}
     senders = {m.lower() for m in _SENDER_ADDRESS.findall(body[:5000])}
-    candidates = addresses - senders
+    candidates = {a for a in addresses - senders if not _CONTACT.search(a)}
     return candidates.pop() if len(candidates) == 1 else None
 
 
