@@ -45,6 +45,7 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
             "filtered",
         ),
         ("550 Domain of forward-path is not allowed", "norelaying"),
+        ("550 5.7.1 Message refused: Sender is on recipient's block list", "filtered"),
         ("552 The volume of recipient's mailbox exceeded the local limit", "mailboxfull"),
         ("Rejected because it matched a rule set up by the list administrator.", "policyviolation"),
         ("421 4.4.5 CCRT 198.51.100.7: Connection refused. Server is busy(RT)", "blocked"),
