@@ -46,6 +46,8 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ),
         ("550 Domain of forward-path is not allowed", "norelaying"),
         ("550 5.7.1 Message refused: Sender is on recipient's block list", "filtered"),
+        ("550 You were naughty. You cannot connect for 1 more days.", "blocked"),
+        ("DNS lookup failure: host examp1e.net not found", "hostunknown"),
         ("552 The volume of recipient's mailbox exceeded the local limit", "mailboxfull"),
         ("Rejected because it matched a rule set up by the list administrator.", "policyviolation"),
         ("421 4.4.5 CCRT 198.51.100.7: Connection refused. Server is busy(RT)", "blocked"),
@@ -574,6 +576,51 @@ def test_a_lists_owner_to_write_to_is_not_the_failed_recipient(matcher: Matcher)
     )
     diagnosis = top(notice, matcher, asked=True)
     assert (diagnosis.recipient, diagnosis.reason) == ("rd@example.net", "filtered")
+
+
+@pytest.mark.parametrize(
+    ("text", "recipient"),
+    [
+        (
+            "smtplib.SMTPRecipientsRefused: {'lena@example.net': (550, b'5.1.1 <lena@example.net>"
+            ": Recipient address rejected: User unknown')}",
+            "lena@example.net",
+        ),
+        (
+            "msmtp: envelope from address alice@example.org not accepted by the server\n"
+            "msmtp: server message: 550 5.7.708 Access denied, traffic not accepted from this IP.",
+            None,  # the sender's address, refused at MAIL FROM
+        ),
+        (
+            "Mailer Error: The following From address failed: alice@example.org : MAIL FROM "
+            "command failed,553,5.7.1 Sender address rejected: not logged in",
+            None,
+        ),
+        (
+            "550-Verification failed for <www-data@web1.example.org>\n550 Sender verify failed",
+            None,  # the sender whose address a callout could not verify
+        ),
+        (
+            "There was an error delivering your mail to <hugo@example.net>.\n\n550 nope",
+            "hugo@example.net",
+        ),
+        (
+            "  recipient: 'kai@example.net'\n  response: '550 Recipient not found.'",
+            "kai@example.net",
+        ),
+    ],
+)
+def test_a_sending_tools_error_names_the_recipient_not_the_sender(
+    text: str, recipient: str | None, matcher: Matcher
+) -> None:
+    assert top(text, matcher, asked=True).recipient == recipient
+
+
+def test_a_delay_whose_reply_names_no_cause_is_explained_as_a_wait(matcher: Matcher) -> None:
+    diagnosis = top(make_dsn([Rcpt("elke@example.net", "4.0.0", "450 Try again")]).replace(
+        b"Action: failed", b"Action: delayed"), matcher)  # fmt: skip
+    assert (diagnosis.reason, diagnosis.temporary) == ("expired", True)
+    assert diagnosis.id == "delay-notice-no-cause"
 
 
 def test_a_vendors_reason_field_is_quoted_not_its_opening_sentence(matcher: Matcher) -> None:

@@ -39,6 +39,11 @@ def provider_evidenced(match: Match, providers: frozenset[str], own_code: bool =
     return match.evidence >= OWN_SENTENCE and match.pattern_words >= OWN_SENTENCE_WORDS
 
 
+WHILE_RETRYING_ENTRY = {"expired": "delay-notice-no-cause"}
+"""The generic entry for a reason whose notice is still being retried, where the reason's own
+("the sending server gave up") would say the opposite."""
+
+
 def explanation_entry(
     reason: str,
     ranked: MatchResult,
@@ -46,6 +51,7 @@ def explanation_entry(
     providers: frozenset[str],
     status: str | None = None,
     replying: frozenset[str] | None = None,
+    temporary: bool | None = None,
 ) -> Entry | None:
     """The entry whose explanation and steps are shown for this reason. `replying` are the
     providers the reply itself points to (its words, its host) when a remote server gave it: a
@@ -71,6 +77,8 @@ def explanation_entry(
         ):
             return entry
     generic = kb.get(f"reason-{reason}")
+    if temporary and reason in WHILE_RETRYING_ENTRY:
+        generic = kb.get(WHILE_RETRYING_ENTRY[reason]) or generic
     if generic is not None:
         return generic
     # A knowledge file without generic entries: the code's registry entry, if it agrees.

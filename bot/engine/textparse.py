@@ -193,20 +193,24 @@ _NAMED_RCPT = re.compile(
 )
 _SENTENCE_RCPT = re.compile(
     r"(?:your message to|your request to the|wasn't delivered to|couldn't be delivered to|could not be delivered to|"
-    r"delivery to the following recipient failed permanently:|delivery to|failed for)\s*<?"
+    r"delivery to the following recipient failed permanently:|delivery to|(?<!verification )failed for|"
+    r"error delivering your mail to)\s*<?"
     r"([A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
     re.IGNORECASE,
 )
 # Sending services' logs and webhooks: "recipient: bob@x", {"emailAddress":"bob@x"}; Sun / Oracle
 # Messaging Server's "Recipient address: bob@x"; the same label in the languages notices use ("受取人:").
 _FIELD_RCPT = re.compile(
-    r"\b(?:recipient(?: address)?|rcpt(?: to)?|emailaddress|email_address|受取人|受信者|收件人|"
+    r"\b(?:recipients?(?: address)?|rcpt(?: to)?|emailaddress|email_address|受取人|受信者|收件人|"
     r"empfänger|destinataire|destinatario|destinatário|ontvanger|odbiorca|получатель)"
-    r"\"?\s*[:=：]\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
+    r"[\"']?\s*[:=：]\s*[\"']?<?([^\s\"'<>,;]+@[^\s\"'<>,;]+)",
     re.IGNORECASE,
 )
+_REFUSED_MAP = re.compile(r"\{\s*u?['\"]([^'\"\s]+@[^'\"\s]+)['\"]\s*:\s*\(")
+"""Python's refused-recipients map: {'bob@x': (550, b'...')}."""
 _SENDER_ADDRESS = re.compile(
-    r"(?:from|sender|mail from:?|return-path:?|source)\"?\s*[:=]?\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
+    r"(?:from(?: address(?: failed)?)?|sender|mail from:?|return-path:?|source|verification failed for)"
+    r"\"?\s*[:=]?\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
 )
 _HOST_SAID = re.compile(r"host\s+(\S+?)\s*\[([0-9a-fA-F.:]+)\]\s*(?:said:)?", re.IGNORECASE)
@@ -533,6 +537,7 @@ def _sentence_recipient(body: str) -> str | None:
         _SENTENCE_FOLDED.search(body, lowered)
         or _NAMED_FOLDED.search(body, lowered)
         or _FIELD_FOLDED.search(body, lowered)
+        or (_REFUSED_MAP.search(body) if "{" in body else None)
     )
     if match:
         return match.group(1).lower().rstrip(".")
