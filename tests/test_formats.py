@@ -8,6 +8,7 @@ import json
 from bot.engine.diagnose import analyze
 from bot.engine.matcher import Matcher
 from bot.engine.parse import looks_binary, parse
+from tests.bounce_factory import Rcpt, make_dsn
 
 SES = {
     "notificationType": "Bounce",
@@ -351,3 +352,50 @@ def test_postals_notice_names_its_recipient_in_a_field(matcher: Matcher) -> None
 
 def test_postals_notice_pasted_alone_is_a_bounce(matcher: Matcher) -> None:
     assert analyze(POSTAL_NOTICE, matcher).is_bounce
+
+
+def _forward(attachment: bytes, *, as_file: bool = False, subject: bytes = b"Fwd: bounce") -> bytes:
+    """A person's mail to the help desk with a bounce attached, as mail programs send it."""
+    part = (
+        b'Content-Type: application/octet-stream; name="bounce.eml"\n'
+        b'Content-Disposition: attachment; filename="bounce.eml"\n'
+        if as_file
+        else b"Content-Type: message/rfc822\n"
+    )
+    return (
+        b"From: Alice <alice@example.org>\nTo: helpdesk@example.org\n"
+        b"Subject: " + subject + b"\n"
+        b'Content-Type: multipart/mixed; boundary="fwd"\n\n--fwd\nContent-Type: text/plain\n\n'
+        b"Hi, can you have a look at this one?\n\n--fwd\n"
+        + part
+        + b"\n"
+        + attachment
+        + b"\n--fwd--\n"
+    )
+
+
+def test_a_bounce_forwarded_as_an_attachment_is_read(matcher: Matcher) -> None:
+    bounce = make_dsn([Rcpt("tom@example.net", "5.2.2", "552 5.2.2 Mailbox full")])
+    for message in (_forward(bounce), _forward(bounce, as_file=True)):
+        analysis = analyze(message, matcher)
+        (diagnosis,) = analysis.diagnoses
+        assert (diagnosis.recipient, diagnosis.reason) == ("tom@example.net", "mailboxfull")
+        assert any("attached" in note for note in analysis.notes)
+
+
+def test_a_person_forwarding_an_ordinary_message_is_not_a_bounce(matcher: Matcher) -> None:
+    ordinary = b"From: bob@example.net\nTo: alice@example.org\nSubject: lunch\n\nNoon?\n"
+    assert not analyze(_forward(ordinary, subject=b"Fwd: lunch"), matcher).is_bounce
+
+
+def test_an_empty_text_version_leaves_the_html_one_to_be_read(matcher: Matcher) -> None:
+    message = (
+        b"From: Mail Delivery Subsystem <mailer-daemon@example.org>\n"
+        b"Subject: Delivery Status Notification (Failure)\n"
+        b'Content-Type: multipart/alternative; boundary="alt"\n\n--alt\n'
+        b"Content-Type: text/plain\n\n\n--alt\nContent-Type: text/html\n\n"
+        b"<p>Your message wasn't delivered to <b>pia@example.net</b>.</p><p>The response was: "
+        b"552 5.2.2 The email account that you tried to reach is over quota.</p>\n--alt--\n"
+    )
+    (diagnosis,) = analyze(message, matcher).diagnoses
+    assert (diagnosis.recipient, diagnosis.reason) == ("pia@example.net", "mailboxfull")

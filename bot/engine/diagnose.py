@@ -17,7 +17,7 @@ from bot.engine.extract import (
     server_reply,
     smtp_stage,
 )
-from bot.engine.kind import message_kind
+from bot.engine.kind import DAEMON, message_kind
 from bot.engine.lexicon import Hit
 from bot.engine.matcher import MAX_QUERY_CHARS, Matcher, MatchResult, detect_providers
 from bot.engine.parse import parse
@@ -36,7 +36,9 @@ says it is not sure and lists the closest entries."""
 """A text match this good makes plain text a bounce even without codes."""
 
 
-def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Analysis:
+def analyze(
+    data: str | bytes, matcher: Matcher, *, asked: bool = False, _attached: bool = False
+) -> Analysis:
     """Explain a pasted or uploaded message. Never raises for any input.
 
     `asked`: someone asked for this text to be explained (`/bounce TEXT`), so text with failure
@@ -55,6 +57,10 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
     if parsed.binary:
         return Analysis("binary", False, (), parsed, notes)
     kind = message_kind(parsed)
+    if kind in ("bounce", "other") and not _attached and _forwards_a_message(parsed):
+        forwarded = _attached_bounce(parsed, matcher, asked)
+        if forwarded is not None:
+            return forwarded
     if kind in ("feedback", "vacation", "delivered"):
         return Analysis(kind, False, (_not_a_failure(kind, parsed),), parsed, notes)
     if kind == "other" and not asked and _header_block(data):
@@ -93,6 +99,32 @@ def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Anal
         notes = (_nothing_matched(parsed.text, matcher), *notes)
     is_bounce = bool(diagnoses) and any(d.reason not in NOT_FAILURES for d in diagnoses)
     return Analysis("bounce" if is_bounce else "other", is_bounce, tuple(diagnoses), parsed, notes)
+
+
+ATTACHED_NOTE = "Read from the bounce attached to this message (forwarded as an attachment)."
+
+
+def _forwards_a_message(parsed: ParsedMessage) -> bool:
+    """A person's mail with a message attached ("Forward as attachment" of a bounce): no report
+    of its own (delivery status, complaint, receipt), no mail system's sender, no reply code in
+    its own words."""
+    return (
+        bool(parsed.attached)
+        and not parsed.report_type
+        and not DAEMON.search(parsed.sender)
+        and not any(f.reply_code or f.status for f in parsed.failures)
+    )
+
+
+def _attached_bounce(parsed: ParsedMessage, matcher: Matcher, asked: bool) -> Analysis | None:
+    """The analysis of the first attached message that is a bounce with a reason."""
+    for message in parsed.attached:
+        found = analyze(message, matcher, asked=asked, _attached=True)
+        if found.is_bounce and any(d.reason != "undefined" for d in found.diagnoses):
+            return Analysis(
+                found.kind, True, found.diagnoses, found.parsed, (*found.notes, ATTACHED_NOTE)
+            )
+    return None
 
 
 def _is_talk(data: str | bytes, matcher: Matcher) -> bool:

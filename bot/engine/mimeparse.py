@@ -91,6 +91,11 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
     return parsed
 
 
+_EML_NAME = re.compile(r"\.eml\b", re.IGNORECASE)
+MAX_ATTACHED = 3
+"""Attached messages kept for a second look: a forwarded bounce is the first or second."""
+
+
 class _Walker:
     """Visits MIME parts once, collecting text, DSN fields and the original message's headers."""
 
@@ -104,6 +109,7 @@ class _Walker:
         if ctype in ("message/rfc822", "message/global"):
             if part.children:
                 _read_headers(part.children[0].headers, self.parsed)
+            self._attach(part)
         elif ctype in ("text/rfc822-headers", "message/rfc822-headers"):
             read_original_headers(_text(part), self.parsed)
         elif ctype in ("message/delivery-status", "message/global-delivery-status"):
@@ -115,7 +121,9 @@ class _Walker:
             self.parsed.report_type = self.parsed.report_type or "disposition-notification"
             self._disposition(_text(part))
         elif part.children:
-            plain_seen = any(c.content_type == "text/plain" for c in part.children)
+            plain_seen = any(  # an empty text part leaves the HTML one to be read
+                c.content_type == "text/plain" and c.body.strip() for c in part.children
+            )
             for child in part.children:
                 if (
                     ctype == "multipart/alternative"
@@ -127,6 +135,12 @@ class _Walker:
         elif ctype.startswith("text/"):
             text = _text(part)
             self.texts.append(html_to_text(text) if ctype == "text/html" else text)
+        elif _EML_NAME.search(part.get("content-disposition") + part.params.get("name", "")):
+            self._attach(part)  # a saved message attached as a file ("bounce.eml")
+
+    def _attach(self, part: Part) -> None:
+        if len(self.parsed.attached) < MAX_ATTACHED:
+            self.parsed.attached.append(part.decoded())
 
     def _disposition(self, text: str) -> None:
         """A receipt (RFC 8098) that says the message was deleted or refused unread by an automatic

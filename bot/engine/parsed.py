@@ -64,6 +64,8 @@ class ParsedMessage(Record):
     dkim_selectors: list[str]
     original_headers: str
     """The returned message's header block, as text (for a short summary of its path)."""
+    attached: list[bytes]
+    """Whole messages inside this one (a returned original, a bounce forwarded as an attachment)."""
     notes: list[str]
     is_mime: bool
     binary: bool
@@ -71,6 +73,7 @@ class ParsedMessage(Record):
     __slots__ = (
         "_address_text",
         "_addresses",
+        "attached",
         "auto_submitted",
         "autoreply_header",
         "binary",
@@ -105,6 +108,7 @@ class ParsedMessage(Record):
         notes: list[str] | None = None,
         is_mime: bool = False,
         binary: bool = False,
+        attached: list[bytes] | None = None,
     ) -> None:
         self.text = text
         self.failures = [] if failures is None else failures
@@ -121,6 +125,7 @@ class ParsedMessage(Record):
         self.notes = [] if notes is None else notes
         self.is_mime = is_mime
         self.binary = binary
+        self.attached = [] if attached is None else attached
         self._address_text = ""
         self._addresses: tuple[list[str], list[str]] | None = None
 
