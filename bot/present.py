@@ -92,13 +92,13 @@ def reply_for_analysis(analysis: Analysis, checks: Sequence[CheckResult] = ()) -
             severity=first.severity,
         )
     failures = [f for f in findings if f.reason not in NOT_FAILURES]
-    reasons = {reason_summary(f.reason, f.temporary) for f in failures}
+    reasons = dict.fromkeys(reason_summary(f.reason, f.temporary) for f in failures)
     if len(failures) == 1:
         title = failures[0].title
         lead = _lead(failures[0])
     else:
         title = f"{len(failures)} recipients failed"
-        lead = "; ".join(sorted(reasons))
+        lead = "; ".join(reasons)  # in the order the recipients come
     severity: Severity = "fail" if any(f.severity == "fail" for f in failures) else "warn"
     original = _original_path(analysis)
     return Reply(

@@ -994,6 +994,9 @@ def test_a_lone_code_inside_the_words_is_kept(matcher: Matcher) -> None:
         "Encabezados de mensaje originales:",
         "リモート サーバーから '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found' が返されました",
         "远程服务器返回“550 5.1.1 RESOLVER.ADR.RecipNotFound; not found”",
+        "Der Remoteserver hat '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found' zurückgegeben\n\n"
+        "Ursprüngliche Nachrichtenkopfzeilen:\n\nReceived: from mail.example.org (192.0.2.1) by "
+        "mx.example.net with Microsoft SMTP Server; Mon, 3 Mar 2025 10:12:09 +0000",
     ],
 )
 def test_a_localised_reports_quote_marks_are_not_quoted(line: str, matcher: Matcher) -> None:

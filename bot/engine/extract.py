@@ -217,7 +217,9 @@ _REPLY_END = re.compile(
     r"\s(?:Show quoted text|Reply Reply all Forward|Notification Details|View entire message|"
     r"Sent with \w+|Show more)\b|\sMessage rejected by:|"
     r"'?\s(?:Original message headers|En-têtes de message d'origine|"
-    r"Kopfzeilen der ursprünglichen Nachricht)|"
+    r"Kopfzeilen der ursprünglichen Nachricht|Ursprüngliche Nachrichtenkopfzeilen|"
+    r"Encabezados de mensaje originales|Cabeçalhos da mensagem original|"
+    r"Intestazioni originali del messaggio|Исходные заголовки сообщения)|"
     r"\sThe message subject was:|\sPlease reply to postmaster\b|\sReceived: from\s|"
     r"'?\s(?:Oorspronkelijke berichtkoppen|\|?-{2,} ?Message header follows|"
     r"-{2,} ?Contents of the undelivered mail)|"
@@ -236,7 +238,8 @@ _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-pos
                      "show quoted text", "reply reply all", "notification details",
                      "view entire message", "sent with ", "show more",
                      "message rejected by:", "original message headers", "en-têtes",
-                     "kopfzeilen", "the message subject was:", "please reply to postmaster",
+                     "kopfzeilen", "encabezados", "cabeçalhos", "intestazioni", "заголовки",
+                     "the message subject was:", "please reply to postmaster",
                      "received: from", "oorspronkelijke", "message header follows",
                      "contents of the undelivered", "action: ", "status: ", "transcript of",
                      "message follows", "delivery to the following",
@@ -320,6 +323,7 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     if text.startswith("... ") and _SENDMAIL_STATUS.match(text, 4):  # "<bob@x>... Deferred: .."
         text = text[4:]
     lowered = text.lower() if text.isascii() else None  # for the folded searches below
+    opening = ""  # the mark before the reply's code, when a report quotes the reply
     labelled = _LABELLED_REPLY_FOLDED.search(text, lowered)
     if labelled and len(text) - labelled.end() >= MIN_REPLY_CHARS:
         text = text[labelled.end() :]  # Exchange's "Reported error:", Gmail's "The response was:"
@@ -370,6 +374,8 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     if end:
         text = text[: end.start()].rstrip()
         text = _without_unopened(text, "(", ")")  # Sendmail's "(reason: ...)"
+        if opening in _CLOSING_QUOTE:  # "... not found' zurückgegeben" before the headers
+            text = _before_closing_quote(text, opening, _CLOSING_QUOTE[opening])
     text = _drop_trailer(text)
     if len(text) <= limit:
         return text
