@@ -623,6 +623,26 @@ def test_a_delay_whose_reply_names_no_cause_is_explained_as_a_wait(matcher: Matc
     assert diagnosis.id == "delay-notice-no-cause"
 
 
+@pytest.mark.parametrize(
+    ("daemon", "reason"),
+    [("mx.example.net", "userunknown"), ("mail.example.org", "hostunknown")],
+)
+def test_exims_unrouteable_address_at_home_is_an_unknown_user(
+    daemon: str, reason: str, matcher: Matcher
+) -> None:
+    """For the reporting host's own domain no router knew the user; for another domain it has no
+    mail host."""
+    bounce = (
+        f"From: Mail Delivery System <Mailer-Daemon@{daemon}>\n"
+        "Subject: Mail delivery failed: returning message to sender\n\n"
+        "This message was created automatically by mail delivery software.\n\n"
+        "A message that you sent could not be delivered to one or more of its\n"
+        "recipients. This is a permanent error. The following address(es) failed:\n\n"
+        "  bob@example.net\n    Unrouteable address\n"
+    )
+    assert top(bounce.encode(), matcher).reason == reason
+
+
 def test_a_vendors_reason_field_is_quoted_not_its_opening_sentence(matcher: Matcher) -> None:
     notice = (
         "This Message was undeliverable due to the following reason:\n\nEach of the following "

@@ -13,6 +13,7 @@ from bot.engine.extract import (
 )
 from bot.engine.matcher import detect_providers
 from bot.engine.parsed import Failure, ParsedMessage
+from bot.engine.smtpcodes import EMAIL
 
 
 class Context:
@@ -21,6 +22,12 @@ class Context:
     def __init__(self, parsed: ParsedMessage) -> None:
         self.text = parsed.text
         self._parsed = parsed
+
+    @cached_property
+    def reporting_domain(self) -> str:
+        """The domain of the address the report came from (Mailer-Daemon@mx.example.net)."""
+        found = EMAIL.search(self._parsed.sender)
+        return found.group(0).rpartition("@")[2].lower() if found else ""
 
     @cached_property
     def providers(self) -> frozenset[str]:

@@ -157,6 +157,8 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
         reason = (
             "rejected"  # at MAIL FROM no recipient is known yet: an address check of the sender
         )
+    elif reason == "hostunknown" and _unrouteable_at_home(text, failure.recipient, context):
+        reason = "userunknown"
     quoted = server_reply(failure.diagnostic)  # the reply to quote, and whose words it holds
     if _delay_placeholder(failure, context):
         quoted = cause_behind_delay(context.text) or quoted
@@ -251,6 +253,15 @@ SHORT_SENTENCE = 80
 _REPORTERS_SUFFIX = re.compile(r"\(in reply to [\w ]{2,20} command\)", re.IGNORECASE)
 """Postfix's note on the reply it quotes: the reporting MTA's words, not the replying server's
 (a Dovecot LMTP reply quoted by Postfix is no Postfix refusal)."""
+
+
+def _unrouteable_at_home(text: str, recipient: str | None, context: Context) -> bool:
+    """Exim's bare "Unrouteable address" for an address of the reporting host's own domain: no
+    router knew the user (for someone else's domain the same words mean it has no mail host)."""
+    if recipient is None or "unrouteable address" not in text.lower():
+        return False
+    home, domain = context.reporting_domain, recipient.rpartition("@")[2].lower()
+    return bool(home) and (home == domain or home.endswith("." + domain))
 
 
 def _delay_placeholder(failure: Failure, context: Context) -> bool:
