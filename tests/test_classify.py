@@ -47,6 +47,11 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("550 Domain of forward-path is not allowed", "norelaying"),
         ("550 5.7.1 Message refused: Sender is on recipient's block list", "filtered"),
         ("550 You were naughty. You cannot connect for 1 more days.", "blocked"),
+        (
+            "The r2 router encountered the following error(s): unknown filtering command "
+            '"syntax" near line 3 of filter file. No valid addresses were generated.',
+            "systemerror",  # Exim: a broken forward or filter file on the receiving side
+        ),
         ("DNS lookup failure: host examp1e.net not found", "hostunknown"),
         ("552 The volume of recipient's mailbox exceeded the local limit", "mailboxfull"),
         ("Rejected because it matched a rule set up by the list administrator.", "policyviolation"),
