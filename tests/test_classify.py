@@ -48,6 +48,12 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("550 5.7.1 Message refused: Sender is on recipient's block list", "filtered"),
         ("550 You were naughty. You cannot connect for 1 more days.", "blocked"),
         ("451 4.5.1 [192.0.2.7] Max concurrent sessions (#1.04)", "toomanyconn"),
+        (
+            "550 5.7.27 <al@example.org>: Sender address rejected: Domain example.org does not "
+            "accept mail (nullMX)",
+            "rejected",  # the sender's domain has a null MX: not the recipient's
+        ),
+        ("<al@example.org>: Domain example.org does not accept mail (nullMX)", "notaccept"),
         ("451 4.2.2 <bob@example.net> mailbox access error (#3.15)", "systemerror"),
         (
             "The r2 router encountered the following error(s): unknown filtering command "

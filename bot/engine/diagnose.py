@@ -153,10 +153,8 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     verdict = _classify(text, failure, context, ranked, stage, matcher)
     temporary = is_temporary(failure, context, text)
     reason, confidence = _settle_reason(verdict, failure, context, text, temporary)
-    if stage == "mail" and reason in RECIPIENT_ADDRESS_REASONS:
-        reason = (
-            "rejected"  # at MAIL FROM no recipient is known yet: an address check of the sender
-        )
+    if reason in RECIPIENT_ADDRESS_REASONS and (stage == "mail" or _about_the_sender(failure)):
+        reason = "rejected"  # at MAIL FROM no recipient is known yet: a check of the sender
     elif reason == "hostunknown" and _unrouteable_at_home(text, failure.recipient, context):
         reason = "userunknown"
     quoted = server_reply(failure.diagnostic)  # the reply to quote, and whose words it holds
@@ -304,8 +302,19 @@ HEADERS_NOTE = "These are message headers, not a bounce: `ndrbot headers` (or /h
 SUCCESS_REPLY = re.compile(r"(2[0-5]\d)[ -]")
 """A server's success reply opening the text (failure codes are found by smtpcodes)."""
 VAGUE_STEPS = frozenset({"generic", "none", "stage"})
-RECIPIENT_ADDRESS_REASONS = frozenset({"userunknown", "hostunknown"})
+RECIPIENT_ADDRESS_REASONS = frozenset({"userunknown", "hostunknown", "notaccept"})
 """Reasons about an address: in reply to MAIL FROM they can only be about the sender's."""
+SENDER_STATUSES = frozenset({"5.1.7", "5.1.8", "5.7.27", "4.1.7", "4.1.8", "4.7.27"})
+"""Enhanced codes about the sender's address: bad syntax, bad system, null MX (RFC 3463, 7505)."""
+
+
+def _about_the_sender(failure: Failure) -> bool:
+    """The refusal names the sender's address as what it refused, whatever the stage."""
+    return failure.status in SENDER_STATUSES or "sender address rejected" in (
+        failure.diagnostic.lower()
+    )
+
+
 REPORT_WEIGHT = 0.8
 """A phrase this decisive in the report's own text explains a vague server reply."""
 
