@@ -36,14 +36,17 @@ says it is not sure and lists the closest entries."""
 """A text match this good makes plain text a bounce even without codes."""
 
 
-def analyze(
-    data: str | bytes, matcher: Matcher, *, asked: bool = False, _attached: bool = False
-) -> Analysis:
+def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Analysis:
     """Explain a pasted or uploaded message. Never raises for any input.
 
     `asked`: someone asked for this text to be explained (`/bounce TEXT`), so text with failure
     wording is diagnosed even when it does not look like a whole bounce.
     """
+    return _analyze(data, matcher, asked, attached=False)
+
+
+def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool) -> Analysis:
+    """`analyze`; `attached`: the data is a message found inside another one (looked into once)."""
     if isinstance(data, str) and is_bare_code(data):
         return analyze_code(data, matcher)
     if not data.strip():
@@ -57,7 +60,7 @@ def analyze(
     if parsed.binary:
         return Analysis("binary", False, (), parsed, notes)
     kind = message_kind(parsed)
-    if kind in ("bounce", "other") and not _attached and _forwards_a_message(parsed):
+    if kind in ("bounce", "other") and not attached and _forwards_a_message(parsed):
         forwarded = _attached_bounce(parsed, matcher, asked)
         if forwarded is not None:
             return forwarded
@@ -119,7 +122,7 @@ def _forwards_a_message(parsed: ParsedMessage) -> bool:
 def _attached_bounce(parsed: ParsedMessage, matcher: Matcher, asked: bool) -> Analysis | None:
     """The analysis of the first attached message that is a bounce with a reason."""
     for message in parsed.attached:
-        found = analyze(message, matcher, asked=asked, _attached=True)
+        found = _analyze(message, matcher, asked, attached=True)
         if found.is_bounce and any(d.reason != "undefined" for d in found.diagnoses):
             return Analysis(
                 found.kind, True, found.diagnoses, found.parsed, (*found.notes, ATTACHED_NOTE)
