@@ -48,6 +48,7 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("550 5.7.1 Message refused: Sender is on recipient's block list", "filtered"),
         ("550 You were naughty. You cannot connect for 1 more days.", "blocked"),
         ("451 4.5.1 [192.0.2.7] Max concurrent sessions (#1.04)", "toomanyconn"),
+        ("503 Rcptto account isn't a local account", "userunknown"),  # the words, not the 503
         (
             "550 5.7.27 <al@example.org>: Sender address rejected: Domain example.org does not "
             "accept mail (nullMX)",

@@ -34,6 +34,10 @@ PASTES = [
     "    A message that you sent has not yet been delivered to one or more of its\n"
     "    recipients after more than 24 hours on the queue on mx.example.org.\n",
     "host mx.example.net[198.51.100.4] said: 554 5.7.1 rejected (in reply to RCPT TO command)",
+    # a reply under a short label in the asker's language
+    "邮件推送的投递记录里这个地址一直失败： zhou@example.net\n错误信息: 559 Invalid rcptto\n"
+    "这是对方邮箱的问题吗？",
+    "Fehlermeldung: 550 Mailbox unavailable or access denied",
 ]
 
 CHAT = [
@@ -49,6 +53,8 @@ CHAT = [
     "",
     "Please send the report to alice@example.com by Friday",
     "we moved MX to Exchange Online last week, all good so far",
+    "Note: 404 user not found on the old website",  # a web status, not a mail server's
+    "Ticket: 550 recipients on the invite list",
 ]
 
 
