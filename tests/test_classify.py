@@ -1046,6 +1046,29 @@ def test_a_quote_mark_inside_the_reply_keeps_it_whole(matcher: Matcher) -> None:
     assert top(text, matcher, asked=True).diagnostic.endswith("(tries: 0)>")
 
 
+def test_a_paste_with_the_askers_words_around_it(matcher: Matcher) -> None:
+    """A lead-in naming other addresses above the reply, a question right below it."""
+    text = (
+        "Bekomme das zurück, wenn ich an bernd@example.net schreibe (anja@example.org auch):\n"
+        "Fehler: 554 5.7.1 <bernd@example.net>: Relay access denied\n"
+        "Kann das an unserem Server liegen?"
+    )
+    diagnosis = top(text, matcher)
+    assert (diagnosis.recipient, diagnosis.reason) == ("bernd@example.net", "norelaying")
+    assert diagnosis.diagnostic == "554 5.7.1 <bernd@example.net>: Relay access denied"
+
+
+def test_a_bare_reply_code_below_a_lead_in_still_counts(matcher: Matcher) -> None:
+    text = "Tout reste en file, le log dit :\n421 mx1 Service refused, please try later."
+    diagnosis = top(text, matcher)
+    assert (diagnosis.reply_code, diagnosis.temporary) == ("421", True)
+
+
+def test_a_chat_clients_line_break_markup_is_a_line_break(matcher: Matcher) -> None:
+    text = "550 5.1.1 <ida@example.net>: Recipient address rejected: User unknown<br>why?"
+    assert top(text, matcher, asked=True).diagnostic.endswith("User unknown")
+
+
 def test_a_preamble_before_a_multi_line_reply_is_not_quoted(matcher: Matcher) -> None:
     text = "Delivery failed: 550-5.7.26 This mail is unauthenticated, 550-5.7.26 which poses a risk"
     quoted = top(text, matcher, asked=True).diagnostic

@@ -55,6 +55,8 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
             alone = not spaced and (i + 1 == len(lines) or not lines[i + 1].strip())
             if (is_talk(stripped) or (alone and _is_aside(stripped))) and (labelled or coded()):
                 break  # the asker's own words below the pasted reply ("what does this mean?")
+        elif stripped[-1] in "?？" and kept and not CODE_LINE.search(stripped) and coded():
+            break  # the asker's question right below the reply's last line ("is it our server?")
         after_blank = False
         if _NOISE_LINE.match(stripped) or _BOILERPLATE.match(stripped):
             continue

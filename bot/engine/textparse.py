@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from bot.engine.extract import is_final_report, says_gave_up, says_retrying
+from bot.engine.extract import is_final_report, says_gave_up, says_retrying, server_reply
 from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
 from bot.engine.parsed import Failure, ParsedMessage
@@ -42,12 +42,17 @@ _ANY_CONTINUATION = re.compile(r"^[ \t]*[245]\d\d-", re.MULTILINE)
 """Where _CONTINUATION matches a line, this finds it in the whole text (one search, not one a line)."""
 
 
+_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
 def clean_text(text: str) -> str:
     """Normalise line ends, remove e-mail quoting and chat escaping, join multi-line SMTP replies."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text and ";" in text:
         text = html.unescape(text)
+    if "<br" in text or "<BR" in text:  # a chat client's line breaks as markup (Teams)
+        text = _BREAK_TAG.sub("\n", text)
     if "\uff1a" in text:  # CJK reports' full-width colon ("收件人：bob@x") is a field's colon
         text = text.replace("\uff1a", ": ")
     if "|" in text and "<" in text:
@@ -359,11 +364,16 @@ def _failures_of_notice(body: str) -> list[Failure]:
         if not diagnostic:
             return []
         codes = find_codes(diagnostic)
-        if not _refusal_code(codes) and (refusal := _REFUSAL_REPLY.search(body, start)):
-            # The refusal lies beyond the words kept (deep in a session transcript): from its line.
+        if not _refusal_code(codes) and (
+            (refusal := _REFUSAL_REPLY.search(body, start)) or (refusal := _line_reply(body, start))
+        ):
+            # The refusal lies beyond the words kept (deep in a session transcript, or below the
+            # asker's lead-in "the log says:"): from its line.
             line_start = body.rfind("\n", 0, refusal.start()) + 1
             diagnostic = fold_inline_continuations(diagnostic_lines(body[line_start:]))
             codes = find_codes(diagnostic)
+        if recipient is None:
+            recipient = _only_address(server_reply(diagnostic))  # "554 5.7.1 <bob@x>: Relay ..."
         return [
             Failure(recipient, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(body))
         ]
@@ -530,6 +540,15 @@ _CONTACT = re.compile(
 """Addresses a notice gives to write to (a list's owner, the postmaster), never a failed one."""
 
 
+def _only_address(reply: str) -> str | None:
+    """The one address a server's reply names, when it names exactly one and no sender's."""
+    found = {a.lower() for a in EMAIL.findall(reply)}
+    if len(found) != 1 or _SENDER_ADDRESS.search(reply):
+        return None
+    address = found.pop()
+    return None if _CONTACT.search(address) else address
+
+
 def _sentence_recipient(body: str) -> str | None:
     """The recipient of a one-failure text: named in a sentence or a field, or the only address."""
     lowered = body.lower() if body.isascii() else None
@@ -556,6 +575,21 @@ def _remote(text: str) -> str | None:
 
 _REFUSAL_REPLY = re.compile(r"(?<![\w.:])[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}(?![\w.])")
 """A refusal with its enhanced code ("550 5.1.1"), wherever it stands in a line."""
+
+
+_LINE_REPLY = re.compile(r"^[ \t>*`•-]*[45]\d\d[ -](?=[^\W\d])", re.MULTILINE)
+"""A line that opens with a refusal's reply code and its words ("421 mwinf5d40 ME Service ...")."""
+_REPLY_DIGITS = re.compile(r"(?<!\d)[45]\d\d(?!\d)")
+
+
+def _line_reply(body: str, start: int) -> re.Match[str] | None:
+    """The first line opening with a refusal's reply code, when no code stands before it (a
+    report's "#550-RPT-UNK: ..." line holds the reply, not its later "550 http://..." line)."""
+    line = _LINE_REPLY.search(body, start)
+    first = _REPLY_DIGITS.search(body, start)
+    if line is None or first is None or first.start() < line.start():
+        return None
+    return line
 
 
 def _refusal_code(codes: Codes) -> bool:
