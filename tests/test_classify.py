@@ -50,6 +50,11 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("451 4.5.1 [192.0.2.7] Max concurrent sessions (#1.04)", "toomanyconn"),
         ("503 Rcptto account isn't a local account", "userunknown"),  # the words, not the 503
         (
+            "554 5.6.0 Corrupt message content; STOREDRV.Deliver.Exception:ConversionFailed"
+            "PermanentException; Content conversion: Corrupt content.",
+            "contenterror",  # the message, not the server: STOREDRV names where it failed
+        ),
+        (
             "550 5.7.27 <al@example.org>: Sender address rejected: Domain example.org does not "
             "accept mail (nullMX)",
             "rejected",  # the sender's domain has a null MX: not the recipient's
@@ -1056,6 +1061,26 @@ def test_a_paste_with_the_askers_words_around_it(matcher: Matcher) -> None:
     diagnosis = top(text, matcher)
     assert (diagnosis.recipient, diagnosis.reason) == ("bernd@example.net", "norelaying")
     assert diagnosis.diagnostic == "554 5.7.1 <bernd@example.net>: Relay access denied"
+
+
+def test_a_chats_list_of_replies_is_one_failure_each(matcher: Matcher) -> None:
+    text = (
+        "Sent to two people, both came back:\n"
+        "- ayse@example.net → 550 5.1.1 <ayse@example.net>: Recipient address rejected: "
+        "User unknown in local recipient table\n"
+        "- can@example.net → 552 5.2.2 <can@example.net>: Recipient address rejected: Mailbox full"
+    )
+    found = [(d.recipient, d.reason) for d in analyze(text, matcher, asked=True).diagnoses]
+    assert found == [("ayse@example.net", "userunknown"), ("can@example.net", "mailboxfull")]
+
+
+def test_an_address_the_reply_asks_to_write_to_is_no_recipient(matcher: Matcher) -> None:
+    text = (
+        "host mx00.t-online.de[192.0.2.30] refused to talk to me: 554 IP=203.0.113.9 - A "
+        "problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to "
+        "clarify.) (BL)"
+    )
+    assert top(text, matcher, asked=True).recipient is None
 
 
 def test_a_bare_reply_code_below_a_lead_in_still_counts(matcher: Matcher) -> None:

@@ -187,6 +187,9 @@ _ERROR_CODE_RCPT = re.compile(
     r"^[ \t]*<?([^<>\s@,]+@[^<>\s,]+?)>?,\s*(error code\s*:.*)$", re.IGNORECASE
 )  # Zoho: "bob@x, ERROR CODE :550 - 5.1.1 User does not exist"
 _OPENSMTPD_RCPT = re.compile(r"^([^<>\s@:]+@[^<>\s:]+): (\S.*)$")  # "bob@x: procmail: ..."
+_ARROW_RCPT = re.compile(
+    r"^[ \t]*(?:[-*•][ \t]*)?<?([^<>\s@]+@[^<>\s@→⇒]+)>?[ \t]*(?:→|->|=>|⇒)[ \t]*([245]\d\d\b.*)$"
+)  # a chat's list of replies: "- bob@x → 550 5.1.1 ..."
 _SENDMAIL_RCPT = re.compile(r"^[ \t]*<([^<>\s]+@[^<>\s]+)> ?\.{3}\s*(.*)$")  # T-Online: "> ..."
 # Exchange 2000/2003: "      'bob@example.com' on 1/2/2007 10:22 AM" (the reason follows below).
 _DATED_RCPT = re.compile(
@@ -456,7 +459,7 @@ def _recipient_header(line: str) -> tuple[str | None, str]:
         return None, ""
     if (field := _FIELD_ADDRESS.match(line)) is not None:
         return field.group(1).lower(), ""
-    for pattern in (_POSTFIX_RCPT, _SENDMAIL_RCPT, _ERROR_CODE_RCPT, _OPENSMTPD_RCPT):
+    for pattern in (_POSTFIX_RCPT, _SENDMAIL_RCPT, _ERROR_CODE_RCPT, _OPENSMTPD_RCPT, _ARROW_RCPT):
         match = pattern.match(line)
         if match:
             return match.group(1).lower(), match.group(2).strip()
@@ -538,11 +541,21 @@ _CONTACT = re.compile(
     r"^(?:postmaster|mailer-daemon|abuse|hostmaster)@|-(?:owner|request|bounces?)@", re.IGNORECASE
 )
 """Addresses a notice gives to write to (a list's owner, the postmaster), never a failed one."""
+_CONTACTED = re.compile(
+    r"\b(?:contact|write to|forward this (?:error|message) to)\s+<?"
+    rf"({EMAIL.pattern})",
+    re.IGNORECASE,
+)
+"""An address the words ask to write to ("... or to contact tosa@rx.t-online.de ...")."""
+
+
+def _contacts(text: str) -> set[str]:
+    return {m.lower() for m in _CONTACTED.findall(text)} if "@" in text else set()
 
 
 def _only_address(reply: str) -> str | None:
     """The one address a server's reply names, when it names exactly one and no sender's."""
-    found = {a.lower() for a in EMAIL.findall(reply)}
+    found = {a.lower() for a in EMAIL.findall(reply)} - _contacts(reply)
     if len(found) != 1 or _SENDER_ADDRESS.search(reply):
         return None
     address = found.pop()
@@ -562,7 +575,7 @@ def _sentence_recipient(body: str) -> str | None:
         return match.group(1).lower().rstrip(".")
     addresses = {a.lower() for a in EMAIL.findall(body[:5000])}
     senders = {m.lower() for m in _SENDER_ADDRESS.findall(body[:5000])}
-    candidates = {a for a in addresses - senders if not _CONTACT.search(a)}
+    candidates = {a for a in addresses - senders - _contacts(body) if not _CONTACT.search(a)}
     return candidates.pop() if len(candidates) == 1 else None
 
 
