@@ -1,0 +1,74 @@
+"""normalize's shortcuts (guards, the search near each "@", the table) change no result."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.engine import textnorm
+from bot.engine.textnorm import (
+    _ADDRESS_DOTS,
+    _ASCII_NOT_WORDS,
+    _EMAIL,
+    _IPV4,
+    _IPV6,
+    _IPV6_COLONS,
+    _MASKED_IPV4,
+    _NOT_WORDS,
+    _mask_emails,
+)
+
+GUARDED = [(_IPV4, _ADDRESS_DOTS), (_MASKED_IPV4, _ADDRESS_DOTS), (_IPV6, _IPV6_COLONS)]
+"""Each pattern with the search that must find something wherever the pattern does."""
+
+ADDRESS_ALPHABET = st.sampled_from(list("0123456789abcdefxnz*.:@-_+=' \n[]()<>"))
+TEXTS = st.text(alphabet=ADDRESS_ALPHABET, max_size=80)
+GROUP = st.sampled_from(["1", "12", "192", "0", "x", "xxx", "n", "nn", "2***", "*", "a", "db8", ""])
+GROUPS = st.lists(GROUP, min_size=1, max_size=9)
+"""Address-like runs: groups of digits, hex letters and masks between dots or colons."""
+ADDRESS_LIKE = st.one_of(
+    st.tuples(GROUPS, st.sampled_from([".", ":", "::"])).map(lambda g: g[1].join(g[0])),
+    st.lists(st.sampled_from(["1", "12", "192", "x", "*", "a"]), min_size=4, max_size=5).map(
+        ".".join
+    ),
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(st.one_of(TEXTS, ADDRESS_LIKE), max_size=5).map(" ".join))
+def test_every_match_holds_its_guard(text: str) -> None:
+    for pattern, guard in GUARDED:
+        for found in pattern.finditer(text):
+            assert guard.search(found.group(0)), (pattern.pattern, found.group(0))
+        if guard.search(text) is None:
+            assert pattern.search(text) is None
+
+
+def test_the_guards_are_found_in_addresses() -> None:
+    for address in ("192.0.2.1", "x.x.x.x", "2***.***.***.***", "a.b.c.d", "1.2.3.x"):
+        assert _ADDRESS_DOTS.search(address)
+    for address in ("2001:db8::1", "fe80::", "::1", "2001:db8:0:0:1:0:0:1"):
+        assert _IPV6_COLONS.search(address)
+    assert _IPV6_COLONS.search("said: 550 5.1.1 user: unknown: here") is None
+
+
+ADDRESSES = st.from_regex(_EMAIL, fullmatch=True)
+LONG_LOCAL = st.integers(60, 70).map(lambda n: "a" * n + "@example.com")
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(TEXTS, ADDRESSES, LONG_LOCAL), max_size=6).map("".join))
+def test_emails_are_masked_as_the_pattern_would(text: str) -> None:
+    assert _mask_emails(text) == _EMAIL.sub(" {email} ", text)
+
+
+def test_the_local_part_limit_is_the_patterns() -> None:
+    assert f"{{1,{textnorm._LOCAL_PART_MAX}}}@" in _EMAIL.pattern
+
+
+def test_the_table_replaces_what_the_pattern_does() -> None:
+    for code in range(128):
+        text = f"ab{chr(code)}cd"
+        assert " ".join(text.translate(_ASCII_NOT_WORDS).split()) == " ".join(
+            _NOT_WORDS.sub(" ", text).split()
+        ), repr(chr(code))
