@@ -14,7 +14,8 @@ from bot.engine.folded import Folded
 #   Exim     "SMTP error from remote mail server after RCPT TO:<a@b>:", "after end of data"
 #   Sendmail ">>> RCPT To:<a@b>" then "<<< 550 ...", "... while talking to mx: >>> DATA"
 #   others   "after MAIL FROM", "in response to the RCPT command", "during the DATA phase"
-_STAGE_ANCHOR = re.compile(r"in reply to |after |during |in response to |>>>")
+_STAGE_ANCHORS = ("in reply to ", "after ", "during ", "in response to ", ">>>")
+_STAGE_ANCHOR = re.compile("|".join(map(re.escape, _STAGE_ANCHORS)))
 _STAGE_AT = re.compile(
     r"in reply to (?:the )?(rcpt to|mail from|end of data|data|helo|ehlo|starttls|quit|"
     r"message text)\b|(?:after|during|in response to) (?:the )?(?:pipelined )?(rcpt\b|rcpt to|"
@@ -48,6 +49,8 @@ def smtp_stage(text: str, *, only: bool = False) -> str | None:
     different stages (a report about several recipients) gives None.
     """
     lowered = text[:20_000].lower()
+    if not any(anchor in lowered for anchor in _STAGE_ANCHORS):
+        return None  # (most diagnostics name no stage: this is quicker than the search)
     stages = []
     for anchor in _STAGE_ANCHOR.finditer(lowered):
         match = _STAGE_AT.match(lowered, anchor.start())
@@ -243,7 +246,9 @@ _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-pos
                      "temporary problem", "also sent to additional", "]:", "<=", "=>", "**",
                      "==", "completed", "};{msg=")  # fmt: skip
 """Lower-case words one of which _REPLY_END needs: the regex runs only when one is there."""
-_LABELLED_REPLY_FOLDED = Folded(_LABELLED_REPLY)
+_LABELLED_REPLY_FOLDED = Folded(
+    _LABELLED_REPLY, guards=("error", "returned", "the response", "the following text was")
+)
 _REPLY_END_FOLDED = Folded(_REPLY_END)
 # Exchange's "Remote Server returned '<...> #5.7.1 smtp;550 5.7.1 ...'": the reply follows "smtp;".
 _EXCHANGE_PREFIX = re.compile(r"#[245]\.\d{1,3}\.\d{1,3}\s+smtp;\s*(?=[245]\d\d)", re.IGNORECASE)

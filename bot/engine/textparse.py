@@ -40,6 +40,9 @@ _TRANSCRIPT = re.compile(r"^(?:[ \t]*(?:<-|->|<\*\*|\*\*>|<~|~>)[ \t]+|===[ \t].
 _CONTINUATION = re.compile(r"^[ \t]*([245]\d\d)-(.*)$")
 _ANY_CONTINUATION = re.compile(r"^[ \t]*[245]\d\d-", re.MULTILINE)
 """Where _CONTINUATION matches a line, this finds it in the whole text (one search, not one a line)."""
+_LATER_CONTINUATION = re.compile(r"\n[ \t]*[245]\d\d-")
+"""_ANY_CONTINUATION after the first line: led by a literal, this search skips from line break to
+line break instead of trying every position."""
 
 
 def clean_text(text: str) -> str:
@@ -70,7 +73,7 @@ def clean_text(text: str) -> str:
         lines = text.split("\n")
     if len(text) > MAX_LINE_CHARS:
         lines = [line[:MAX_LINE_CHARS] for line in lines]
-    if not _ANY_CONTINUATION.search(text):
+    if not (_ANY_CONTINUATION.match(text) or _LATER_CONTINUATION.search(text)):
         return "\n".join(lines)
     return "\n".join(join_continuations(lines))
 
@@ -214,11 +217,19 @@ _REMOTE_HOST = re.compile(
     r"(?:Remote-MTA|Remote server|Generating server|host):?\s*(?:dns;\s*)?([\w.-]+\.[A-Za-z]{2,})",
     re.IGNORECASE,
 )
-_SENTENCE_FOLDED = Folded(_SENTENCE_RCPT)
-_NAMED_FOLDED = Folded(_NAMED_RCPT)
-_FIELD_FOLDED = Folded(_FIELD_RCPT)
-_HOST_SAID_FOLDED = Folded(_HOST_SAID)
-_REMOTE_HOST_FOLDED = Folded(_REMOTE_HOST)
+_SENTENCE_FOLDED = Folded(
+    _SENTENCE_RCPT, guards=("your message to", "delivered to", "delivery to", "failed for")
+)
+_NAMED_FOLDED = Folded(_NAMED_RCPT, guards=("-recipient",))
+_FIELD_FOLDED = Folded(
+    _FIELD_RCPT,
+    guards=("recipient", "rcpt", "emailaddress", "email_address", "destinat", "ontvanger",
+            "odbiorca"),
+)  # fmt: skip
+_HOST_SAID_FOLDED = Folded(_HOST_SAID, guards=("host",))
+_REMOTE_HOST_FOLDED = Folded(
+    _REMOTE_HOST, guards=("remote-mta", "remote server", "generating server", "host")
+)
 
 
 def failures_from_body(body: str, parsed: ParsedMessage) -> list[Failure]:
@@ -385,7 +396,7 @@ def _notices(body: str) -> list[Failure]:
     ("There was a problem delivering your message to eva@x"): a failure for each, or [] when the
     text holds fewer than two such notices with a code each."""
     starts: dict[str, int] = {}
-    for match in _SENTENCE_RCPT.finditer(body[:MAX_NOTICES_TEXT]):
+    for match in _SENTENCE_FOLDED.finditer(body[:MAX_NOTICES_TEXT]):
         address = match.group(1).lower().rstrip(".")
         if address not in starts:  # the notice starts with its paragraph (its title line)
             starts[address] = body.rfind("\n\n", 0, match.start()) + 1

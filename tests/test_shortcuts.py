@@ -1,4 +1,4 @@
-"""normalize's shortcuts (guards, the search near each "@", the table) change no result."""
+"""Shortcuts around searches (guards, the search near each "@", a table) change no result."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.engine.textnorm import (
     _NOT_WORDS,
     _mask_emails,
 )
+from bot.engine.textparse import _ANY_CONTINUATION, _LATER_CONTINUATION
 
 GUARDED = [(_IPV4, _ADDRESS_DOTS), (_MASKED_IPV4, _ADDRESS_DOTS), (_IPV6, _IPV6_COLONS)]
 """Each pattern with the search that must find something wherever the pattern does."""
@@ -72,3 +73,9 @@ def test_the_table_replaces_what_the_pattern_does() -> None:
         assert " ".join(text.translate(_ASCII_NOT_WORDS).split()) == " ".join(
             _NOT_WORDS.sub(" ", text).split()
         ), repr(chr(code))
+
+
+@given(st.text(alphabet=st.sampled_from(list("25-0 \t\nx")), max_size=30))
+def test_a_continuation_is_found_at_the_start_or_after_a_line_break(text: str) -> None:
+    found = _ANY_CONTINUATION.match(text) or _LATER_CONTINUATION.search(text)
+    assert bool(found) == bool(_ANY_CONTINUATION.search(text))
