@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine import textnorm
+from bot.engine import matcher, textnorm
 from bot.engine.textnorm import (
     _ADDRESS_DOTS,
     _ASCII_NOT_WORDS,
@@ -79,3 +79,9 @@ def test_the_table_replaces_what_the_pattern_does() -> None:
 def test_a_continuation_is_found_at_the_start_or_after_a_line_break(text: str) -> None:
     found = _ANY_CONTINUATION.match(text) or _LATER_CONTINUATION.search(text)
     assert bool(found) == bool(_ANY_CONTINUATION.search(text))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_marker_words_by_table_are_the_patterns(text: str) -> None:
+    lowered = text.lower()
+    assert matcher._words(lowered) == set(matcher._WORD.findall(lowered))

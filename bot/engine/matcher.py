@@ -92,6 +92,19 @@ STORE_KEY = "matcher"
 """The name of a knowledge base's matcher among the values derived from it (KnowledgeStore)."""
 
 
+_ASCII_NOT_WORD = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not _WORD.fullmatch(c)}
+)
+"""The ASCII characters _WORD leaves out, each made a space."""
+
+
+def _words(lowered: str) -> set[str]:
+    """`set(_WORD.findall(lowered))`; for ASCII text, by a table (quicker than the regex)."""
+    if lowered.isascii():
+        return set(lowered.translate(_ASCII_NOT_WORD).split())
+    return set(_WORD.findall(lowered))
+
+
 class Match(Frozen):
     entry: Entry
     rank: float
@@ -324,7 +337,7 @@ class Matcher:
             return []
         lowered = text.lower()
         hits = [entry for marker, entry in self._script_markers if marker in lowered]
-        for word in set(_WORD.findall(lowered)) & self._markers.keys():
+        for word in _words(lowered) & self._markers.keys():
             for marker, entry in self._markers[word]:
                 if marker in lowered:
                     hits.append(entry)
