@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine import matcher, textnorm
+from bot.engine import matcher, smtpcodes, textnorm
 from bot.engine.textnorm import (
     _ADDRESS_DOTS,
     _ASCII_NOT_WORDS,
@@ -85,3 +85,14 @@ def test_a_continuation_is_found_at_the_start_or_after_a_line_break(text: str) -
 def test_marker_words_by_table_are_the_patterns(text: str) -> None:
     lowered = text.lower()
     assert matcher._words(lowered) == set(matcher._WORD.findall(lowered))
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from(list("2450.9 #-x\n")), max_size=30))
+def test_a_text_without_code_dots_has_no_enhanced_code(text: str) -> None:
+    if smtpcodes._CODE_DOTS.search(text) is None:
+        assert smtpcodes._PAIR.search(text) is None
+        assert smtpcodes._STATUS.search(text) is None
+    for pattern in (smtpcodes._PAIR, smtpcodes._STATUS):
+        for found in pattern.finditer(text):
+            assert smtpcodes._CODE_DOTS.search(found.group(0))

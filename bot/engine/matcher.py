@@ -92,9 +92,7 @@ STORE_KEY = "matcher"
 """The name of a knowledge base's matcher among the values derived from it (KnowledgeStore)."""
 
 
-_ASCII_NOT_WORD = str.maketrans(
-    {c: " " for c in map(chr, range(128)) if not _WORD.fullmatch(c)}
-)
+_ASCII_NOT_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not _WORD.fullmatch(c)})
 """The ASCII characters _WORD leaves out, each made a space."""
 
 

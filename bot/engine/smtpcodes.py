@@ -12,6 +12,9 @@ from bot.record import Frozen, set_field
 _PAIR = re.compile(r"(?<![\w.#-])#?([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
 # a bare enhanced code: "5.7.1", "(#5.1.1)"
 _STATUS = re.compile(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
+_CODE_DOTS = re.compile(r"\.\d{1,3}\.\d")
+"""What every enhanced code holds (".1.1" of "5.1.1"), so every match of _PAIR and _STATUS: led by
+a literal, this search skips from dot to dot, quicker than theirs."""
 # a reply code where servers put one: line start (also "SMTP 421"), after "said:", "returned '",
 # "smtp;", "error:" ...; followed by a space, a hyphen, a comma ("421, response: ...") or the end
 _REPLY = re.compile(
@@ -48,14 +51,16 @@ class Codes(Frozen):
 
 def find_codes(text: str) -> Codes:
     """The first reply code and enhanced status code a server put in this text."""
-    first_pair = None
-    for pair in _PAIR.finditer(text):
-        if pair.group(1)[0] in "45":  # a transcript's 250 lines come before the refusal
-            return Codes(pair.group(1), pair.group(2))
-        first_pair = first_pair or pair
-    if first_pair:
-        return Codes(first_pair.group(1), first_pair.group(2))
-    status_match = _STATUS.search(text)
+    status_match = None
+    if _CODE_DOTS.search(text):  # else neither a pair nor a status is there
+        first_pair = None
+        for pair in _PAIR.finditer(text):
+            if pair.group(1)[0] in "45":  # a transcript's 250 lines come before the refusal
+                return Codes(pair.group(1), pair.group(2))
+            first_pair = first_pair or pair
+        if first_pair:
+            return Codes(first_pair.group(1), first_pair.group(2))
+        status_match = _STATUS.search(text)
     reply_match = _REPLY_FOLDED.search(text) if _REPLY_DIGITS.search(text) else None
     status = status_match.group(1) if status_match else None
     reply = reply_match.group(1) if reply_match else None
