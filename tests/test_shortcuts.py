@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine import matcher, smtpcodes, textnorm
+from bot.engine import matcher, smtpcodes, textnorm, textparse
 from bot.engine.textnorm import (
     _ADDRESS_DOTS,
     _ASCII_NOT_WORDS,
@@ -96,3 +96,20 @@ def test_a_text_without_code_dots_has_no_enhanced_code(text: str) -> None:
     for pattern in (smtpcodes._PAIR, smtpcodes._STATUS):
         for found in pattern.finditer(text):
             assert smtpcodes._CODE_DOTS.search(found.group(0))
+
+
+@given(st.lists(st.sampled_from(["the", "to", "ab", "abc", "{ip}", "{", "mailbox", "full"])))
+def test_tokens_of_ascii_text_are_its_content_words(words: list[str]) -> None:
+    text = " ".join(words)
+    assert textnorm.tokens(text) == {
+        w for w in words if len(w) >= 3 and w not in textnorm.STOPWORDS and not w.startswith("{")
+    }
+
+
+@given(st.text(alphabet=st.sampled_from(list("> \t\n\x0b\x85\u2028a")), max_size=40))
+def test_quoted_lines_are_counted_as_line_by_line(text: str) -> None:
+    lines = text.split("\n")
+    by_line = sum(
+        1 for line in lines if line.lstrip().startswith(">") and not line.lstrip().startswith(">>>")
+    )
+    assert textparse.quoted_lines(text) == by_line

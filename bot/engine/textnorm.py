@@ -120,6 +120,8 @@ def normalize_pattern(pattern: str) -> str:
 
 def tokens(normalized: str) -> set[str]:
     """Content words of normalised text; runs of CJK characters become character pairs."""
+    if normalized.isascii():  # no CJK: the content words alone
+        return {w for w in normalized.split() if len(w) > 2 and w not in STOPWORDS and w[0] != "{"}
     out: set[str] = set()
     for word in normalized.split():
         if not word.isascii() and _CJK.search(word):  # (CJK characters are not ASCII)

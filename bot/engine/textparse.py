@@ -60,13 +60,7 @@ def clean_text(text: str) -> str:
     if "\n<-" in text or "\n->" in text or "\n ->" in text:
         text = _TRANSCRIPT.sub("", text)
     lines = text.split("\n")
-    quoted = 0
-    if ">" in text:
-        quoted = sum(
-            1
-            for line in lines
-            if line.lstrip().startswith(">") and not line.lstrip().startswith(">>>")
-        )
+    quoted = quoted_lines(text) if ">" in text else 0
     if quoted and quoted * 2 >= sum(1 for line in lines if line.strip()):
         for _ in range(4):  # "> > >" nesting
             text = _QUOTE.sub("", text)
@@ -76,6 +70,16 @@ def clean_text(text: str) -> str:
     if not (_ANY_CONTINUATION.match(text) or _LATER_CONTINUATION.search(text)):
         return "\n".join(lines)
     return "\n".join(join_continuations(lines))
+
+
+_QUOTED_FIRST = re.compile(r"[^\S\n]*>(?!>>)")
+_QUOTED_LATER = re.compile(r"\n[^\S\n]*>(?!>>)")
+
+
+def quoted_lines(text: str) -> int:
+    """How many lines open with ">" after white space, not with a transcript's ">>>" (one search
+    led by the line break, instead of a look at each line)."""
+    return bool(_QUOTED_FIRST.match(text)) + len(_QUOTED_LATER.findall(text))
 
 
 def join_continuations(lines: list[str]) -> list[str]:
