@@ -90,12 +90,12 @@ def test_marker_words_by_table_are_the_patterns(text: str) -> None:
 @settings(max_examples=500)
 @given(st.text(alphabet=st.sampled_from(list("2450.9 #-x\n")), max_size=30))
 def test_a_text_without_code_dots_has_no_enhanced_code(text: str) -> None:
-    if smtpcodes._CODE_DOTS.search(text) is None:
+    if smtpcodes.CODE_DOTS.search(text) is None:
         assert smtpcodes._PAIR.search(text) is None
         assert smtpcodes._STATUS.search(text) is None
     for pattern in (smtpcodes._PAIR, smtpcodes._STATUS):
         for found in pattern.finditer(text):
-            assert smtpcodes._CODE_DOTS.search(found.group(0))
+            assert smtpcodes.CODE_DOTS.search(found.group(0))
 
 
 @given(st.lists(st.sampled_from(["the", "to", "ab", "abc", "{ip}", "{", "mailbox", "full"])))
@@ -113,3 +113,10 @@ def test_quoted_lines_are_counted_as_line_by_line(text: str) -> None:
         1 for line in lines if line.lstrip().startswith(">") and not line.lstrip().startswith(">>>")
     )
     assert textparse.quoted_lines(text) == by_line
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from(list("2450.9 #-x\n")), max_size=30))
+def test_a_folded_pair_holds_code_dots(text: str) -> None:
+    for found in textparse._PAIR_ANYWHERE.finditer(text):
+        assert smtpcodes.CODE_DOTS.search(found.group(0))

@@ -262,6 +262,9 @@ _LEADING_RULE = re.compile(r"^-{3,} ?.{3,120}? ?-{3,} ?")
 _REASON_LABEL = re.compile(
     r"\b(?:reason|原因|理由|grund|raison|motivo|causa|причина) ?[:：] ?(?=[\w<\"'])", re.IGNORECASE
 )
+_REASON_LABEL_FOLDED = Folded(
+    _REASON_LABEL, guards=("reason", "grund", "raison", "motivo", "causa")
+)
 _RETURNED_LINE = re.compile(r"\breturned '([245]\d\d[ -].*)'[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """Exchange's report line "Server at mx (ip) returned '<reply>'"."""
 _DELAY_PLACEHOLDER = re.compile(r"\d\d\d[ -][45]\.4\.7\b")
@@ -340,7 +343,7 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     if match and match.group(0)[:1] in "23":  # a transcript's "250 2.1.0 Ok" before the refusal
         refusal = _REFUSAL_START.search(text, match.end())
         match = refusal or match
-    if match is None and (reason := _last(_REASON_LABEL.finditer(text))):
+    if match is None and (reason := _last(_REASON_LABEL_FOLDED.finditer(text))):
         # no code anywhere: a vendor's "Reason: The mailbox is full" (its last such label: an
         # opening "... due to the following reason:" comes before the field)
         text = text[reason.end() :]

@@ -12,7 +12,7 @@ from bot.record import Frozen, set_field
 _PAIR = re.compile(r"(?<![\w.#-])#?([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
 # a bare enhanced code: "5.7.1", "(#5.1.1)"
 _STATUS = re.compile(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
-_CODE_DOTS = re.compile(r"\.\d{1,3}\.\d")
+CODE_DOTS = re.compile(r"\.\d{1,3}\.\d")
 """What every enhanced code holds (".1.1" of "5.1.1"), so every match of _PAIR and _STATUS: led by
 a literal, this search skips from dot to dot, quicker than theirs."""
 # a reply code where servers put one: line start (also "SMTP 421"), after "said:", "returned '",
@@ -52,7 +52,7 @@ class Codes(Frozen):
 def find_codes(text: str) -> Codes:
     """The first reply code and enhanced status code a server put in this text."""
     status_match = None
-    if _CODE_DOTS.search(text):  # else neither a pair nor a status is there
+    if CODE_DOTS.search(text):  # else neither a pair nor a status is there
         first_pair = None
         for pair in _PAIR.finditer(text):
             if pair.group(1)[0] in "45":  # a transcript's 250 lines come before the refusal

@@ -9,8 +9,8 @@ from bot.engine.extract import is_final_report, says_gave_up, says_retrying
 from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
 from bot.engine.parsed import Failure, ParsedMessage
-from bot.engine.replylines import CODE_LINE, LABELLED_LINE, diagnostic_lines
-from bot.engine.smtpcodes import EMAIL, Codes, find_codes
+from bot.engine.replylines import CODE_LINE, LABELLED_FOLDED, diagnostic_lines
+from bot.engine.smtpcodes import CODE_DOTS, EMAIL, Codes, find_codes
 
 MAX_LINE_CHARS = 4_000
 
@@ -216,6 +216,7 @@ _SENDER_ADDRESS = re.compile(
     r"(?:from|sender|mail from:?|return-path:?|source)\"?\s*[:=]?\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
 )
+_SENDER_FOLDED = Folded(_SENDER_ADDRESS, guards=("from", "sender", "return-path", "source"))
 _HOST_SAID = re.compile(r"host\s+(\S+?)\s*\[([0-9a-fA-F.:]+)\]\s*(?:said:)?", re.IGNORECASE)
 _REMOTE_HOST = re.compile(
     r"(?:Remote-MTA|Remote server|Generating server|host):?\s*(?:dns;\s*)?([\w.-]+\.[A-Za-z]{2,})",
@@ -363,7 +364,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
         if notices:
             return notices
         recipient = _sentence_recipient(body) or (order[0] if len(order) == 1 else None)
-        labelled = LABELLED_LINE.search(body)  # a long report's own pointer to the reply
+        labelled = LABELLED_FOLDED.search(body)  # a long report's own pointer to the reply
         start = labelled.start() if labelled else 0
         diagnostic = fold_inline_continuations(diagnostic_lines(body[start:]))
         if not diagnostic:
@@ -384,7 +385,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
             # A pasted report's fields without the reply, which the notice quoted above them
             # ("The response from the remote server was: 550 5.7.9 ..."): the reply first.
             above = "\n".join(preamble)
-            labelled = LABELLED_LINE.search(above)
+            labelled = LABELLED_FOLDED.search(above)
             if labelled:
                 block = f"{above[labelled.start() :]}\n{block}"
         diagnostic = fold_inline_continuations(diagnostic_lines(block) or " ".join(block.split()))
@@ -416,7 +417,7 @@ def _notices(body: str) -> list[Failure]:
         segment = "\n\n".join(paragraphs)
         if not CODE_LINE.search(segment):
             return []
-        labelled = LABELLED_LINE.search(segment)
+        labelled = LABELLED_FOLDED.search(segment)
         diagnostic = fold_inline_continuations(
             diagnostic_lines(segment[labelled.start() :] if labelled else segment)
         )
@@ -466,9 +467,10 @@ def _recipient_header(line: str) -> tuple[str | None, str]:
     match = _BARE_RCPT.match(line)
     if match and not match.group(1).lower().startswith("mailer-daemon@"):  # a client's From line
         return match.group(1).lower().strip("<>"), ""
-    match = _NAMED_RCPT.search(line)
-    if match and line.lstrip().lower().startswith(("final-recipient", "x-failed-recipients")):
-        return match.group(1).lower(), ""
+    if line.lstrip().lower().startswith(("final-recipient", "x-failed-recipients")):
+        match = _NAMED_RCPT.search(line)
+        if match:
+            return match.group(1).lower(), ""
     return None, ""
 
 
@@ -545,7 +547,7 @@ def _sentence_recipient(body: str) -> str | None:
     if match:
         return match.group(1).lower().rstrip(".")
     addresses = {a.lower() for a in EMAIL.findall(body[:5000])}
-    senders = {m.lower() for m in _SENDER_ADDRESS.findall(body[:5000])}
+    senders = {m.group(1).lower() for m in _SENDER_FOLDED.finditer(body[:5000])}
     candidates = addresses - senders
     return candidates.pop() if len(candidates) == 1 else None
 
@@ -577,7 +579,7 @@ def fold_inline_continuations(text: str) -> str:
     When the words before the first prefix stop mid-sentence and the prefix recurs, the paste lost
     the first line's code ("...this message is 421-4.7.0 suspicious due to..."): the code is put
     back in front, so the reply reads whole."""
-    first = _PAIR_ANYWHERE.search(text)
+    first = _PAIR_ANYWHERE.search(text) if CODE_DOTS.search(text) else None
     if not first:
         return _fold_bare_code_continuations(text)
     code, status = first.groups()
