@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,3 +122,20 @@ def test_quoted_lines_are_counted_as_line_by_line(text: str) -> None:
 def test_a_folded_pair_holds_code_dots(text: str) -> None:
     for found in textparse._PAIR_ANYWHERE.finditer(text):
         assert smtpcodes.CODE_DOTS.search(found.group(0))
+
+
+_DOMAIN_AS_WRITTEN = re.compile(
+    rf"(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{textnorm._COMMON_TLDS})(?![\w-])"
+)
+LABEL = st.one_of(st.text(alphabet="ab0-", min_size=1, max_size=5), st.just("a" * 62 + "b"))
+HOSTLIKE = st.lists(LABEL, min_size=1, max_size=4).map(".".join).map(lambda h: h + ".com")
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.one_of(HOSTLIKE, TEXTS, st.sampled_from(["a" * 64 + ".com", ". ", "-."])), max_size=5
+    ).map("".join)
+)
+def test_the_domain_lookahead_changes_no_match(text: str) -> None:
+    assert textnorm._DOMAIN.sub("X", text) == _DOMAIN_AS_WRITTEN.sub("X", text)

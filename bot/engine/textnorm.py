@@ -42,8 +42,12 @@ _IPV6 = re.compile(
 _IPV6_COLONS = re.compile(r":(?::|(?<=[0-9a-f]:)[0-9a-f])")
 """What every match of _IPV6 holds: "::", or two hex digits around a colon (not "said: 550")."""
 _DOMAIN = re.compile(
-    rf"(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_COMMON_TLDS})(?![\w-])"
+    rf"(?<![\w.-])(?=[a-z0-9-]{{1,63}}+\.)(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+"
+    rf"(?:{_COMMON_TLDS})(?![\w-])"
 )
+"""A host name with a common top-level domain. The lookahead changes no match: the first label
+and its dot are what it finds (letters, digits and hyphens up to the dot), only it gives up at
+once on a word not followed by a dot, where the label's pattern would try each shorter length."""
 _URL = re.compile(r"\b(?:https?|ftp)://\S+")
 # The seed (and provider docs) write placeholders as plain words.
 _DOC_PLACEHOLDERS = re.compile(r"\b(?:domain-name|ip-address|email-address)\b")
