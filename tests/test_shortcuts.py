@@ -139,3 +139,11 @@ HOSTLIKE = st.lists(LABEL, min_size=1, max_size=4).map(".".join).map(lambda h: h
 )
 def test_the_domain_lookahead_changes_no_match(text: str) -> None:
     assert textnorm._DOMAIN.sub("X", text) == _DOMAIN_AS_WRITTEN.sub("X", text)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(TEXTS, ADDRESSES, LONG_LOCAL), max_size=6).map("".join))
+def test_addresses_near_each_at_are_the_patterns(text: str) -> None:
+    near = textnorm.matches_near(smtpcodes.EMAIL, "@", smtpcodes.EMAIL_LOCAL_MAX, text)
+    assert [m.span() for m in near] == [m.span() for m in smtpcodes.EMAIL.finditer(text)]
+    assert f"{{1,{smtpcodes.EMAIL_LOCAL_MAX}}}@" in smtpcodes.EMAIL.pattern

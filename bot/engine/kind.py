@@ -82,6 +82,7 @@ DELIVERED = re.compile(
     r"delivery to the following recipients? (?:was|has been) completed",
     re.IGNORECASE | re.MULTILINE,
 )
+_DELIVERED = Folded(DELIVERED, guards=("deliver", "relayed:", "read:"))
 _FEEDBACK_GUARDS = ("feedback-type", "abuse report", "arf report", "report domain", "<feedback>",
                     "forensic report", "failure report")  # fmt: skip
 """Lower-case words one of which FEEDBACK needs: the regex runs only when one is there."""
@@ -128,7 +129,7 @@ def message_kind(parsed: ParsedMessage) -> str:
         return "vacation"
     if not _has_failure_code(parsed) and _VACATION_BODY.search(head):
         return "vacation"
-    if DELIVERED.search(subject) or (not _has_failure_code(parsed) and DELIVERED.search(head)):
+    if _DELIVERED.search(subject) or (not _has_failure_code(parsed) and _DELIVERED.search(head)):
         return "delivered"
     if says_bounce(head[:600]) or has_bounce_structure(head):
         return "bounce"

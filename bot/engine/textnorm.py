@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 # Placeholders that knowledge patterns may use; bounce text is rewritten to the same tokens.
@@ -103,17 +104,28 @@ def normalize(text: str) -> str:
 
 
 def _mask_emails(text: str) -> str:
-    """`_EMAIL.sub(" {email} ", text)`, searched for only from shortly before each "@": the
-    address's local part, which holds no "@", is at most 64 characters long."""
+    """`_EMAIL.sub(" {email} ", text)`, searched for only from shortly before each "@"."""
     out: list[str] = []
     done = 0
-    while (at := text.find("@", done)) != -1:
-        found = _EMAIL.search(text, max(done, at - _LOCAL_PART_MAX))
-        if found is None:
-            break
+    for found in matches_near(_EMAIL, "@", _LOCAL_PART_MAX, text):
         out += (text[done : found.start()], " {email} ")
         done = found.end()
     return "".join(out) + text[done:] if out else text
+
+
+def matches_near(
+    pattern: re.Pattern[str], anchor: str, reach: int, text: str
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern each match of which holds `anchor` at most `reach`
+    characters after its start, with no `anchor` before that (an address's "@" after its local
+    part): each search starts shortly before the next anchor, not at every position."""
+    done = 0
+    while (at := text.find(anchor, done)) != -1:
+        found = pattern.search(text, max(done, at - reach))
+        if found is None:
+            return
+        yield found
+        done = found.end()
 
 
 def normalize_pattern(pattern: str) -> str:

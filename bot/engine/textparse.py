@@ -10,7 +10,8 @@ from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.replylines import CODE_LINE, LABELLED_FOLDED, diagnostic_lines
-from bot.engine.smtpcodes import CODE_DOTS, EMAIL, Codes, find_codes
+from bot.engine.smtpcodes import CODE_DOTS, EMAIL, EMAIL_LOCAL_MAX, Codes, find_codes
+from bot.engine.textnorm import matches_near
 
 MAX_LINE_CHARS = 4_000
 
@@ -546,7 +547,7 @@ def _sentence_recipient(body: str) -> str | None:
     )
     if match:
         return match.group(1).lower().rstrip(".")
-    addresses = {a.lower() for a in EMAIL.findall(body[:5000])}
+    addresses = {m.group(0).lower() for m in matches_near(EMAIL, "@", EMAIL_LOCAL_MAX, body[:5000])}
     senders = {m.group(1).lower() for m in _SENDER_FOLDED.finditer(body[:5000])}
     candidates = addresses - senders
     return candidates.pop() if len(candidates) == 1 else None
