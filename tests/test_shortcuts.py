@@ -17,7 +17,6 @@ from bot.engine.textnorm import (
     _IPV6_COLONS,
     _MASKED_IPV4,
     _NOT_WORDS,
-    _mask_emails,
 )
 from bot.engine.textparse import _ANY_CONTINUATION, _LATER_CONTINUATION
 
@@ -62,7 +61,24 @@ LONG_LOCAL = st.integers(60, 70).map(lambda n: "a" * n + "@example.com")
 @settings(max_examples=300)
 @given(st.lists(st.one_of(TEXTS, ADDRESSES, LONG_LOCAL), max_size=6).map("".join))
 def test_emails_are_masked_as_the_pattern_would(text: str) -> None:
-    assert _mask_emails(text) == _EMAIL.sub(" {email} ", text)
+    masked = textnorm.sub_near(_EMAIL, "@", textnorm._LOCAL_PART_MAX, " {email} ", text)
+    assert masked == _EMAIL.sub(" {email} ", text)
+
+
+NEAR = [
+    (_IPV4, _ADDRESS_DOTS, textnorm._IPV4_REACH),
+    (_MASKED_IPV4, _ADDRESS_DOTS, textnorm._MASKED_REACH),
+    (_IPV6, _IPV6_COLONS, textnorm._IPV6_REACH),
+    (textnorm._URL, "://", textnorm._URL_REACH),
+]
+URLS = st.tuples(st.sampled_from(["http", "https", "ftp", "xhttp", ""]), TEXTS).map("://".join)
+
+
+@settings(max_examples=500)
+@given(st.lists(st.one_of(TEXTS, ADDRESS_LIKE, URLS), max_size=5).map(" ".join))
+def test_passes_near_their_anchors_replace_as_the_patterns(text: str) -> None:
+    for pattern, anchor, reach in NEAR:
+        assert textnorm.sub_near(pattern, anchor, reach, "X", text) == pattern.sub("X", text)
 
 
 def test_the_local_part_limit_is_the_patterns() -> None:

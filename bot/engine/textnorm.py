@@ -29,8 +29,12 @@ _MASKED_IPV4 = re.compile(
     rf"(?<![\w.*])(?=[\d.*]*[a-z*])(?:{_MASK_GROUP}\.){{3}}{_MASK_GROUP}(?![\w.*]*\w)"
 )
 _ADDRESS_DOTS = re.compile(r"\.[\w*]{1,6}\.[\w*]{1,6}\.")
-"""What every match of _IPV4 and _MASKED_IPV4 holds (its two middle groups between dots): a search
-for it, which skips from dot to dot, is quicker than theirs, which try every position."""
+"""What every match of _IPV4 and _MASKED_IPV4 holds from its first dot on (its two middle groups
+between dots): a search for it, which skips from dot to dot, is quicker than theirs, which try
+every position."""
+_IPV4_REACH = 3
+_MASKED_REACH = 6
+"""How far into a match of _IPV4 (a number) and _MASKED_IPV4 (up to "123***") its first dot is."""
 # Addresses redacted by whoever pasted the bounce: "Client host [redacted]", "RCPT TO:<hidden>".
 _REDACTED_IP = re.compile(r"[\[(](?:redacted|removed|hidden|masked|anonymi[sz]ed|ip)[\])]")
 _REDACTED_EMAIL = re.compile(r"<(?:redacted|removed|hidden|masked|anonymi[sz]ed|email)>")
@@ -41,7 +45,10 @@ _IPV6 = re.compile(
     r"(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?|::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}))(?![\w:])"
 )
 _IPV6_COLONS = re.compile(r":(?::|(?<=[0-9a-f]:)[0-9a-f])")
-"""What every match of _IPV6 holds: "::", or two hex digits around a colon (not "said: 550")."""
+"""What every match of _IPV6 holds at its first colon: "::", or two hex digits around a colon
+(not "said: 550")."""
+_IPV6_REACH = 4
+"""How far into a match of _IPV6 its first colon is (after a group of four hex digits)."""
 _DOMAIN = re.compile(
     rf"(?<![\w.-])(?=[a-z0-9-]{{1,63}}+\.)(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+"
     rf"(?:{_COMMON_TLDS})(?![\w-])"
@@ -50,6 +57,8 @@ _DOMAIN = re.compile(
 and its dot are what it finds (letters, digits and hyphens up to the dot), only it gives up at
 once on a word not followed by a dot, where the label's pattern would try each shorter length."""
 _URL = re.compile(r"\b(?:https?|ftp)://\S+")
+_URL_REACH = 5
+"""How far into a match of _URL its "://" is (after "https")."""
 # The seed (and provider docs) write placeholders as plain words.
 _DOC_PLACEHOLDERS = re.compile(r"\b(?:domain-name|ip-address|email-address)\b")
 _DOC_MAP = {"domain-name": "{domain}", "ip-address": "{ip}", "email-address": "{email}"}
@@ -80,19 +89,20 @@ def normalize(text: str) -> str:
     """Lower-case, mask addresses, drop numbers and punctuation, fold white space (cached: the
     matcher and the lexicon read the same diagnostic)."""
     text = text.lower()
-    if "://" in text:  # what a URL needs (the regexes below cost a pass each even to find none)
-        text = _URL.sub(" ", text)
+    # Each pass searches only near what its matches hold (a regex pass costs a look at every
+    # position even to find nothing).
+    if "://" in text:
+        text = sub_near(_URL, "://", _URL_REACH, " ", text)
     if "@" in text:
-        text = _mask_emails(text)
-    if text.count(".") >= 3 and _ADDRESS_DOTS.search(text):  # what an address needs
-        text = _IPV4.sub(" {ip} ", text)
-        if _ADDRESS_DOTS.search(text):
-            text = _MASKED_IPV4.sub(" {ip} ", text)
+        text = sub_near(_EMAIL, "@", _LOCAL_PART_MAX, " {email} ", text)
+    if text.count(".") >= 3:  # what an address needs
+        text = sub_near(_IPV4, _ADDRESS_DOTS, _IPV4_REACH, " {ip} ", text)
+        text = sub_near(_MASKED_IPV4, _ADDRESS_DOTS, _MASKED_REACH, " {ip} ", text)
     if any(cue in text for cue in _REDACTION_CUES):
         text = _REDACTED_IP.sub(" {ip} ", text)
         text = _REDACTED_EMAIL.sub(" {email} ", text)
-    if ("::" in text or text.count(":") >= 3) and _IPV6_COLONS.search(text):
-        text = _IPV6.sub(" {ip} ", text)
+    if "::" in text or text.count(":") >= 3:
+        text = sub_near(_IPV6, _IPV6_COLONS, _IPV6_REACH, " {ip} ", text)
     if "." in text:
         text = _DOMAIN.sub(" {domain} ", text)
     if "-name" in text or "-address" in text:
@@ -103,29 +113,43 @@ def normalize(text: str) -> str:
     return " ".join(_NOT_WORDS.sub(" ", text).split())
 
 
-def _mask_emails(text: str) -> str:
-    """`_EMAIL.sub(" {email} ", text)`, searched for only from shortly before each "@"."""
+def sub_near(
+    pattern: re.Pattern[str],
+    anchor: str | re.Pattern[str],
+    reach: int,
+    replacement: str,
+    text: str,
+) -> str:
+    """`pattern.sub(replacement, text)` by `matches_near` (`replacement` holds no escapes)."""
     out: list[str] = []
     done = 0
-    for found in matches_near(_EMAIL, "@", _LOCAL_PART_MAX, text):
-        out += (text[done : found.start()], " {email} ")
+    for found in matches_near(pattern, anchor, reach, text):
+        out += (text[done : found.start()], replacement)
         done = found.end()
     return "".join(out) + text[done:] if out else text
 
 
 def matches_near(
-    pattern: re.Pattern[str], anchor: str, reach: int, text: str
+    pattern: re.Pattern[str], anchor: str | re.Pattern[str], reach: int, text: str
 ) -> Iterator[re.Match[str]]:
-    """`pattern.finditer(text)` for a pattern each match of which holds `anchor` at most `reach`
-    characters after its start, with no `anchor` before that (an address's "@" after its local
-    part): each search starts shortly before the next anchor, not at every position."""
+    """`pattern.finditer(text)` for a pattern each match of which holds `anchor` (a string, or
+    what a pattern finds) starting at most `reach` characters after its own start (an address's
+    "@" after its local part): each search starts shortly before the next anchor, not at every
+    position of the text."""
     done = 0
-    while (at := text.find(anchor, done)) != -1:
+    while (at := _find(anchor, text, done)) != -1:
         found = pattern.search(text, max(done, at - reach))
         if found is None:
             return
         yield found
         done = found.end()
+
+
+def _find(anchor: str | re.Pattern[str], text: str, start: int) -> int:
+    if isinstance(anchor, str):
+        return text.find(anchor, start)
+    found = anchor.search(text, start)
+    return found.start() if found else -1
 
 
 def normalize_pattern(pattern: str) -> str:
