@@ -163,3 +163,21 @@ def test_addresses_near_each_at_are_the_patterns(text: str) -> None:
     near = textnorm.matches_near(smtpcodes.EMAIL, "@", smtpcodes.EMAIL_LOCAL_MAX, text)
     assert [m.span() for m in near] == [m.span() for m in smtpcodes.EMAIL.finditer(text)]
     assert f"{{1,{smtpcodes.EMAIL_LOCAL_MAX}}}@" in smtpcodes.EMAIL.pattern
+
+
+CODES = st.sampled_from(["550 5.7.1", "#5.1.1", "550-5.7.26", "x5.1.1", "1.5.1.1", "250 2.0.0."])
+CODE_TEXTS = st.lists(
+    st.one_of(CODES, st.text(alphabet=st.sampled_from(list("2450.9 #-x\n")), max_size=8)),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=500)
+@given(CODE_TEXTS)
+def test_codes_near_their_dots_are_the_patterns(text: str) -> None:
+    for pattern, reach in (
+        (textparse._PAIR_ANYWHERE, textparse._PAIR_DOTS_AT),
+        (smtpcodes._STATUS, smtpcodes._STATUS_DOTS_AT),
+    ):
+        near = textnorm.matches_near(pattern, smtpcodes.CODE_DOTS, reach, text)
+        assert [m.span() for m in near] == [m.span() for m in pattern.finditer(text)]

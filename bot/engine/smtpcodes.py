@@ -6,6 +6,7 @@ import ipaddress
 import re
 
 from bot.engine.folded import Folded
+from bot.engine.textnorm import matches_near
 from bot.record import Frozen, set_field
 
 # "550-5.7.26", "550 5.1.1", "421 4.7.0" (a reply code with its enhanced code)
@@ -15,6 +16,8 @@ _STATUS = re.compile(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
 CODE_DOTS = re.compile(r"\.\d{1,3}\.\d")
 """What every enhanced code holds (".1.1" of "5.1.1"), so every match of _PAIR and _STATUS: led by
 a literal, this search skips from dot to dot, quicker than theirs."""
+_STATUS_DOTS_AT = 2
+"""How far into a match of _STATUS ("#5.1.1") CODE_DOTS (".1.1") starts, at most."""
 # a reply code where servers put one: line start (also "SMTP 421"), after "said:", "returned '",
 # "smtp;", "error:" ...; followed by a space, a hyphen, a comma ("421, response: ...") or the end
 _REPLY = re.compile(
@@ -62,7 +65,7 @@ def find_codes(text: str) -> Codes:
             first_pair = first_pair or pair
         if first_pair:
             return Codes(first_pair.group(1), first_pair.group(2))
-        status_match = _STATUS.search(text)
+        status_match = next(matches_near(_STATUS, CODE_DOTS, _STATUS_DOTS_AT, text), None)
     reply_match = _REPLY_FOLDED.search(text) if _REPLY_DIGITS.search(text) else None
     status = status_match.group(1) if status_match else None
     reply = reply_match.group(1) if reply_match else None

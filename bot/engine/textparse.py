@@ -569,6 +569,8 @@ def _refusal_code(codes: Codes) -> bool:
 
 
 _PAIR_ANYWHERE = re.compile(r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
+_PAIR_DOTS_AT = 5
+"""Where in a match of _PAIR_ANYWHERE ("550 5.7.1") CODE_DOTS (".7.1") starts."""
 
 
 _SENTENCE_END = ".:;!?)]>'\""
@@ -580,7 +582,7 @@ def fold_inline_continuations(text: str) -> str:
     When the words before the first prefix stop mid-sentence and the prefix recurs, the paste lost
     the first line's code ("...this message is 421-4.7.0 suspicious due to..."): the code is put
     back in front, so the reply reads whole."""
-    first = _PAIR_ANYWHERE.search(text) if CODE_DOTS.search(text) else None
+    first = next(matches_near(_PAIR_ANYWHERE, CODE_DOTS, _PAIR_DOTS_AT, text), None)
     if not first:
         return _fold_bare_code_continuations(text)
     code, status = first.groups()
