@@ -65,7 +65,7 @@ def test_emails_are_masked_as_the_pattern_would(text: str) -> None:
     assert masked == _EMAIL.sub(" {email} ", text)
 
 
-NEAR = [
+NEAR: list[tuple[re.Pattern[str], str | re.Pattern[str], int]] = [
     (_IPV4, _ADDRESS_DOTS, textnorm._IPV4_REACH),
     (_MASKED_IPV4, _ADDRESS_DOTS, textnorm._MASKED_REACH),
     (_IPV6, _IPV6_COLONS, textnorm._IPV6_REACH),
