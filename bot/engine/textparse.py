@@ -338,7 +338,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
         if logs_success and _SUCCESS_LOG.search(line):
             current = None  # a log line of a delivery (the bounce itself going back): no failure
             continue
-        rcpt, rest = _recipient_header(line)
+        rcpt, rest = _recipient_header(line) if "@" in line else (None, "")
         if rcpt is not None:
             current = rcpt
             if rcpt not in blocks:
