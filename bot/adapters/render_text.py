@@ -149,7 +149,9 @@ def _wrap(text: str, width: int, prefix: str, *, indent_len: int | None = None) 
         lines = _wrapped_words(text, room)
     if not lines:
         return [prefix.rstrip()]
-    return [prefix + lines[0], *(indent + line for line in lines[1:])]
+    if len(lines) == 1:
+        return [prefix + lines[0]]
+    return [prefix + lines[0], *[indent + line for line in lines[1:]]]
 
 
 _SPACE_RUNS = re.compile(r"( +)")

@@ -134,7 +134,9 @@ _REFUSAL = re.compile(
 
 def names_blocklist(text: str) -> bool:
     lowered = text.lower()
-    named = any(name in lowered for name in BLOCKLISTS) or _RBL_WORD.search(lowered) is not None
+    named = any(name in lowered for name in BLOCKLISTS) or (
+        "rbl" in lowered and _RBL_WORD.search(lowered) is not None
+    )
     return named and not any(name in lowered for name in DOMAIN_LISTS)
 
 

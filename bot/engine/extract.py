@@ -14,7 +14,8 @@ from bot.engine.folded import Folded
 #   Exim     "SMTP error from remote mail server after RCPT TO:<a@b>:", "after end of data"
 #   Sendmail ">>> RCPT To:<a@b>" then "<<< 550 ...", "... while talking to mx: >>> DATA"
 #   others   "after MAIL FROM", "in response to the RCPT command", "during the DATA phase"
-_STAGE_ANCHOR = re.compile(r"in reply to |after |during |in response to |>>>")
+_STAGE_ANCHORS = ("in reply to ", "after ", "during ", "in response to ", ">>>")
+_STAGE_ANCHOR = re.compile("|".join(map(re.escape, _STAGE_ANCHORS)))
 _STAGE_AT = re.compile(
     r"in reply to (?:the )?(rcpt to|mail from|end of data|data|helo|ehlo|starttls|quit|"
     r"message text)\b|(?:after|during|in response to) (?:the )?(?:pipelined )?(rcpt\b|rcpt to|"
@@ -48,6 +49,8 @@ def smtp_stage(text: str, *, only: bool = False) -> str | None:
     different stages (a report about several recipients) gives None.
     """
     lowered = text[:20_000].lower()
+    if not any(anchor in lowered for anchor in _STAGE_ANCHORS):
+        return None  # (most diagnostics name no stage: this is quicker than the search)
     stages = []
     for anchor in _STAGE_ANCHOR.finditer(lowered):
         match = _STAGE_AT.match(lowered, anchor.start())
@@ -246,7 +249,9 @@ _REPLY_END_GUARDS = ("-mta:", "recipient:", "diagnostic-code:", "-date:", "x-pos
                      "temporary problem", "also sent to additional", "]:", "<=", "=>", "**",
                      "==", "completed", "};{msg=")  # fmt: skip
 """Lower-case words one of which _REPLY_END needs: the regex runs only when one is there."""
-_LABELLED_REPLY_FOLDED = Folded(_LABELLED_REPLY)
+_LABELLED_REPLY_FOLDED = Folded(
+    _LABELLED_REPLY, guards=("error", "returned", "the response", "the following text was")
+)
 _REPLY_END_FOLDED = Folded(_REPLY_END)
 # Exchange's "Remote Server returned '<...> #5.7.1 smtp;550 5.7.1 ...'": the reply follows "smtp;".
 _EXCHANGE_PREFIX = re.compile(r"#[245]\.\d{1,3}\.\d{1,3}\s+smtp;\s*(?=[245]\d\d)", re.IGNORECASE)
@@ -259,6 +264,9 @@ _SENDMAIL_STATUS = re.compile(r"\w{1,30}: \w")
 _LEADING_RULE = re.compile(r"^-{3,} ?.{3,120}? ?-{3,} ?")
 _REASON_LABEL = re.compile(
     r"\b(?:reason|原因|理由|grund|raison|motivo|causa|причина) ?[:：] ?(?=[\w<\"'])", re.IGNORECASE
+)
+_REASON_LABEL_FOLDED = Folded(
+    _REASON_LABEL, guards=("reason", "grund", "raison", "motivo", "causa")
 )
 _RETURNED_LINE = re.compile(r"\breturned '([245]\d\d[ -].*)'[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """Exchange's report line "Server at mx (ip) returned '<reply>'"."""
@@ -339,7 +347,7 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     if match and match.group(0)[:1] in "23":  # a transcript's "250 2.1.0 Ok" before the refusal
         refusal = _REFUSAL_START.search(text, match.end())
         match = refusal or match
-    if match is None and (reason := _last(_REASON_LABEL.finditer(text))):
+    if match is None and (reason := _last(_REASON_LABEL_FOLDED.finditer(text))):
         # no code anywhere: a vendor's "Reason: The mailbox is full" (its last such label: an
         # opening "... due to the following reason:" comes before the field)
         text = text[reason.end() :]

@@ -9,6 +9,7 @@ pattern written in lower case finds the same matches in the lower-cased text, at
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _NOT_LOWERABLE = re.compile(r"\(\?P[<=]|\(\?[aiLmsux-]|\\[NxuU0-9]")
 """What lower-casing the pattern would get wrong: group names, flags set inside it, characters
@@ -36,8 +37,11 @@ class Folded:
     """A case-insensitive pattern whose `search` answers as its own would: the same match
     positions, and the same groups except that in ASCII text their letters are lower case."""
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
+    def __init__(self, pattern: re.Pattern[str], guards: tuple[str, ...] = ()) -> None:
         self.pattern = pattern
+        self.guards = guards
+        """Lower-case strings one of which every match in ASCII text holds: without one, the
+        search ends there (tests/test_folded.py proves each list from the pattern's source)."""
         self.lowerable = _lowerable(pattern)
         self._lower: re.Pattern[str] | None = None
         """Compiled on first use (a module that holds a Folded may never search with it), or by
@@ -48,9 +52,24 @@ class Folded:
         """`pattern.search(text)`; `lowered`: `text.lower()`, when the caller has it."""
         if not self.lowerable or not text.isascii():
             return self.pattern.search(text)
+        if lowered is None:
+            lowered = text.lower()
+        if self.guards and not any(guard in lowered for guard in self.guards):
+            return None
         if self._lower is None:
             self._lower = self._compile_lower()
-        return self._lower.search(text.lower() if lowered is None else lowered)
+        return self._lower.search(lowered)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """`pattern.finditer(text)`, each match as `search` gives it."""
+        if not self.lowerable or not text.isascii():
+            return self.pattern.finditer(text)
+        lowered = text.lower()
+        if self.guards and not any(guard in lowered for guard in self.guards):
+            return iter(())
+        if self._lower is None:
+            self._lower = self._compile_lower()
+        return self._lower.finditer(lowered)
 
     def _compile_lower(self) -> re.Pattern[str]:
         return re.compile(_lower_pattern(self.pattern.pattern), self.pattern.flags & ~re.IGNORECASE)

@@ -29,7 +29,11 @@ BOUNCE_SUBJECT = re.compile(
     r"无法(?:送达|投递)|\"notificationtype\"\s*:\s*\"bounce\"",
     re.IGNORECASE,
 )
-_BOUNCE = Folded(BOUNCE_SUBJECT)
+_BOUNCE = Folded(
+    BOUNCE_SUBJECT,
+    guards=("deliver", "returned mail", "mail failure", "delayed", "bounce", "failure notice",
+            "zustellbar", "zugestellt", "non remis", "entreg", "recapit"),
+)  # fmt: skip
 
 
 def says_bounce(text: str) -> bool:
@@ -58,6 +62,11 @@ VACATION_BODY = re.compile(
     r"je suis (?:absent|absente)|estoy fuera de la oficina|sono fuori (?:ufficio|sede)",
     re.IGNORECASE,
 )
+_VACATION_BODY = Folded(
+    VACATION_BODY,
+    guards=("i am", "i'm", "i will be", "with limited access", "ich bin", "je suis",
+            "estoy fuera", "sono fuori"),
+)  # fmt: skip
 FEEDBACK_SUBJECT = re.compile(r"^complaint about message from\b", re.IGNORECASE)
 """Microsoft's junk-mail reports (JMRP) carry no report part, only this subject."""
 FEEDBACK = re.compile(
@@ -73,6 +82,7 @@ DELIVERED = re.compile(
     r"delivery to the following recipients? (?:was|has been) completed",
     re.IGNORECASE | re.MULTILINE,
 )
+_DELIVERED = Folded(DELIVERED, guards=("deliver", "relayed:", "read:"))
 _FEEDBACK_GUARDS = ("feedback-type", "abuse report", "arf report", "report domain", "<feedback>",
                     "forensic report", "failure report")  # fmt: skip
 """Lower-case words one of which FEEDBACK needs: the regex runs only when one is there."""
@@ -117,9 +127,9 @@ def message_kind(parsed: ParsedMessage) -> str:
         return "vacation"
     if VACATION.search(subject) or (not parsed.failures and VACATION.search(head.lstrip()[:200])):
         return "vacation"
-    if not _has_failure_code(parsed) and VACATION_BODY.search(head):
+    if not _has_failure_code(parsed) and _VACATION_BODY.search(head):
         return "vacation"
-    if DELIVERED.search(subject) or (not _has_failure_code(parsed) and DELIVERED.search(head)):
+    if _DELIVERED.search(subject) or (not _has_failure_code(parsed) and _DELIVERED.search(head)):
         return "delivered"
     if says_bounce(head[:600]) or has_bounce_structure(head):
         return "bounce"

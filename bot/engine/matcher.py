@@ -29,6 +29,8 @@ MARGIN = 0.03
 """The best must beat the best entry of another reason by this much to be certain."""
 MAX_QUERY_CHARS = 3000
 MAX_FUZZY_CANDIDATES = 8
+MIN_COVERAGE = 0.3
+"""A pattern whose distinctive words the text covers less than this is not scored."""
 MAX_CODE_ONLY = 4
 """Provider entries a bare code can point to: enough for the 'closest matches' list."""
 
@@ -88,6 +90,17 @@ PROVIDER_MARKERS: dict[str, tuple[str, ...]] = {
 _WORD = re.compile(r"[a-z0-9_]+")
 STORE_KEY = "matcher"
 """The name of a knowledge base's matcher among the values derived from it (KnowledgeStore)."""
+
+
+_ASCII_NOT_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not _WORD.fullmatch(c)})
+"""The ASCII characters _WORD leaves out, each made a space."""
+
+
+def _words(lowered: str) -> set[str]:
+    """`set(_WORD.findall(lowered))`; for ASCII text, by a table (quicker than the regex)."""
+    if lowered.isascii():
+        return set(lowered.translate(_ASCII_NOT_WORD).split())
+    return set(_WORD.findall(lowered))
 
 
 class Match(Frozen):
@@ -286,14 +299,18 @@ class Matcher:
             for index in self._postings[tok]:
                 acc[index] = get(index, 0.0) + weight
         weights = self._weight
-        # The best by coverage, best first (as sorting them all would give: no two are equal).
+        # The best by coverage, best first (as sorting them all would give: no two are equal),
+        # among those that cover enough of their pattern to be scored at all.
         shortlist = heapq.nlargest(
-            MAX_FUZZY_CANDIDATES, [(total / weights[i], i) for i, total in acc.items()]
+            MAX_FUZZY_CANDIDATES,
+            [
+                (coverage, i)
+                for i, total in acc.items()
+                if (coverage := total / weights[i]) >= MIN_COVERAGE
+            ],
         )
         scored = []
         for coverage, index in shortlist:
-            if coverage < 0.3:
-                break
             pattern = self._pattern_text[index]
             # Alignment of the text, tempered by how many of the pattern's distinctive words
             # appear: a shared preamble ("Recipient address rejected:") is not a match.
@@ -305,6 +322,8 @@ class Matcher:
             # The alignment below which the score misses `floor` (less a margin for rounding):
             # rapidfuzz skips what cannot reach it, and gives 0 for such a pattern.
             cutoff = max(0.0, (floor - longer) / (shared * fragment) * 100.0 - 0.01) if floor else 0
+            if cutoff > 100:
+                continue  # not even a perfect alignment would reach `floor`
             ratio = fuzz.partial_ratio(pattern, norm, score_cutoff=cutoff)
             score = ratio / 100.0 * shared * fragment + longer
             if score >= floor:
@@ -316,7 +335,7 @@ class Matcher:
             return []
         lowered = text.lower()
         hits = [entry for marker, entry in self._script_markers if marker in lowered]
-        for word in set(_WORD.findall(lowered)) & self._markers.keys():
+        for word in _words(lowered) & self._markers.keys():
             for marker, entry in self._markers[word]:
                 if marker in lowered:
                     hits.append(entry)

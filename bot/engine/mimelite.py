@@ -113,7 +113,7 @@ def content_type(value: str) -> tuple[str, dict[str, str]]:
     if "/" not in ctype:
         ctype = "text/plain"
     params = {}
-    for match in _PARAM.finditer(";" + rest):
+    for match in _PARAM.finditer(";" + rest) if "=" in rest else ():
         params[match.group(1).lower()] = (
             match.group(2) if match.group(2) is not None else match.group(3)
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.engine.detect import is_talk
+from bot.engine.folded import Folded
 from bot.engine.smtpcodes import find_codes
 
 CODE_LINE = re.compile(r"(?<![\w.])(?:[245]\.\d{1,3}\.\d{1,3}|[45]\d\d[ -])")
@@ -33,6 +34,10 @@ LABELLED_LINE = re.compile(
 """A line where a report quotes the server's reply: Exchange Online's "Reported error:" (and its
 newer "Error: 550 ..."), Gmail's "The response from the remote server was:", older Exchange's
 "Remote Server returned"."""
+LABELLED_FOLDED = Folded(
+    LABELLED_LINE,
+    guards=("reported error", "the response", "remote server returned", "error:"),
+)
 
 
 def diagnostic_lines(text: str, limit: int = 1500) -> str:

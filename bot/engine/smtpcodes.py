@@ -6,12 +6,18 @@ import ipaddress
 import re
 
 from bot.engine.folded import Folded
+from bot.engine.textnorm import matches_near
 from bot.record import Frozen, set_field
 
 # "550-5.7.26", "550 5.1.1", "421 4.7.0" (a reply code with its enhanced code)
 _PAIR = re.compile(r"(?<![\w.#-])#?([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
 # a bare enhanced code: "5.7.1", "(#5.1.1)"
 _STATUS = re.compile(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
+CODE_DOTS = re.compile(r"\.\d{1,3}\.\d")
+"""What every enhanced code holds (".1.1" of "5.1.1"), so every match of _PAIR and _STATUS: led by
+a literal, this search skips from dot to dot, quicker than theirs."""
+_STATUS_DOTS_AT = 2
+"""How far into a match of _STATUS ("#5.1.1") CODE_DOTS (".1.1") starts, at most."""
 # a reply code where servers put one: line start (also "SMTP 421"), after "said:", "returned '",
 # "smtp;", "error:" ...; followed by a space, a hyphen, a comma ("421, response: ...") or the end
 _REPLY = re.compile(
@@ -23,6 +29,8 @@ _REPLY_FOLDED = Folded(_REPLY)  # its group is digits: no letters to lower-case
 _REPLY_DIGITS = re.compile(r"[45]\d\d")
 """What _REPLY needs: most texts without a code pair have none, and this finds that sooner."""
 EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")
+EMAIL_LOCAL_MAX = 64
+"""The longest local part EMAIL takes (its `{1,64}`, before the "@")."""
 IPV4 = re.compile(
     r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.]*\d)"
 )
@@ -48,14 +56,16 @@ class Codes(Frozen):
 
 def find_codes(text: str) -> Codes:
     """The first reply code and enhanced status code a server put in this text."""
-    first_pair = None
-    for pair in _PAIR.finditer(text):
-        if pair.group(1)[0] in "45":  # a transcript's 250 lines come before the refusal
-            return Codes(pair.group(1), pair.group(2))
-        first_pair = first_pair or pair
-    if first_pair:
-        return Codes(first_pair.group(1), first_pair.group(2))
-    status_match = _STATUS.search(text)
+    status_match = None
+    if CODE_DOTS.search(text):  # else neither a pair nor a status is there
+        first_pair = None
+        for pair in _PAIR.finditer(text):
+            if pair.group(1)[0] in "45":  # a transcript's 250 lines come before the refusal
+                return Codes(pair.group(1), pair.group(2))
+            first_pair = first_pair or pair
+        if first_pair:
+            return Codes(first_pair.group(1), first_pair.group(2))
+        status_match = next(matches_near(_STATUS, CODE_DOTS, _STATUS_DOTS_AT, text), None)
     reply_match = _REPLY_FOLDED.search(text) if _REPLY_DIGITS.search(text) else None
     status = status_match.group(1) if status_match else None
     reply = reply_match.group(1) if reply_match else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 # Placeholders that knowledge patterns may use; bounce text is rewritten to the same tokens.
@@ -18,6 +19,8 @@ _COMMON_TLDS = (
     "social|chat|link|click|[a-z]{2}"
 )
 _EMAIL = re.compile(r"[\w.+'=-]{1,64}@(?:[\w-]{1,63}\.){1,8}[\w-]{1,63}")
+_LOCAL_PART_MAX = 64
+"""The longest local part _EMAIL takes (its `{1,64}`)."""
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\w)")
 # Addresses masked in documentation and pasted logs: x.x.x.x, xxx.xxx.xxx.xxx, nnn.nnn.nnn.nnn,
 # 1.2.3.x, 37.x.y.z, a.b.c.d, 2***.***.***.*** (every group a number, a mask or one letter).
@@ -25,6 +28,13 @@ _MASK_GROUP = r"(?:\d{1,3}|x{1,3}|n{1,3}|\d{0,3}\*{1,3}|[a-z])"
 _MASKED_IPV4 = re.compile(
     rf"(?<![\w.*])(?=[\d.*]*[a-z*])(?:{_MASK_GROUP}\.){{3}}{_MASK_GROUP}(?![\w.*]*\w)"
 )
+_ADDRESS_DOTS = re.compile(r"\.[\w*]{1,6}\.[\w*]{1,6}\.")
+"""What every match of _IPV4 and _MASKED_IPV4 holds from its first dot on (its two middle groups
+between dots): a search for it, which skips from dot to dot, is quicker than theirs, which try
+every position."""
+_IPV4_REACH = 3
+_MASKED_REACH = 6
+"""How far into a match of _IPV4 (a number) and _MASKED_IPV4 (up to "123***") its first dot is."""
 # Addresses redacted by whoever pasted the bounce: "Client host [redacted]", "RCPT TO:<hidden>".
 _REDACTED_IP = re.compile(r"[\[(](?:redacted|removed|hidden|masked|anonymi[sz]ed|ip)[\])]")
 _REDACTED_EMAIL = re.compile(r"<(?:redacted|removed|hidden|masked|anonymi[sz]ed|email)>")
@@ -34,10 +44,21 @@ _IPV6 = re.compile(
     r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:"
     r"(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?|::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}))(?![\w:])"
 )
+_IPV6_COLONS = re.compile(r":(?::|(?<=[0-9a-f]:)[0-9a-f])")
+"""What every match of _IPV6 holds at its first colon: "::", or two hex digits around a colon
+(not "said: 550")."""
+_IPV6_REACH = 4
+"""How far into a match of _IPV6 its first colon is (after a group of four hex digits)."""
 _DOMAIN = re.compile(
-    rf"(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_COMMON_TLDS})(?![\w-])"
+    rf"(?<![\w.-])(?=[a-z0-9-]{{1,63}}+\.)(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+"
+    rf"(?:{_COMMON_TLDS})(?![\w-])"
 )
+"""A host name with a common top-level domain. The lookahead changes no match: the first label
+and its dot are what it finds (letters, digits and hyphens up to the dot), only it gives up at
+once on a word not followed by a dot, where the label's pattern would try each shorter length."""
 _URL = re.compile(r"\b(?:https?|ftp)://\S+")
+_URL_REACH = 5
+"""How far into a match of _URL its "://" is (after "https")."""
 # The seed (and provider docs) write placeholders as plain words.
 _DOC_PLACEHOLDERS = re.compile(r"\b(?:domain-name|ip-address|email-address)\b")
 _DOC_MAP = {"domain-name": "{domain}", "ip-address": "{ip}", "email-address": "{email}"}
@@ -46,6 +67,10 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u0591-\u05c7\u05f3\u05f4\u0610-\u061a\u
 one word ("İleti" lower-cases to i + a combining dot; "تعذّر", "דוא״ל")."""
 _NOT_WORDS = re.compile(r"[^\w{}\s]+|[\d_]+")
 """Punctuation, digits and underscores: what separates the words `normalize` keeps."""
+_ASCII_NOT_WORDS = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not (c.isalpha() or c in "{}" or c.isspace())}
+)
+"""What _NOT_WORDS replaces in ASCII text, as a table: a space for each such character."""
 _SPACE = re.compile(r"\s+")
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 """A run of Chinese, Japanese or Korean characters (matched as substrings, not words)."""
@@ -64,25 +89,67 @@ def normalize(text: str) -> str:
     """Lower-case, mask addresses, drop numbers and punctuation, fold white space (cached: the
     matcher and the lexicon read the same diagnostic)."""
     text = text.lower()
-    if "://" in text:  # what a URL needs (the regexes below cost a pass each even to find none)
-        text = _URL.sub(" ", text)
+    # Each pass searches only near what its matches hold (a regex pass costs a look at every
+    # position even to find nothing).
+    if "://" in text:
+        text = sub_near(_URL, "://", _URL_REACH, " ", text)
     if "@" in text:
-        text = _EMAIL.sub(" {email} ", text)
-    if text.count(".") >= 3:  # what an address needs, masked or not
-        text = _IPV4.sub(" {ip} ", text)
-        text = _MASKED_IPV4.sub(" {ip} ", text)
+        text = sub_near(_EMAIL, "@", _LOCAL_PART_MAX, " {email} ", text)
+    if text.count(".") >= 3:  # what an address needs
+        text = sub_near(_IPV4, _ADDRESS_DOTS, _IPV4_REACH, " {ip} ", text)
+        text = sub_near(_MASKED_IPV4, _ADDRESS_DOTS, _MASKED_REACH, " {ip} ", text)
     if any(cue in text for cue in _REDACTION_CUES):
         text = _REDACTED_IP.sub(" {ip} ", text)
         text = _REDACTED_EMAIL.sub(" {email} ", text)
     if "::" in text or text.count(":") >= 3:
-        text = _IPV6.sub(" {ip} ", text)
+        text = sub_near(_IPV6, _IPV6_COLONS, _IPV6_REACH, " {ip} ", text)
     if "." in text:
         text = _DOMAIN.sub(" {domain} ", text)
     if "-name" in text or "-address" in text:
         text = _DOC_PLACEHOLDERS.sub(lambda m: _DOC_MAP[m.group(0)], text)
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFC", text))
+    if text.isascii():
+        return " ".join(text.translate(_ASCII_NOT_WORDS).split())
+    text = _COMBINING.sub("", unicodedata.normalize("NFC", text))
     return " ".join(_NOT_WORDS.sub(" ", text).split())
+
+
+def sub_near(
+    pattern: re.Pattern[str],
+    anchor: str | re.Pattern[str],
+    reach: int,
+    replacement: str,
+    text: str,
+) -> str:
+    """`pattern.sub(replacement, text)` by `matches_near` (`replacement` holds no escapes)."""
+    out: list[str] = []
+    done = 0
+    for found in matches_near(pattern, anchor, reach, text):
+        out += (text[done : found.start()], replacement)
+        done = found.end()
+    return "".join(out) + text[done:] if out else text
+
+
+def matches_near(
+    pattern: re.Pattern[str], anchor: str | re.Pattern[str], reach: int, text: str
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern each match of which holds `anchor` (a string, or
+    what a pattern finds) starting at most `reach` characters after its own start (an address's
+    "@" after its local part): each search starts shortly before the next anchor, not at every
+    position of the text."""
+    done = 0
+    while (at := _find(anchor, text, done)) != -1:
+        found = pattern.search(text, max(done, at - reach))
+        if found is None:
+            return
+        yield found
+        done = found.end()
+
+
+def _find(anchor: str | re.Pattern[str], text: str, start: int) -> int:
+    if isinstance(anchor, str):
+        return text.find(anchor, start)
+    found = anchor.search(text, start)
+    return found.start() if found else -1
 
 
 def normalize_pattern(pattern: str) -> str:
@@ -93,6 +160,8 @@ def normalize_pattern(pattern: str) -> str:
 
 def tokens(normalized: str) -> set[str]:
     """Content words of normalised text; runs of CJK characters become character pairs."""
+    if normalized.isascii():  # no CJK: the content words alone
+        return {w for w in normalized.split() if len(w) > 2 and w not in STOPWORDS and w[0] != "{"}
     out: set[str] = set()
     for word in normalized.split():
         if not word.isascii() and _CJK.search(word):  # (CJK characters are not ASCII)

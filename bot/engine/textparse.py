@@ -9,8 +9,9 @@ from bot.engine.extract import is_final_report, says_gave_up, says_retrying, ser
 from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
 from bot.engine.parsed import Failure, ParsedMessage
-from bot.engine.replylines import CODE_LINE, LABELLED_LINE, diagnostic_lines
-from bot.engine.smtpcodes import EMAIL, Codes, find_codes
+from bot.engine.replylines import CODE_LINE, LABELLED_FOLDED, diagnostic_lines
+from bot.engine.smtpcodes import CODE_DOTS, EMAIL, EMAIL_LOCAL_MAX, Codes, find_codes
+from bot.engine.textnorm import matches_near
 
 MAX_LINE_CHARS = 4_000
 
@@ -40,6 +41,9 @@ _TRANSCRIPT = re.compile(r"^(?:[ \t]*(?:<-|->|<\*\*|\*\*>|<~|~>)[ \t]+|===[ \t].
 _CONTINUATION = re.compile(r"^[ \t]*([245]\d\d)-(.*)$")
 _ANY_CONTINUATION = re.compile(r"^[ \t]*[245]\d\d-", re.MULTILINE)
 """Where _CONTINUATION matches a line, this finds it in the whole text (one search, not one a line)."""
+_LATER_CONTINUATION = re.compile(r"\n[ \t]*[245]\d\d-")
+"""_ANY_CONTINUATION after the first line: led by a literal, this search skips from line break to
+line break instead of trying every position."""
 
 
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -62,22 +66,26 @@ def clean_text(text: str) -> str:
     if "\n<-" in text or "\n->" in text or "\n ->" in text:
         text = _TRANSCRIPT.sub("", text)
     lines = text.split("\n")
-    quoted = 0
-    if ">" in text:
-        quoted = sum(
-            1
-            for line in lines
-            if line.lstrip().startswith(">") and not line.lstrip().startswith(">>>")
-        )
+    quoted = quoted_lines(text) if ">" in text else 0
     if quoted and quoted * 2 >= sum(1 for line in lines if line.strip()):
         for _ in range(4):  # "> > >" nesting
             text = _QUOTE.sub("", text)
         lines = text.split("\n")
     if len(text) > MAX_LINE_CHARS:
         lines = [line[:MAX_LINE_CHARS] for line in lines]
-    if not _ANY_CONTINUATION.search(text):
+    if not (_ANY_CONTINUATION.match(text) or _LATER_CONTINUATION.search(text)):
         return "\n".join(lines)
     return "\n".join(join_continuations(lines))
+
+
+_QUOTED_FIRST = re.compile(r"[^\S\n]*>(?!>>)")
+_QUOTED_LATER = re.compile(r"\n[^\S\n]*>(?!>>)")
+
+
+def quoted_lines(text: str) -> int:
+    """How many lines open with ">" after white space, not with a transcript's ">>>" (one search
+    led by the line break, instead of a look at each line)."""
+    return bool(_QUOTED_FIRST.match(text)) + len(_QUOTED_LATER.findall(text))
 
 
 def join_continuations(lines: list[str]) -> list[str]:
@@ -221,16 +229,29 @@ _SENDER_ADDRESS = re.compile(
     r"\"?\s*[:=]?\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
 )
+_SENDER_FOLDED = Folded(
+    _SENDER_ADDRESS, guards=("from", "sender", "return-path", "source", "verification failed for")
+)
 _HOST_SAID = re.compile(r"host\s+(\S+?)\s*\[([0-9a-fA-F.:]+)\]\s*(?:said:)?", re.IGNORECASE)
 _REMOTE_HOST = re.compile(
     r"(?:Remote-MTA|Remote server|Generating server|host):?\s*(?:dns;\s*)?([\w.-]+\.[A-Za-z]{2,})",
     re.IGNORECASE,
 )
-_SENTENCE_FOLDED = Folded(_SENTENCE_RCPT)
-_NAMED_FOLDED = Folded(_NAMED_RCPT)
-_FIELD_FOLDED = Folded(_FIELD_RCPT)
-_HOST_SAID_FOLDED = Folded(_HOST_SAID)
-_REMOTE_HOST_FOLDED = Folded(_REMOTE_HOST)
+_SENTENCE_FOLDED = Folded(
+    _SENTENCE_RCPT,
+    guards=("your message to", "your request to the", "delivered to", "delivery to", "failed for",
+            "error delivering your mail to"),
+)  # fmt: skip
+_NAMED_FOLDED = Folded(_NAMED_RCPT, guards=("-recipient",))
+_FIELD_FOLDED = Folded(
+    _FIELD_RCPT,
+    guards=("recipient", "rcpt", "emailaddress", "email_address", "destinat", "ontvanger",
+            "odbiorca"),
+)  # fmt: skip
+_HOST_SAID_FOLDED = Folded(_HOST_SAID, guards=("host",))
+_REMOTE_HOST_FOLDED = Folded(
+    _REMOTE_HOST, guards=("remote-mta", "remote server", "generating server", "host")
+)
 
 
 def failures_from_body(body: str, parsed: ParsedMessage) -> list[Failure]:
@@ -333,7 +354,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
         if logs_success and _SUCCESS_LOG.search(line):
             current = None  # a log line of a delivery (the bounce itself going back): no failure
             continue
-        rcpt, rest = _recipient_header(line)
+        rcpt, rest = _recipient_header(line) if "@" in line else (None, "")
         if rcpt is not None:
             current = rcpt
             if rcpt not in blocks:
@@ -361,7 +382,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
             return notices
         lines = [r for r in order if r is not None and not _CONTACT.search(r)]
         recipient = _sentence_recipient(body) or (lines[0] if len(lines) == 1 else None)
-        labelled = LABELLED_LINE.search(body)  # a long report's own pointer to the reply
+        labelled = LABELLED_FOLDED.search(body)  # a long report's own pointer to the reply
         start = labelled.start() if labelled else 0
         diagnostic = fold_inline_continuations(diagnostic_lines(body[start:]))
         if not diagnostic:
@@ -376,7 +397,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
             diagnostic = fold_inline_continuations(diagnostic_lines(body[line_start:]))
             codes = find_codes(diagnostic)
         if recipient is None:
-            recipient = _only_address(server_reply(diagnostic))  # "554 5.7.1 <bob@x>: Relay ..."
+            recipient = _only_address(server_reply(diagnostic), body)  # "554 5.7.1 <bob@x>: ..."
         return [
             Failure(recipient, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(body))
         ]
@@ -387,7 +408,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
             # A pasted report's fields without the reply, which the notice quoted above them
             # ("The response from the remote server was: 550 5.7.9 ..."): the reply first.
             above = "\n".join(preamble)
-            labelled = LABELLED_LINE.search(above)
+            labelled = LABELLED_FOLDED.search(above)
             if labelled:
                 block = f"{above[labelled.start() :]}\n{block}"
         diagnostic = fold_inline_continuations(diagnostic_lines(block) or " ".join(block.split()))
@@ -403,7 +424,7 @@ def _notices(body: str) -> list[Failure]:
     ("There was a problem delivering your message to eva@x"): a failure for each, or [] when the
     text holds fewer than two such notices with a code each."""
     starts: dict[str, int] = {}
-    for match in _SENTENCE_RCPT.finditer(body[:MAX_NOTICES_TEXT]):
+    for match in _SENTENCE_FOLDED.finditer(body[:MAX_NOTICES_TEXT]):
         address = match.group(1).lower().rstrip(".")
         if address not in starts:  # the notice starts with its paragraph (its title line)
             starts[address] = body.rfind("\n\n", 0, match.start()) + 1
@@ -419,7 +440,7 @@ def _notices(body: str) -> list[Failure]:
         segment = "\n\n".join(paragraphs)
         if not CODE_LINE.search(segment):
             return []
-        labelled = LABELLED_LINE.search(segment)
+        labelled = LABELLED_FOLDED.search(segment)
         diagnostic = fold_inline_continuations(
             diagnostic_lines(segment[labelled.start() :] if labelled else segment)
         )
@@ -469,9 +490,10 @@ def _recipient_header(line: str) -> tuple[str | None, str]:
     match = _BARE_RCPT.match(line)
     if match and not match.group(1).lower().startswith("mailer-daemon@"):  # a client's From line
         return match.group(1).lower().strip("<>"), ""
-    match = _NAMED_RCPT.search(line)
-    if match and line.lstrip().lower().startswith(("final-recipient", "x-failed-recipients")):
-        return match.group(1).lower(), ""
+    if line.lstrip().lower().startswith(("final-recipient", "x-failed-recipients")):
+        match = _NAMED_RCPT.search(line)
+        if match:
+            return match.group(1).lower(), ""
     return None, ""
 
 
@@ -553,10 +575,13 @@ def _contacts(text: str) -> set[str]:
     return {m.lower() for m in _CONTACTED.findall(text)} if "@" in text else set()
 
 
-def _only_address(reply: str) -> str | None:
-    """The one address a server's reply names, when it names exactly one and no sender's."""
+def _only_address(reply: str, body: str) -> str | None:
+    """The one address a server's reply names, when it names exactly one and the reply is not
+    about the sender (whom the reply or the words around it name)."""
     found = {a.lower() for a in EMAIL.findall(reply)} - _contacts(reply)
-    if len(found) != 1 or _SENDER_ADDRESS.search(reply):
+    if len(found) != 1 or "sender" in reply.lower() or _SENDER_ADDRESS.search(reply):
+        return None
+    if found & {m.group(1).lower() for m in _SENDER_FOLDED.finditer(body[:5000])}:
         return None
     address = found.pop()
     return None if _CONTACT.search(address) else address
@@ -573,8 +598,8 @@ def _sentence_recipient(body: str) -> str | None:
     )
     if match:
         return match.group(1).lower().rstrip(".")
-    addresses = {a.lower() for a in EMAIL.findall(body[:5000])}
-    senders = {m.lower() for m in _SENDER_ADDRESS.findall(body[:5000])}
+    addresses = {m.group(0).lower() for m in matches_near(EMAIL, "@", EMAIL_LOCAL_MAX, body[:5000])}
+    senders = {m.group(1).lower() for m in _SENDER_FOLDED.finditer(body[:5000])}
     candidates = {a for a in addresses - senders - _contacts(body) if not _CONTACT.search(a)}
     return candidates.pop() if len(candidates) == 1 else None
 
@@ -610,6 +635,8 @@ def _refusal_code(codes: Codes) -> bool:
 
 
 _PAIR_ANYWHERE = re.compile(r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
+_PAIR_DOTS_AT = 5
+"""Where in a match of _PAIR_ANYWHERE ("550 5.7.1") CODE_DOTS (".7.1") starts."""
 
 
 _SENTENCE_END = ".:;!?)]>'\""
@@ -621,7 +648,7 @@ def fold_inline_continuations(text: str) -> str:
     When the words before the first prefix stop mid-sentence and the prefix recurs, the paste lost
     the first line's code ("...this message is 421-4.7.0 suspicious due to..."): the code is put
     back in front, so the reply reads whole."""
-    first = _PAIR_ANYWHERE.search(text)
+    first = next(matches_near(_PAIR_ANYWHERE, CODE_DOTS, _PAIR_DOTS_AT, text), None)
     if not first:
         return _fold_bare_code_continuations(text)
     code, status = first.groups()
