@@ -14,8 +14,8 @@
 .venv/bin/python bench/accuracy.py --split test10  # round 10's locked split (scored, now seen)
 .venv/bin/python bench/accuracy.py --split test11  # round 11's locked split (scored, now seen)
 .venv/bin/python bench/accuracy.py --split test12  # round 12's locked split (scored, now seen)
-.venv/bin/python bench/accuracy.py --split test13  # round 13's locked split (score it once, with test14)
-.venv/bin/python bench/accuracy.py --split test14  # round 14's locked split (score it once, at the end)
+.venv/bin/python bench/accuracy.py --split test13  # round 13's locked split (scored, now seen)
+.venv/bin/python bench/accuracy.py --split test14  # round 14's locked split (scored, now seen)
 .venv/bin/python bench/accuracy.py --split all     # every split already scored (never a locked one)
 
 The real-bounce corpus is tests/data/realcorpus/ (see LABELLING.md and SPLITS.md there): one folder
@@ -80,7 +80,7 @@ class Outcome:
         return self.sample.temporary is None or self.temporary == self.sample.temporary
 
 
-LOCKED = frozenset({"test13", "test14"})
+LOCKED: frozenset[str] = frozenset()
 """Splits not scored yet: only ever read by naming them, never by `all`."""
 
 
