@@ -49,6 +49,14 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("550 You were naughty. You cannot connect for 1 more days.", "blocked"),
         ("451 4.5.1 [192.0.2.7] Max concurrent sessions (#1.04)", "toomanyconn"),
         ("503 Rcptto account isn't a local account", "userunknown"),  # the words, not the 503
+        ("553 sorry, this recipient is not in my validrcptto list (#5.7.1)", "userunknown"),
+        ("550-5.7.1 {mx-us007} Sorry, your helo has been denied.", "blocked"),
+        ("554 5.7.1 reject: Client host bypassing service provider's mail relay", "blocked"),
+        (
+            "ezmlm-reject: fatal: Sorry, I don't accept messages of MIME Content-Type "
+            "'multipart/alternative' (#5.2.3)",
+            "contenterror",
+        ),
         (
             "554 5.6.0 Corrupt message content; STOREDRV.Deliver.Exception:ConversionFailed"
             "PermanentException; Content conversion: Corrupt content.",
@@ -1081,6 +1089,25 @@ def test_an_address_the_reply_asks_to_write_to_is_no_recipient(matcher: Matcher)
         "clarify.) (BL)"
     )
     assert top(text, matcher, asked=True).recipient is None
+
+
+def test_gmails_older_temporary_failure_notice_is_still_retried(matcher: Matcher) -> None:
+    text = (
+        "Technical details of temporary failure:\nThe recipient server did not accept our "
+        "requests to connect.\n[mx.example.net. (10): Connection timed out]"
+    )
+    diagnosis = top(text, matcher, asked=True)
+    assert (diagnosis.reason, diagnosis.temporary) == ("networkerror", True)
+
+
+def test_postfixs_older_notice_without_its_reasons_is_a_bounce(matcher: Matcher) -> None:
+    text = (
+        "This is the Postfix program at host mx.example.org.\n\nI'm sorry to have to inform "
+        "you that your message could not be be delivered to one or more recipients."
+    )
+    analysis = analyze(text.encode(), matcher)
+    assert analysis.is_bounce
+    assert analysis.diagnoses[0].reason == "undefined"
 
 
 def test_a_bare_reply_code_below_a_lead_in_still_counts(matcher: Matcher) -> None:

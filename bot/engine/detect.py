@@ -49,6 +49,7 @@ STRUCTURE_PHRASES = (
     "delivery status notification (",
     "the response from the remote server",
     "this is the mail system at host",
+    "this is the postfix program at host",  # Postfix's older wording of the same notice
     "resolver.adr.",
     "resolver.rst.",
     "storedrv.",
