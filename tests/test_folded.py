@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.engine import textparse
+from bot.engine import recipients, textparse
 from bot.engine.extract import _FOLDED, _REPLY_START_FOLDED
 from bot.engine.folded import Folded
 from bot.engine.kind import _BOUNCE
@@ -19,7 +19,12 @@ PROJECT = [
     _REPLY_FOLDED,
     _REPLY_START_FOLDED,
     *_FOLDED.values(),
-    *(v for v in vars(textparse).values() if isinstance(v, Folded)),
+    *(
+        v
+        for module in (textparse, recipients)
+        for v in vars(module).values()
+        if isinstance(v, Folded)
+    ),
 ]
 SAMPLES = [
     "Undelivered Mail Returned to Sender",

@@ -9,8 +9,16 @@ from bot.engine.extract import is_final_report, says_gave_up, says_retrying, ser
 from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
 from bot.engine.parsed import Failure, ParsedMessage
+from bot.engine.recipients import (
+    CONTACT,
+    SENTENCE_FOLDED,
+    only_address,
+    recipient_header,
+    remote_host,
+    sentence_recipient,
+)
 from bot.engine.replylines import CODE_LINE, LABELLED_FOLDED, diagnostic_lines
-from bot.engine.smtpcodes import CODE_DOTS, EMAIL, EMAIL_LOCAL_MAX, Codes, find_codes
+from bot.engine.smtpcodes import CODE_DOTS, Codes, find_codes
 from bot.engine.textnorm import matches_near
 
 MAX_LINE_CHARS = 4_000
@@ -186,73 +194,6 @@ def _names_no_code(text: str) -> bool:
 
 # ---------------------------------------------------------------- failures in text
 
-# Lines that open a recipient's block in common MTA formats.
-_POSTFIX_RCPT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:?\s*(.*)$")  # "<bob@x>: host ... said: ..."
-_BARE_RCPT = re.compile(
-    r"^[ \t]*<?([^<>\s@]+@[^<>\s\u3000-\u9fff\uff00-\uffef]+?)>?:?\s*$"
-)  # "  bob@x" (Exim, Exchange, qmail); not "postmaster@x.jpまで返信を…", a sentence's
-_ERROR_CODE_RCPT = re.compile(
-    r"^[ \t]*<?([^<>\s@,]+@[^<>\s,]+?)>?,\s*(error code\s*:.*)$", re.IGNORECASE
-)  # Zoho: "bob@x, ERROR CODE :550 - 5.1.1 User does not exist"
-_OPENSMTPD_RCPT = re.compile(r"^([^<>\s@:]+@[^<>\s:]+): (\S.*)$")  # "bob@x: procmail: ..."
-_ARROW_RCPT = re.compile(
-    r"^[ \t]*(?:[-*•][ \t]*)?<?([^<>\s@]+@[^<>\s@→⇒]+)>?[ \t]*(?:→|->|=>|⇒)[ \t]*([245]\d\d\b.*)$"
-)  # a chat's list of replies: "- bob@x → 550 5.1.1 ..."
-_SENDMAIL_RCPT = re.compile(r"^[ \t]*<([^<>\s]+@[^<>\s]+)> ?\.{3}\s*(.*)$")  # T-Online: "> ..."
-# Exchange 2000/2003: "      'bob@example.com' on 1/2/2007 10:22 AM" (the reason follows below).
-_DATED_RCPT = re.compile(
-    r"^[ \t]{0,20}['\"]?([^'\"<>\s@]{1,64}@[^'\"<>\s@]{1,255}?)['\"]? on \d{1,4}[./-]"
-)
-_NAMED_RCPT = re.compile(
-    r"(?:Final-Recipient|Original-Recipient|X-Failed-Recipients):\s*(?:rfc822;\s*)?<?([^<>\s;]+@[^<>\s;]+)>?",
-    re.IGNORECASE,
-)
-_SENTENCE_RCPT = re.compile(
-    r"(?:your message to|your request to the|wasn't delivered to|couldn't be delivered to|could not be delivered to|"
-    r"delivery to the following recipient failed permanently:|delivery to|(?<!verification )failed for|"
-    r"error delivering your mail to)\s*<?"
-    r"([A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
-    re.IGNORECASE,
-)
-# Sending services' logs and webhooks: "recipient: bob@x", {"emailAddress":"bob@x"}; Sun / Oracle
-# Messaging Server's "Recipient address: bob@x"; the same label in the languages notices use ("受取人:").
-_FIELD_RCPT = re.compile(
-    r"\b(?:recipients?(?: address)?|rcpt(?: to)?|emailaddress|email_address|受取人|受信者|收件人|"
-    r"empfänger|destinataire|destinatario|destinatário|ontvanger|odbiorca|получатель)"
-    r"[\"']?\s*[:=：]\s*[\"']?<?([^\s\"'<>,;]+@[^\s\"'<>,;]+)",
-    re.IGNORECASE,
-)
-_REFUSED_MAP = re.compile(r"\{\s*u?['\"]([^'\"\s]+@[^'\"\s]+)['\"]\s*:\s*\(")
-"""Python's refused-recipients map: {'bob@x': (550, b'...')}."""
-_SENDER_ADDRESS = re.compile(
-    r"(?:from(?: address(?: failed)?)?|sender|mail from:?|return-path:?|source|verification failed for)"
-    r"\"?\s*[:=]?\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
-    re.IGNORECASE,
-)
-_SENDER_FOLDED = Folded(
-    _SENDER_ADDRESS, guards=("from", "sender", "return-path", "source", "verification failed for")
-)
-_HOST_SAID = re.compile(r"host\s+(\S+?)\s*\[([0-9a-fA-F.:]+)\]\s*(?:said:)?", re.IGNORECASE)
-_REMOTE_HOST = re.compile(
-    r"(?:Remote-MTA|Remote server|Generating server|host):?\s*(?:dns;\s*)?([\w.-]+\.[A-Za-z]{2,})",
-    re.IGNORECASE,
-)
-_SENTENCE_FOLDED = Folded(
-    _SENTENCE_RCPT,
-    guards=("your message to", "your request to the", "delivered to", "delivery to", "failed for",
-            "error delivering your mail to"),
-)  # fmt: skip
-_NAMED_FOLDED = Folded(_NAMED_RCPT, guards=("-recipient",))
-_FIELD_FOLDED = Folded(
-    _FIELD_RCPT,
-    guards=("recipient", "rcpt", "emailaddress", "email_address", "destinat", "ontvanger",
-            "odbiorca"),
-)  # fmt: skip
-_HOST_SAID_FOLDED = Folded(_HOST_SAID, guards=("host",))
-_REMOTE_HOST_FOLDED = Folded(
-    _REMOTE_HOST, guards=("remote-mta", "remote server", "generating server", "host")
-)
-
 
 def failures_from_body(body: str, parsed: ParsedMessage) -> list[Failure]:
     """Failures of a report's text: a JSON notification if it is one, else the MTA layouts."""
@@ -354,7 +295,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
         if logs_success and _SUCCESS_LOG.search(line):
             current = None  # a log line of a delivery (the bounce itself going back): no failure
             continue
-        rcpt, rest = _recipient_header(line) if "@" in line else (None, "")
+        rcpt, rest = recipient_header(line) if "@" in line else (None, "")
         if rcpt is not None:
             current = rcpt
             if rcpt not in blocks:
@@ -380,8 +321,8 @@ def _failures_of_notice(body: str) -> list[Failure]:
         notices = _notices(body)
         if notices:
             return notices
-        lines = [r for r in order if r is not None and not _CONTACT.search(r)]
-        recipient = _sentence_recipient(body) or (lines[0] if len(lines) == 1 else None)
+        lines = [r for r in order if r is not None and not CONTACT.search(r)]
+        recipient = sentence_recipient(body) or (lines[0] if len(lines) == 1 else None)
         labelled = LABELLED_FOLDED.search(body)  # a long report's own pointer to the reply
         start = labelled.start() if labelled else 0
         diagnostic = fold_inline_continuations(diagnostic_lines(body[start:]))
@@ -397,9 +338,11 @@ def _failures_of_notice(body: str) -> list[Failure]:
             diagnostic = fold_inline_continuations(diagnostic_lines(body[line_start:]))
             codes = find_codes(diagnostic)
         if recipient is None:
-            recipient = _only_address(server_reply(diagnostic), body)  # "554 5.7.1 <bob@x>: ..."
+            recipient = only_address(server_reply(diagnostic), body)  # "554 5.7.1 <bob@x>: ..."
         return [
-            Failure(recipient, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(body))
+            Failure(
+                recipient, diagnostic, codes.status, codes.reply_code, remote_mta=remote_host(body)
+            )
         ]
     failures = []
     for rcpt in with_codes:
@@ -414,7 +357,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
         diagnostic = fold_inline_continuations(diagnostic_lines(block) or " ".join(block.split()))
         codes = find_codes(diagnostic)
         failures.append(
-            Failure(rcpt, diagnostic, codes.status, codes.reply_code, remote_mta=_remote(block))
+            Failure(rcpt, diagnostic, codes.status, codes.reply_code, remote_mta=remote_host(block))
         )
     return failures
 
@@ -424,7 +367,7 @@ def _notices(body: str) -> list[Failure]:
     ("There was a problem delivering your message to eva@x"): a failure for each, or [] when the
     text holds fewer than two such notices with a code each."""
     starts: dict[str, int] = {}
-    for match in _SENTENCE_FOLDED.finditer(body[:MAX_NOTICES_TEXT]):
+    for match in SENTENCE_FOLDED.finditer(body[:MAX_NOTICES_TEXT]):
         address = match.group(1).lower().rstrip(".")
         if address not in starts:  # the notice starts with its paragraph (its title line)
             starts[address] = body.rfind("\n\n", 0, match.start()) + 1
@@ -453,7 +396,7 @@ def _notices(body: str) -> list[Failure]:
                 codes.status,
                 codes.reply_code,
                 action=action,
-                remote_mta=_remote(segment),
+                remote_mta=remote_host(segment),
             )
         )
     return failures
@@ -465,151 +408,6 @@ MAX_NOTICES_TEXT = 50_000
 
 _SUCCESS_LOG = re.compile(r"\b(?:stat=Sent\b|status=sent \(|dsn=2\.\d)")
 """An MTA log line of a delivery (Sendmail's `stat=Sent`, Postfix's `status=sent (`)."""
-_FIELD_ADDRESS = re.compile(r"^[ \t]*address:[ \t]*<?([^<>\s@]+@[^<>\s]+?)>?[ \t]*$", re.IGNORECASE)
-"""A sending service's bounce record: `address:    bob@x` (Mailgun's), the fields below it."""
-
-
-def _recipient_header(line: str) -> tuple[str | None, str]:
-    if "@" not in line:
-        return None, ""
-    if "to=<" in line or " ** " in line or " == " in line or "rejected RCPT <" in line:
-        found = _log_recipient(line[:MAX_LOG_LINE])  # an MTA's log line
-        if found:
-            return found
-    if len(line) > 400:
-        return None, ""
-    if (field := _FIELD_ADDRESS.match(line)) is not None:
-        return field.group(1).lower(), ""
-    for pattern in (_POSTFIX_RCPT, _SENDMAIL_RCPT, _ERROR_CODE_RCPT, _OPENSMTPD_RCPT, _ARROW_RCPT):
-        match = pattern.match(line)
-        if match:
-            return match.group(1).lower(), match.group(2).strip()
-    match = _DATED_RCPT.match(line)
-    if match:
-        return match.group(1).lower(), ""
-    match = _BARE_RCPT.match(line)
-    if match and not match.group(1).lower().startswith("mailer-daemon@"):  # a client's From line
-        return match.group(1).lower().strip("<>"), ""
-    if line.lstrip().lower().startswith(("final-recipient", "x-failed-recipients")):
-        match = _NAMED_RCPT.search(line)
-        if match:
-            return match.group(1).lower(), ""
-    return None, ""
-
-
-MAX_LOG_LINE = 2000
-
-
-def _log_field(line: str, name: str, start: int) -> str:
-    """A log line's `name=value,` field after `start` ('' when it is not there)."""
-    found = line.find(name, start)
-    if found == -1:
-        return ""
-    value = line[found + len(name) :]
-    return value.split(",", 1)[0].strip()
-
-
-def _log_recipient(line: str) -> tuple[str, str] | None:
-    """An MTA log line's recipient and the server's words, found with plain string searches.
-
-    Postfix: `to=<bob@x>, relay=..., dsn=5.1.1, status=bounced (host ... said: ...)`, and its
-    smtpd refusing: `NOQUEUE: reject: RCPT from h[ip]: 450 4.1.8 <s>: ...; from=<s> to=<bob@x> ...`;
-    Exim: `1tryQ2-00A1bC-3x ** bob@x R=dnslookup T=remote_smtp: SMTP error ...` (`==` defers).
-    """
-    start = line.find("to=<")
-    if start != -1:
-        end = line.find(">", start)
-        address = line[start + 4 : end] if end != -1 else ""
-        if "@" in address and " " not in address:
-            status = line.find("status=", end)
-            if status == -1 and "reject: " in line:  # the receiving side's own refusal log
-                said = line.find("]: ", line.find("reject: "))
-                cut = line.find("; from=<", said)
-                if -1 < said < cut:
-                    return address.lower(), line[said + 3 : cut].strip()
-            stat = line.find("stat=", end)
-            if status == -1 and stat != -1:  # Sendmail: "dsn=5.1.1, stat=User unknown"
-                return (
-                    address.lower(),
-                    f"{_log_field(line, 'dsn=', end)} {line[stat + 5 :]}".strip(),
-                )
-            opening = line.find("(", status) if status != -1 else -1
-            if opening == -1:
-                return address.lower(), line[end + 1 :].strip()
-            rest = line[opening + 1 :].rstrip()
-            if rest.count(")") > rest.count("("):  # the closing one (a cut line has none)
-                rest = rest[: rest.rfind(")")]
-            return address.lower(), rest.strip()
-    start = line.find("rejected RCPT <")  # Exim's reject log: the receiving side's refusal
-    if start != -1:
-        end = line.find(">", start)
-        address = line[start + 15 : end] if end != -1 else ""
-        if "@" in address and " " not in address:
-            return address.lower(), line[end + 1 :].lstrip(": ").strip()
-    for marker in (" ** ", " == "):
-        start = line.find(marker)
-        if start == -1:
-            continue
-        words = line[start + 4 :].split(None, 1)
-        if words and "@" in words[0]:
-            rest = words[1] if len(words) > 1 else ""
-            if rest.startswith("<") and ">" in rest:  # Exim repeats the original address
-                rest = rest[rest.index(">") + 1 :]
-            return words[0].strip("<>:").lower(), rest.lstrip(": ").strip()
-    return None
-
-
-_CONTACT = re.compile(
-    r"^(?:postmaster|mailer-daemon|abuse|hostmaster)@|-(?:owner|request|bounces?)@", re.IGNORECASE
-)
-"""Addresses a notice gives to write to (a list's owner, the postmaster), never a failed one."""
-_CONTACTED = re.compile(
-    r"\b(?:contact|write to|forward this (?:error|message) to)\s+<?"
-    rf"({EMAIL.pattern})",
-    re.IGNORECASE,
-)
-"""An address the words ask to write to ("... or to contact tosa@rx.t-online.de ...")."""
-
-
-def _contacts(text: str) -> set[str]:
-    return {m.lower() for m in _CONTACTED.findall(text)} if "@" in text else set()
-
-
-def _only_address(reply: str, body: str) -> str | None:
-    """The one address a server's reply names, when it names exactly one and the reply is not
-    about the sender (whom the reply or the words around it name)."""
-    found = {a.lower() for a in EMAIL.findall(reply)} - _contacts(reply)
-    if len(found) != 1 or "sender" in reply.lower() or _SENDER_ADDRESS.search(reply):
-        return None
-    if found & {m.group(1).lower() for m in _SENDER_FOLDED.finditer(body[:5000])}:
-        return None
-    address = found.pop()
-    return None if _CONTACT.search(address) else address
-
-
-def _sentence_recipient(body: str) -> str | None:
-    """The recipient of a one-failure text: named in a sentence or a field, or the only address."""
-    lowered = body.lower() if body.isascii() else None
-    match = (  # the address is lower-cased anyway: found in lower-cased text, it is the same
-        _SENTENCE_FOLDED.search(body, lowered)
-        or _NAMED_FOLDED.search(body, lowered)
-        or _FIELD_FOLDED.search(body, lowered)
-        or (_REFUSED_MAP.search(body) if "{" in body else None)
-    )
-    if match:
-        return match.group(1).lower().rstrip(".")
-    addresses = {m.group(0).lower() for m in matches_near(EMAIL, "@", EMAIL_LOCAL_MAX, body[:5000])}
-    senders = {m.group(1).lower() for m in _SENDER_FOLDED.finditer(body[:5000])}
-    candidates = {a for a in addresses - senders - _contacts(body) if not _CONTACT.search(a)}
-    return candidates.pop() if len(candidates) == 1 else None
-
-
-def _remote(text: str) -> str | None:
-    lowered = text.lower() if text.isascii() else None
-    match = _HOST_SAID_FOLDED.search(text, lowered) or _REMOTE_HOST_FOLDED.search(text, lowered)
-    # The host as written: its place in the text (where a lower-cased text's match is too).
-    return text[match.start(1) : match.end(1)].rstrip(".") if match else None
-
 
 _REFUSAL_REPLY = re.compile(r"(?<![\w.:])[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}(?![\w.])")
 """A refusal with its enhanced code ("550 5.1.1"), wherever it stands in a line."""
