@@ -50,6 +50,9 @@ def top(text: str | bytes, matcher: Matcher, *, asked: bool = False):  # type: i
         ("451 4.5.1 [192.0.2.7] Max concurrent sessions (#1.04)", "toomanyconn"),
         ("503 Rcptto account isn't a local account", "userunknown"),  # the words, not the 503
         ("553 sorry, this recipient is not in my validrcptto list (#5.7.1)", "userunknown"),
+        ("550 550 Dynamic/zombied/spam IPs blocked.", "blocked"),
+        ("421 4.2.1 Connection deferred - ELNK_110", "toomanyconn"),  # not a disabled mailbox
+        ("554 Message blocked because it contains a banned word", "policyviolation"),
         ("550-5.7.1 {mx-us007} Sorry, your helo has been denied.", "blocked"),
         ("554 5.7.1 reject: Client host bypassing service provider's mail relay", "blocked"),
         (
@@ -1098,6 +1101,16 @@ def test_gmails_older_temporary_failure_notice_is_still_retried(matcher: Matcher
     )
     diagnosis = top(text, matcher, asked=True)
     assert (diagnosis.reason, diagnosis.temporary) == ("networkerror", True)
+
+
+def test_gmails_older_permanent_failure_paste_is_a_bounce(matcher: Matcher) -> None:
+    text = (
+        "Delivery to the following recipient failed permanently:\n\n     ida@example.net\n\n"
+        "Technical details of permanent failure:\nPERM_FAILURE: SMTP Error (state 8): 550 550 "
+        "Dynamic/zombied/spam IPs blocked."
+    )
+    (diagnosis,) = analyze(text.encode(), matcher).diagnoses
+    assert (diagnosis.recipient, diagnosis.reason) == ("ida@example.net", "blocked")
 
 
 def test_postfixs_older_notice_without_its_reasons_is_a_bounce(matcher: Matcher) -> None:

@@ -50,6 +50,8 @@ STRUCTURE_PHRASES = (
     "the response from the remote server",
     "this is the mail system at host",
     "this is the postfix program at host",  # Postfix's older wording of the same notice
+    "technical details of permanent failure",  # Gmail's older notices
+    "technical details of temporary failure",
     "resolver.adr.",
     "resolver.rst.",
     "storedrv.",
