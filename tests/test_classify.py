@@ -419,6 +419,10 @@ def test_a_delay_notice_naming_no_cause_is_a_wait_in_the_queue(matcher: Matcher)
         "(and retry time not reached)",
         "Hi. This is the qmail-send program.\n<bob@example.net>:\nI'm not going to try again; "
         "this message has been in the queue too long.",
+        "Hi. This is the qmail-send program at mx.example.org.\nThis is a permanent error; I've "
+        "given up. Sorry it didn't work out.\n\n<bob@example.net>:\nSorry, I wasn't able to "
+        "establish an SMTP connection. (#4.4.1)\nI'm not going to try again; this message has "
+        "been in the queue too long.",  # its last attempt's code does not make it a delay
     ],
 )
 def test_giving_up_is_expired_and_final(text: str, matcher: Matcher) -> None:

@@ -108,7 +108,8 @@ EXPIRED = re.compile(
     r"\b(?:retry time(?:out)? exceeded|retry time not reached for any host after a long failure|"
     r"delivery time expired|message expired|expired after \d|"
     r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for (?:\d+|the past)|"
-    r"too long in (?:the )?queue|queue lifetime|maximum time (?:in queue|for delivery))",
+    r"too long in (?:the )?queue|in the queue too long|queue lifetime|"  # qmail says the latter
+    r"maximum time (?:in queue|for delivery))",
     re.IGNORECASE,
 )
 
@@ -128,7 +129,7 @@ FINAL_REPORT = re.compile(
 # Cheap lower-case substrings, one of which each wording needs: the regex runs only then.
 _GUARDS = {
     "expired": ("retry time", "expired", "failing for a long", "could not be delivered for",
-                "too long in", "queue lifetime", "maximum time"),
+                "too long in", "queue too long", "queue lifetime", "maximum time"),
     "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
                  "status=deferred", "temporarily suspended", "temporary problem deliver",
