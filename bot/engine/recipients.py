@@ -189,13 +189,18 @@ def _contacts(text: str) -> set[str]:
     return {m.lower() for m in _CONTACTED.findall(text)} if "@" in text else set()
 
 
+def _senders(body: str) -> set[str]:
+    """The addresses the text names as the sender's ("From: alice@x", "sender <alice@x>")."""
+    return {m.group(1).lower() for m in _SENDER_FOLDED.finditer(body[:5000])}
+
+
 def only_address(reply: str, body: str) -> str | None:
     """The one address a server's reply names, when it names exactly one and the reply is not
     about the sender (whom the reply or the words around it name)."""
     found = {a.lower() for a in EMAIL.findall(reply)} - _contacts(reply)
     if len(found) != 1 or "sender" in reply.lower() or _SENDER_ADDRESS.search(reply):
         return None
-    if found & {m.group(1).lower() for m in _SENDER_FOLDED.finditer(body[:5000])}:
+    if found & _senders(body):
         return None
     address = found.pop()
     return None if CONTACT.search(address) else address
@@ -213,7 +218,7 @@ def sentence_recipient(body: str) -> str | None:
     if match:
         return match.group(1).lower().rstrip(".")
     addresses = {m.group(0).lower() for m in matches_near(EMAIL, "@", EMAIL_LOCAL_MAX, body[:5000])}
-    senders = {m.group(1).lower() for m in _SENDER_FOLDED.finditer(body[:5000])}
+    senders = _senders(body)
     candidates = {a for a in addresses - senders - _contacts(body) if not CONTACT.search(a)}
     return candidates.pop() if len(candidates) == 1 else None
 
