@@ -80,7 +80,7 @@ class Outcome:
         return self.sample.temporary is None or self.temporary == self.sample.temporary
 
 
-LOCKED: frozenset[str] = frozenset()
+LOCKED: frozenset[str] = frozenset({"test15"})
 """Splits not scored yet: only ever read by naming them, never by `all`."""
 
 
@@ -232,7 +232,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--split",
-        choices=("dev", "test", *(f"test{n}" for n in range(2, 15)), "all"),
+        choices=("dev", "test", *(f"test{n}" for n in range(2, 16)), "all"),
         default="dev",
     )
     parser.add_argument("--misses", action="store_true", help="list every wrong answer")
