@@ -880,11 +880,11 @@ def test_an_entry_contested_by_the_words_is_unsure_and_lists_the_other_reason(
     assert contested.step == "entry" and not contested.certain
     assert contested.alternatives[0].reason != contested.reason
     assert contested.alternatives[0].reason == "blocked"  # "service refused": a refusal of the IP
-    # The provider's own sentence, found whole, is not contested by one of its words.
+    # The provider's own sentence, found whole, is not contested by one of its phrases ("user
+    # complaints" alone would be badreputation).
     whole = top(
-        "Gmail has detected an unusual amount of unsolicited mail originating from your IP "
-        "address. To protect our users from spam, mail sent from your IP address has been "
-        "temporarily blocked.",
+        "421 4.7.0 Messages from 192.0.2.9 temporarily deferred due to unexpected volume or user "
+        "complaints",
         matcher,
         asked=True,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 from bot.engine.extract import (
@@ -62,6 +63,8 @@ class Context:
         return is_final_report(self._notice)
 
 
+_HEADING = re.compile(r"-{3,} [^-]{1,80} -{3,}")
+"""A dashed section heading inside a diagnostic."""
 USUALLY_TEMPORARY = frozenset({"speeding", "toomanyconn", "systemfull"})
 
 
@@ -69,9 +72,14 @@ def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:
     """Is the sending server still retrying? The report's Action, then wording, then codes."""
     if failure.action in ("failed", "delayed"):
         return failure.action == "delayed"
-    if says_gave_up(text):
+    if says_retrying(text):
+        return True
+    # A report's own section heading ("----- The following addresses had fatal errors -----")
+    # is the layout's, and some servers print it on delay notices too: the words of the notice
+    # ("Message will be retried for 4 more days") decide then.
+    if says_gave_up(_HEADING.sub(" ", text)):
         return False
-    if says_retrying(text) or context.retrying:
+    if context.retrying:
         return True
     if context.gave_up or context.final:
         return False

@@ -292,8 +292,12 @@ def _settle_reason(
     delay_notice = failure.action == "delayed" or (
         temporary is True and (context.retrying or says_retrying(text))
     )
-    if delay_notice and (verdict.step in VAGUE_STEPS or verdict.step == "hint"):
-        return "expired", max(verdict.confidence, 0.6)  # waiting in the queue, no cause named
+    if delay_notice and (
+        verdict.step in VAGUE_STEPS or (verdict.step == "hint" and verdict.reason != "blocked")
+    ):
+        # Waiting in the queue, no cause named. A lone "blocked" does name one: the receiver is
+        # holding back the sender's IP ("421 cmsmtp 192.0.2.7 blocked").
+        return "expired", max(verdict.confidence, 0.6)
     if code_class == "2" and verdict.step in ("code", "generic"):
         return "delivered", verdict.confidence
     return verdict.reason, verdict.confidence

@@ -33,7 +33,9 @@ _NAMED_RCPT = re.compile(
 SENTENCE_RCPT = re.compile(
     r"(?:your message to|your request to the|wasn't delivered to|couldn't be delivered to|could not be delivered to|"
     r"delivery to the following recipient failed permanently:|delivery to|(?<!verification )failed for|"
-    r"error delivering your mail to)\s*<?"
+    r"error delivering your mail to|"
+    r"rejected e-?mail address was|endereço de e-?mail recusado era|拒否された電子メール ?アドレス\s*:)"
+    r"\s*['\"]?<?"
     r"([A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
     re.IGNORECASE,
 )
@@ -48,7 +50,7 @@ _FIELD_RCPT = re.compile(
 _REFUSED_MAP = re.compile(r"\{\s*u?['\"]([^'\"\s]+@[^'\"\s]+)['\"]\s*:\s*\(")
 """Python's refused-recipients map: {'bob@x': (550, b'...')}."""
 _SENDER_ADDRESS = re.compile(
-    r"(?:from(?: address(?: failed)?)?|sender|mail from:?|return-path:?|source|verification failed for)"
+    r"(?:from(?: your| address(?: failed)?)?|sender|mail from:?|return-path:?|source|verification failed for)"
     r"\"?\s*[:=]?\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
 )
@@ -63,7 +65,7 @@ _REMOTE_HOST = re.compile(
 SENTENCE_FOLDED = Folded(
     SENTENCE_RCPT,
     guards=("your message to", "your request to the", "delivered to", "delivery to", "failed for",
-            "error delivering your mail to"),
+            "error delivering your mail to", "mail address was"),
 )  # fmt: skip
 _NAMED_FOLDED = Folded(_NAMED_RCPT, guards=("-recipient",))
 _FIELD_FOLDED = Folded(

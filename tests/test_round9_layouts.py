@@ -1,0 +1,180 @@
+"""Layouts and wordings met in the ninth and tenth fixture rounds: old gateways, list servers, mail
+clients' own error boxes, national providers. The texts are written here in the shape those
+programs use (their fixed wordings are facts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.diagnose import analyze
+from bot.engine.matcher import Matcher
+from tests.test_classify import top
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "temporary"),
+    [
+        # A filtering service gives up after hours of failed look-ups or connections.
+        (
+            "550 5.4.7 <ann@example.net>: MX records inaccessible for too long for domain "
+            "example.net",
+            "expired",
+            False,
+        ),
+        ("550 MTA inaccessible for too long for domain example.net", "expired", False),
+        # Exchange's X.400 time-out, quoted after the cause it kept meeting.
+        (
+            "There was a communications failure with the remote server. Could not deliver the "
+            "message in the time limit specified. Please retry or contact your administrator. "
+            "<mail.example.org #4.4.7>",
+            "expired",
+            False,
+        ),
+        # Yahoo's volume deferral is about pace; a deferral for complaints alone is about standing.
+        (
+            "421 4.7.0 [TSS04] Messages from 192.0.2.8 temporarily deferred due to unexpected "
+            "volume or user complaints - 4.16.55.1",
+            "speeding",
+            True,
+        ),
+        (
+            "421 4.7.0 [TS01] Messages from 192.0.2.8 temporarily deferred due to user complaints",
+            "badreputation",
+            True,
+        ),
+        # Gmail's older wording that says the IP is blocked, not slowed.
+        (
+            "421 4.7.0 Our system has detected an unusual rate of unsolicited mail originating "
+            "from your IP address. To protect our users from spam, mail sent from your IP address "
+            "has been temporarily blocked.",
+            "blocked",
+            True,
+        ),
+        (
+            "550 5.1.1 <ann@example.net>: Recipient address rejected: Address disabled",
+            "suspend",
+            False,
+        ),
+        (
+            "550 <ann@example.net>: Recipient address rejected: Address locked or deactivated",
+            "suspend",
+            False,
+        ),
+        ("550 5.7.1 <ann@example.net>... Reencaminhamento Recusado", "norelaying", False),
+        # Windows' socket error, as a client or a .NET program reports a connection time-out.
+        (
+            "Unable to connect to the remote server: A connection attempt failed because the "
+            "connected party did not properly respond after a period of time, or established "
+            "connection failed because connected host has failed to respond 192.0.2.25:25",
+            "networkerror",
+            None,
+        ),
+    ],
+)
+def test_wordings(text: str, reason: str, temporary: bool | None, matcher: Matcher) -> None:
+    diagnosis = top(text, matcher, asked=True)
+    assert diagnosis.reason == reason
+    if temporary is not None:
+        assert diagnosis.temporary is temporary
+
+
+def test_retrying_words_outweigh_a_fatal_errors_heading(matcher: Matcher) -> None:
+    notice = (
+        "From: mailer-daemon@mx.example.org\nSubject: Delayed Mail (still being retried)\n\n"
+        "We are unable to deliver your message to the following recipient(s) yet.\n\n"
+        "----- The following addresses had fatal errors -----\n"
+        "[Status: Error, Address: <ann@example.net>, ResponseCode 421, , 4.7.0 Try again later, "
+        "closing connection.]\n\n"
+        "Message will be retried for 4 more day(s)\n"
+    )
+    diagnosis = top(notice, matcher)
+    assert diagnosis.temporary is True
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Your message did not reach some or all of the intended recipients.",
+        "Uw bericht heeft enkele of alle geadresseerden niet bereikt.",
+    ],
+)
+def test_an_exchange_2003_notice_is_final_whatever_code_it_quotes(
+    opening: str, matcher: Matcher
+) -> None:
+    notice = (
+        f"{opening}\n\n      Subject:\tQuarterly report\n\n"
+        "The following recipient(s) could not be reached:\n\n"
+        "      ann@example.net on 3/3/2025 10:34 AM\n"
+        "            421 4.5.1 Connection Rate - see the help desk's page\n"
+    )
+    diagnosis = top(notice, matcher)
+    assert (diagnosis.recipient, diagnosis.temporary) == ("ann@example.net", False)
+
+
+def test_a_delay_whose_reply_says_blocked_names_that_cause(matcher: Matcher) -> None:
+    notice = (
+        "Subject: Delayed Mail (still being retried)\n\n"
+        "This is the mail system at host mail.example.org.\n\n"
+        "####################################################################\n"
+        "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+        "####################################################################\n\n"
+        "<ann@example.net>: host mx.example.net[192.0.2.5] refused to talk to me: 554\n"
+        "    mx.example.net cmsmtp 198.51.100.7 blocked.\n"
+    )
+    diagnosis = top(notice, matcher)
+    assert (diagnosis.reason, diagnosis.temporary) == ("blocked", True)
+
+
+@pytest.mark.parametrize(
+    ("box", "recipient", "reply"),
+    [
+        (
+            "The message could not be sent because one of the recipients was rejected by the "
+            "server. The rejected e-mail address was 'ann@example.net'. Subject 'Report', "
+            "Account: 'mail.example.org', Server: 'smtp.example.org', Protocol: SMTP, Server "
+            "Response: '550 5.7.1 Unable to relay for ann@example.net', Port: 25, Secure(SSL): No, "
+            "Server Error: 550, Error Number: 0x800CCC79",
+            "ann@example.net",
+            "550 5.7.1 Unable to relay for ann@example.net",
+        ),
+        (
+            "A mensagem não pôde ser enviada porque um de seus destinatários foi recusado pelo "
+            "servidor. O endereço de email recusado era 'ann@example.net'. Assunto: 'Report', "
+            "Conta: 'alice@example.org', Servidor: 'smtp.example.org', Protocolo: SMTP, Resposta "
+            "do Servidor: '553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)', "
+            "Porta: 25, Secure Sockets Layer (SSL): Não, Erro do Servidor: 553, Número do Erro: "
+            "0x800CCC79.",
+            "ann@example.net",
+            "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
+        ),
+    ],
+)
+def test_a_mail_clients_error_box_names_the_refused_address_and_the_servers_reply(
+    box: str, recipient: str, reply: str, matcher: Matcher
+) -> None:
+    diagnosis = top(box, matcher, asked=True)
+    assert diagnosis.recipient == recipient
+    assert diagnosis.reason == "norelaying"
+    assert diagnosis.diagnostic == reply
+
+
+def test_a_list_server_refusing_a_non_member_names_no_recipient(matcher: Matcher) -> None:
+    notice = (
+        "From: L-Soft list server <LISTSERV@LISTSERV.EXAMPLE.ORG>\n"
+        "To: Alice <alice@example.org>\nSubject: Message rejected\n\n"
+        "You are not authorized to send mail to the STAFF-L list from your alice@example.org\n"
+        "account. Please contact the list owners: STAFF-L-request@LISTSERV.EXAMPLE.ORG.\n"
+    )
+    analysis = analyze(notice, matcher, asked=True)
+    diagnosis = analysis.diagnoses[0]
+    assert diagnosis.reason == "filtered"
+    assert diagnosis.entry is not None and diagnosis.entry.id == "list-members-only"
+    assert diagnosis.recipient != "alice@example.org"
+
+
+def test_an_address_opening_with_a_quote_mark_is_read_without_it(matcher: Matcher) -> None:
+    diagnosis = top("550 5.1.1 'ann@example.net' User unknown", matcher, asked=True)
+    assert diagnosis.recipient == "ann@example.net"
+    assert top("550 5.1.1 o'brien@example.net: User unknown", matcher).recipient == (
+        "o'brien@example.net"
+    )
