@@ -130,11 +130,21 @@ def join_continuations(lines: list[str]) -> list[str]:
     return out
 
 
+_LOCAL_FORWARDS = (
+    "weitergeleitete nachricht|ursprüngliche nachricht|message transféré|message d'origine|"
+    "mensaje reenviado|mensaje original|mensagem encaminhada|mensagem original|"
+    "messaggio inoltrato|messaggio originale|doorgestuurd bericht|oorspronkelijk bericht|"
+    "i̇letilen ileti|iletilen ileti|przekazana wiadomość|пересылаемое сообщение|"
+    "исходное сообщение|転送メッセージ|转发的邮件"
+)
+"""Mail clients' forward and reply separators in the languages notices come in (Gmail's,
+Outlook's), between dashes as in "---------- Forwarded message ----------"."""
 _ORIGINAL_MARKERS = re.compile(
     r"^[ \t]{0,20}(?:original message headers:?|-{0,40} ?This is a copy of (?:the|your) message|"
     r"-{0,40} ?The header of the original message is following|Original-Envelope-Id:|"
     r"[- ]{0,40}Below this line is a copy of the message|Text of returned message follows|"
     r"Original message follows|-{2,40} ?(?:original|returned|forwarded) message ?-{2,40}|"
+    rf"-{{2,40}} ?(?:{_LOCAL_FORWARDS}) ?-{{2,40}}|"
     r"-{0,40} ?The header and top \d+ lines of the message follows?|"
     r"\|?-{2,40} ?Message (?:text|header) follows:? ?-{2,40}\|?$|"
     r"Kopfzeilen der ursprünglichen Nachricht:|En-têtes du message d'origine :)",
@@ -151,6 +161,10 @@ _ORIGINAL_CUES = (
     "lines of the message",
     "message text follows",
     "message header follows",
+    "mensaje",
+    "mensagem",
+    "messaggio",
+    "bericht",
 )
 """Words each ASCII match of _ORIGINAL_MARKERS contains (the German and French ones are not ASCII)."""
 
@@ -158,7 +172,10 @@ _ORIGINAL_CUES = (
 _ORIGINAL_FOLDED = Folded(_ORIGINAL_MARKERS)
 
 
-_FORWARD_MARKER = re.compile(r"-{2,40} ?(?:original|forwarded) message ?-{2,40}", re.IGNORECASE)
+_FORWARD_MARKER = re.compile(
+    rf"-{{2,40}} ?(?:original message|forwarded message|{_LOCAL_FORWARDS}) ?-{{2,40}}",
+    re.IGNORECASE,
+)
 """A mail client's forward or reply separator (not a bounce's own "copy of your message")."""
 MAX_FORWARDS = 3
 
@@ -180,11 +197,16 @@ def split_original(text: str) -> tuple[str, str]:
         if not (
             _FORWARD_MARKER.search(match.group(0))
             and _names_no_code(before)
-            and not _names_no_code(after)
+            and (not _names_no_code(after) or _reports_failure(after, before))
         ):
             return before, after
         text = clean_text(after)  # its quoting is judged on its own ("> " below a note)
     return text, ""
+
+
+def _reports_failure(forwarded: str, note: str) -> bool:
+    """A forwarded text that reads as a failure report under a note that does not."""
+    return is_final_report(forwarded[:5000]) and not is_final_report(note)
 
 
 def _names_no_code(text: str) -> bool:
