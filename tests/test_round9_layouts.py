@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.diagnose import analyze
+from bot.engine.extract import server_reply
 from bot.engine.matcher import Matcher
 from tests.test_classify import top
 
@@ -61,6 +62,7 @@ from tests.test_classify import top
             False,
         ),
         ("550 5.7.1 <ann@example.net>... Reencaminhamento Recusado", "norelaying", False),
+        ("554 Security failure", "failedstarttls", False),  # Exim, after a failed TLS handshake
         # Windows' socket error, as a client or a .NET program reports a connection time-out.
         (
             "Unable to connect to the remote server: A connection attempt failed because the "
@@ -178,3 +180,70 @@ def test_an_address_opening_with_a_quote_mark_is_read_without_it(matcher: Matche
     assert top("550 5.1.1 o'brien@example.net: User unknown", matcher).recipient == (
         "o'brien@example.net"
     )
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "quoted"),
+    [
+        # an error line and the same line of the transcript below it
+        (
+            "550 <bob@example.net>... User unknown 550 <bob@example.net>... User unknown",
+            "550 <bob@example.net>... User unknown",
+        ),
+        (
+            "550 5.1.1 <bob@example.net>... User unknown <bob@example.net>... User unknown",
+            "550 5.1.1 <bob@example.net>... User unknown",
+        ),
+        # a proxy's phrase and the server's behind it, both printed: not a repeat of the reply
+        (
+            "550 unknown user (in reply to RCPT TO command) (in reply to RCPT TO command)",
+            "550 unknown user (in reply to RCPT TO command) (in reply to RCPT TO command)",
+        ),
+        # Exchange 2007's marks around its reply
+        (
+            "#550 5.2.2 STOREDRV.Deliver: mailbox full ##",
+            "550 5.2.2 STOREDRV.Deliver: mailbox full",
+        ),
+        (
+            "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##rfc822;bob@example.net",
+            "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found",
+        ),
+        # Domino's and a webmail's labels before a reply without a code
+        (
+            "because: User's mail file is full (the database has reached its quota).",
+            "User's mail file is full (the database has reached its quota).",
+        ),
+        ("Error Description: Inbox is full.", "Inbox is full."),
+        # qmail-send's log writes a space as "_" and a line break as "/"
+        (
+            "@4000000067 delivery 4711: failure: 192.0.2.48_does_not_like_recipient./"
+            "Remote_host_said:_550_No_such_user/Giving_up_on_192.0.2.48./",
+            "550 No such user",
+        ),
+    ],
+)
+def test_server_said_quotes_the_reply_once_without_its_layout(diagnostic: str, quoted: str) -> None:
+    assert server_reply(diagnostic) == quoted
+
+
+@pytest.mark.parametrize(
+    "separator",
+    [
+        "---------- Forwarded message ----------",
+        "---------- İletilen ileti ----------",
+        "---------- Weitergeleitete Nachricht ----------",
+        "---------- Mensaje reenviado ----------",
+    ],
+)
+def test_a_rejection_forwarded_under_a_note_is_the_report(separator: str, matcher: Matcher) -> None:
+    text = (
+        "Hi, this came back when I wrote to Zeynep. Is the problem on our side?\n\n"
+        f"{separator}\n"
+        "From: Mail Delivery System <MAILER-DAEMON@example.net>\n"
+        "Subject: Automatically rejected mail\n\n"
+        "Your message to <zeynep@example.net> was automatically rejected:\n"
+        "Quota exceeded (mailbox for user is full)\n"
+    )
+    diagnosis = top(text, matcher, asked=True)
+    assert diagnosis.reason == "mailboxfull"
+    assert diagnosis.diagnostic.startswith("Your message to <zeynep@example.net>")

@@ -165,6 +165,8 @@ _ORIGINAL_CUES = (
     "mensagem",
     "messaggio",
     "bericht",
+    "nachricht",
+    "message d'origine",
 )
 """Words each ASCII match of _ORIGINAL_MARKERS contains (the German and French ones are not ASCII)."""
 
@@ -178,6 +180,9 @@ _FORWARD_MARKER = re.compile(
 )
 """A mail client's forward or reply separator (not a bounce's own "copy of your message")."""
 MAX_FORWARDS = 3
+_FORWARD_HEADERS = re.compile(r"\A\s*(?:[^\W\d][\w-]{0,20}:[ \t][^\n]*\n){2,8}")
+"""The header lines a mail client writes below its forward separator ("From: ...", "Date: ...",
+"Subject: ...", in the client's language)."""
 
 
 def split_original(text: str) -> tuple[str, str]:
@@ -200,7 +205,8 @@ def split_original(text: str) -> tuple[str, str]:
             and (not _names_no_code(after) or _reports_failure(after, before))
         ):
             return before, after
-        text = clean_text(after)  # its quoting is judged on its own ("> " below a note)
+        # its quoting is judged on its own ("> " below a note), without the forward's headers
+        text = _FORWARD_HEADERS.sub("", clean_text(after), count=1)
     return text, ""
 
 
