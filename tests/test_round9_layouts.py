@@ -214,12 +214,6 @@ def test_an_address_opening_with_a_quote_mark_is_read_without_it(matcher: Matche
             "User's mail file is full (the database has reached its quota).",
         ),
         ("Error Description: Inbox is full.", "Inbox is full."),
-        # qmail-send's log writes a space as "_" and a line break as "/"
-        (
-            "@4000000067 delivery 4711: failure: 192.0.2.48_does_not_like_recipient./"
-            "Remote_host_said:_550_No_such_user/Giving_up_on_192.0.2.48./",
-            "550 No such user",
-        ),
     ],
 )
 def test_server_said_quotes_the_reply_once_without_its_layout(diagnostic: str, quoted: str) -> None:
@@ -247,3 +241,14 @@ def test_a_rejection_forwarded_under_a_note_is_the_report(separator: str, matche
     diagnosis = top(text, matcher, asked=True)
     assert diagnosis.reason == "mailboxfull"
     assert diagnosis.diagnostic.startswith("Your message to <zeynep@example.net>")
+
+
+def test_qmail_sends_logged_reply_is_quoted_as_words(matcher: Matcher) -> None:
+    log = (
+        "@400000006778a1c52b3c4d14 starting delivery 4711: msg 1183462 to remote ola@example.net\n"
+        "@400000006778a1c72f1e2a3c delivery 4711: failure: 192.0.2.48_does_not_like_recipient./"
+        "Remote_host_said:_550_No_such_user/Giving_up_on_192.0.2.48./\n"
+    )
+    diagnosis = top(log, matcher, asked=True)
+    assert (diagnosis.recipient, diagnosis.reason) == ("ola@example.net", "userunknown")
+    assert diagnosis.diagnostic == "550 No such user"

@@ -72,14 +72,12 @@ def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:
     """Is the sending server still retrying? The report's Action, then wording, then codes."""
     if failure.action in ("failed", "delayed"):
         return failure.action == "delayed"
-    if says_retrying(text):
-        return True
     # A report's own section heading ("----- The following addresses had fatal errors -----")
     # is the layout's, and some servers print it on delay notices too: the words of the notice
     # ("Message will be retried for 4 more days") decide then.
     if says_gave_up(_HEADING.sub(" ", text)):
         return False
-    if context.retrying:
+    if says_retrying(text) or context.retrying:
         return True
     if context.gave_up or context.final:
         return False

@@ -81,6 +81,10 @@ STRUCTURE_PHRASES = (
     '"bouncetype":',
     "status=bounced",
     "status=deferred",
+    "status=expired",
+    "t=remote_smtp",  # Exim's log: "== bob@x R=dnslookup T=remote_smtp defer (111): ..."
+    'result="permfail"',  # OpenSMTPD's log
+    'result="tempfail"',
     "dsn=5.",
     "dsn=4.",
     "retry timeout exceeded",

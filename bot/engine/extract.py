@@ -83,6 +83,7 @@ RETRYING = re.compile(
     r"delayed mail|\(delay\)|not yet been delivered|no action is required on your part|"
     r"\bdefer \(-?\d+\)|"  # Exim's log: "T=remote_smtp defer (113): No route to host"
     r"status=deferred|delivery temporarily suspended|"  # Postfix's log and queue
+    r"result=\"?tempfail|status\s*:\s*retry\b|"  # OpenSMTPD's log; Exchange's Get-Queue
     r"warning: message .{0,200}? delayed|will be retried|message delayed|delivery delay|"
     r"there was a temporary problem delivering|"  # Gmail's "Delivery incomplete" notice
     r"technical details of temporary failure|"  # Gmail's older delay notice
@@ -95,11 +96,11 @@ GAVE_UP = re.compile(
     r"\b(?:giving up|gave up|given up|i've given up|retry time(?:out)? (?:exceeded|not reached for any host after a long failure period)|"
     r"delivery time expired|message expired|expired after|has expired|"
     r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for \d+|"
-    r"too long in (?:the )?queue|maximum time (?:in queue|for delivery)|"
-    r"inaccessible for too long|in the time limit specified|"
+    r"too long in (?:the )?queue|in the queue too long|not going to try again|"
+    r"maximum time (?:in queue|for delivery)|inaccessible for too long|in the time limit specified|"
     r"permanent(?:ly)? (?:error|failure|failed|fatal)|(?<!non-)(?<!non )fatal errors?|"
     r"will not be retried|"
-    r"will not retry|no more retries|status=bounced)",
+    r"will not retry|no more retries|status=bounced|status=expired|result=\"?permfail)",
     re.IGNORECASE,
 )
 
@@ -110,7 +111,7 @@ EXPIRED = re.compile(
     r"delivery time expired|message expired|expired after \d|"
     r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for (?:\d+|the past)|"
     r"too long in (?:the )?queue|in the queue too long|queue lifetime|"  # qmail says the latter
-    r"maximum time (?:in queue|for delivery)|"
+    r"maximum time (?:in queue|for delivery)|status=expired|"  # Postfix's queue manager
     r"inaccessible for too long|"  # Postini: "MX records inaccessible for too long for domain"
     r"could not deliver the message in the time limit specified)",  # Exchange's X.400 timeout
     re.IGNORECASE,
@@ -140,12 +141,13 @@ _GUARDS = {
     "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
                  "status=deferred", "temporarily suspended", "temporary problem deliver",
-                 "temporary failure",
+                 "temporary failure", "tempfail",
                  "différ", "retard", "遅延", "задерж", "延迟", "延期"),
     "gave_up": ("giv", "gave up", "retry time", "expire", "failing for a long",
                 "could not be delivered for", "too long in", "maximum time", "permanent",
                 "inaccessible for too long", "time limit specified",
-                "fatal", "not be retried", "not retry", "no more retries", "status=bounced"),
+                "fatal", "not be retried", "not retry", "no more retries", "status=bounced",
+                "permfail", "queue too long", "not going to try"),
     "final": ("deliver", "failed", "permanent", "returning", "returned mail", "did not reach",
               "automatically rejected",
               "niet bereikt",
@@ -187,7 +189,7 @@ def is_final_report(text: str) -> bool:
 _REPLY_START = re.compile(
     r"(?<![\w.#-])[245]\d\d[ -]#?[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)|"
     r"(?:said|returned|response|reply|error)\s*:?\s*['\"]?(?=[45]\d\d\b)|"
-    r"(?<![\w.])[45]\d\d(?=[ -][A-Za-z#<(])|(?<![\w.])#?[45]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)",
+    r"(?<![\w.])[45]\d\d(?=[ -][A-Za-z#<(])|(?<![\w.(])(?<!\(#)#?[45]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)",
     re.IGNORECASE,
 )
 _REPLY_START_FOLDED = Folded(_REPLY_START)
@@ -246,7 +248,7 @@ _REPLY_END = re.compile(
     r"There was a temporary problem)|\sIf your message was also sent to additional recipients\b|"
     r"\s(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]?\d \d\d:\d\d:\d\d \S+ [\w/.-]+\[\d+\]:|"
     r"\s\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{3})? (?:\[\d+\] )?\w{6}-\w{6}-\w{2}\b|"
-    r"\};\{MSG=|"
+    r"\};\{[A-Z]{2,8}=|"
     r"['\"]?,\s(?:Port|Porta|Puerto|Poort|ポート)\s?:",  # Outlook's field after "Server Response"
     re.IGNORECASE,
 )
@@ -263,7 +265,7 @@ _REPLY_END_GUARDS = ("-mta:", "recipient:", " ##", ", port", ", puerto", ", poor
                      "contents of the undelivered", "action: ", "status: ", "transcript of",
                      "message follows", "delivery to the following",
                      "temporary problem", "also sent to additional", "]:", "<=", "=>", "**",
-                     "==", "completed", "};{msg=")  # fmt: skip
+                     "==", "completed", "};{")  # fmt: skip
 """Lower-case words one of which _REPLY_END needs: the regex runs only when one is there."""
 _LABEL_GUARDS = ("error", "returned", "the response", "the following text was", "server response")
 _LABELLED_REPLY_FOLDED = Folded(
@@ -308,10 +310,8 @@ def cause_behind_delay(report_text: str) -> str | None:
 
 _CLOSING_QUOTE = {"'": "'", '"': '"', "“": "”", "„": "“", "«": "»", "「": "」", "‘": "’"}
 """The quote marks a report puts around the reply it quotes, and the mark that closes each."""
-_QMAIL_LOG = re.compile(r"\bdelivery \d+: (?:failure|deferral): (\S+)")
-"""A qmail-send log line's outcome and the remote reply it logged."""
-_QMAIL_BREAK = re.compile(r"(?<=[.:\s])/|/(?=[A-Z\s]|$)")
-"""A logged line break; a slash inside a word or a URL's path stays."""
+_QMAIL_LOG = re.compile(r"\bdelivery \d+: (?:failure|deferral): (.+)")
+"""A qmail-send log line's outcome and the remote reply it logged (written out as words)."""
 MIN_REPEAT_WORDS = 3
 """The fewest words a reply's repeat at its end must hold to be dropped."""
 _WRAPPER_TAIL_CHARS = 60
@@ -334,12 +334,6 @@ def _before_closing_quote(text: str, opening: str, closing: str) -> str:
     if inner_open % 2 if opening == closing else inner_open != reply.count(closing):
         return text
     return reply.rstrip()
-
-
-def _qmail_words(logged: str) -> str:
-    """qmail-send's logged reply as words: it writes a space as "_" and a line break as "/"
-    ("does_not_like_recipient./Remote_host_said:_550_No_such_user/")."""
-    return " ".join(_QMAIL_BREAK.sub(" ", logged.replace("_", " ")).split())
 
 
 def _without_repeat(text: str) -> str:
@@ -378,7 +372,7 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     if text.startswith("---"):  # a section heading before the reply ("--- Transcript ... ---")
         text = _LEADING_RULE.sub("", text, count=1)
     if "delivery " in text and (logged := _QMAIL_LOG.search(text)):
-        text = _qmail_words(logged.group(1))
+        text = logged.group(1)  # the outcome line's reply, after its "delivery 12: failure: "
     if text[:1] == "#" and text[1:4].isdigit():  # Exchange 2007's "#550 5.2.2 ... ##"
         text = text[1:]
     if text.startswith("... ") and _SENDMAIL_STATUS.match(text, 4):  # "<bob@x>... Deferred: .."

@@ -44,7 +44,7 @@ SENTENCE_RCPT = re.compile(
 _FIELD_RCPT = re.compile(
     r"\b(?:recipients?(?: address)?|rcpt(?: to)?|emailaddress|email_address|受取人|受信者|收件人|"
     r"empfänger|destinataire|destinatario|destinatário|ontvanger|odbiorca|получатель)"
-    r"[\"']?\s*[:=：]\s*[\"']?<?([^\s\"'<>,;]+@[^\s\"'<>,;]+)",
+    r"[\"']?\s*[:=：]\s*[\"'{]?<?([^\s\"'<>,;{}]+@[^\s\"'<>,;{}]+)",
     re.IGNORECASE,
 )
 _REFUSED_MAP = re.compile(r"\{\s*u?['\"]([^'\"\s]+@[^'\"\s]+)['\"]\s*:\s*\(")
@@ -114,6 +114,8 @@ def recipient_header(line: str) -> tuple[str | None, str]:
 
 
 MAX_LOG_LINE = 2000
+_EXIM_ROUTING = re.compile(r"^(?:R=\S+\s+)?(?:T=[^\s:]+:?\s*)?(?:defer \(-?\d+\):\s*)?")
+"""The router, transport and defer-errno fields opening an Exim log line's outcome."""
 
 
 def _log_field(line: str, name: str, start: int) -> str:
@@ -171,7 +173,8 @@ def _log_recipient(line: str) -> tuple[str, str] | None:
             rest = words[1] if len(words) > 1 else ""
             if rest.startswith("<") and ">" in rest:  # Exim repeats the original address
                 rest = rest[rest.index(">") + 1 :]
-            return words[0].strip("<>:").lower(), rest.lstrip(": ").strip()
+            rest = _EXIM_ROUTING.sub("", rest.lstrip(": "), count=1)
+            return words[0].strip("<>:").lower(), rest.strip()
     return None
 
 

@@ -9,6 +9,13 @@ from bot.engine.extract import is_final_report, says_gave_up, says_retrying, ser
 from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
 from bot.engine.parsed import Failure, ParsedMessage
+from bot.engine.queuelists import (
+    accounting_failures,
+    looks_like_accounting,
+    looks_like_queue_listing,
+    queue_listing_failures,
+    with_qmail_words,
+)
 from bot.engine.recipients import (
     CONTACT,
     SENTENCE_FOLDED,
@@ -234,6 +241,11 @@ def failures_from_body(body: str, parsed: ParsedMessage) -> list[Failure]:
             elif kind == "delivered":
                 return [Failure(recipient=None, diagnostic="", status="2.0.0", action="delivered")]
             return failures
+    body = with_qmail_words(body)
+    if looks_like_queue_listing(body):
+        return queue_listing_failures(body) or failures_from_text(body)
+    if looks_like_accounting(body):
+        return accounting_failures(body) or failures_from_text(body)
     return _without_the_sender(failures_from_text(body), parsed.original_from.lower())
 
 
@@ -312,20 +324,37 @@ def _without_trailing_words(notice: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+_LOG_LINE = re.compile(r"(?:\w{3} [ \d]\d \d\d:\d\d:\d\d |\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d|@4000)")
+"""A log line's time stamp: syslog's, Exim's own, qmail's TAI64N."""
+
+
+def _ends_log(line: str, blocks: dict[str, list[str]]) -> bool:
+    """A line after an MTA's log lines that is not one of them: no time stamp, no `name=value`
+    field, and not the rest of a line a forum wrapped (one that opened a "(" not yet closed)."""
+    if not line.strip() or _LOG_LINE.match(line) or "=" in line:
+        return False
+    text = "".join(next(reversed(blocks.values()), []))
+    return text.count("(") <= text.count(")")
+
+
 def _failures_of_notice(body: str) -> list[Failure]:
     blocks: dict[str, list[str]] = {}
     order: list[str | None] = []
     stated: set[str] = set()  # recipients whose own line gives the reason ("<bob@x>: ...")
     current: str | None = None
+    in_log = False  # the current block is an MTA's log: only more log lines belong to it
     preamble: list[str] = []
     logs_success = "=sent" in body or "=Sent" in body or "dsn=2." in body  # (no lower-casing)
     for line in body.split("\n"):
         if logs_success and _SUCCESS_LOG.search(line):
             current = None  # a log line of a delivery (the bounce itself going back): no failure
             continue
+        if in_log and _ends_log(line, blocks):
+            current, in_log = None, False  # the asker's words after the log lines
         rcpt, rest = recipient_header(line) if "@" in line else (None, "")
         if rcpt is not None:
             current = rcpt
+            in_log = bool(rest) and _LOG_LINE.match(line) is not None
             if rcpt not in blocks:
                 blocks[rcpt] = []
                 order.append(rcpt)
