@@ -252,3 +252,14 @@ def test_qmail_sends_logged_reply_is_quoted_as_words(matcher: Matcher) -> None:
     diagnosis = top(log, matcher, asked=True)
     assert (diagnosis.recipient, diagnosis.reason) == ("ola@example.net", "userunknown")
     assert diagnosis.diagnostic == "550 No such user"
+
+
+def test_a_reply_under_a_chinese_server_response_label_is_a_bounce(matcher: Matcher) -> None:
+    paste = (
+        "群发通知的时候发到一半就失败了，客户端提示：\n"
+        "服务器回应：504 the number of RCPT attempts is achieved the maximum threshold\n"
+    )
+    analysis = analyze(paste, matcher)
+    assert analysis.is_bounce
+    diagnosis = analysis.diagnoses[0]
+    assert (diagnosis.reply_code, diagnosis.reason) == ("504", "speeding")

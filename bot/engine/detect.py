@@ -21,7 +21,7 @@ CODE_STRUCTURE = re.compile(
     r"^[ \t]*[45]\d\d[ -](?=.{0,120}\b(?:user|mailbox|recipient|relay|denied|rejected|blocked|"
     r"spam|policy|unknown|refused|quota|address)\b)|"
     # after a short label, in any language ("Error: 550 ...", "错误信息: 559 Invalid rcptto")
-    r"^[^\n:：]{1,24}[:：][ \t]*(?:421|45[0-5]|5[35][0-9])[ -](?=.{0,120}\b(?:user|mailbox|"
+    r"^[^\n:：]{1,24}[:：][ \t]*(?:421|45[0-5]|50[0-4]|5[35][0-9])[ -](?=.{0,120}\b(?:user|mailbox|"
     r"recipient|rcpt(?:to)?|relay|denied|rejected|blocked|spam|policy|unknown|refused|quota|"
     r"address|invalid|account)\b)",
     re.IGNORECASE | re.MULTILINE,
