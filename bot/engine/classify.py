@@ -148,6 +148,10 @@ def _codes_agree(match: Match, status: str | None) -> bool:
     return status in enhanced or x_form(status) in enhanced
 
 
+MAILER_CAUSES = frozenset({"mailboxfull", "systemfull"})
+"""Causes a failed local delivery program can name; they explain its failure."""
+
+
 class ReasonClassifier:
     """Decides reasons with one knowledge base's lexicon and code entries."""
 
@@ -187,7 +191,14 @@ class ReasonClassifier:
         verification quoting the callout's 5.1.1) is about the sender: it favours nothing."""
         if favoured in ADDRESS_REASONS and any(h.reason in SENDER_REASONS for h in found):
             favoured = None
-        return strongest(found, favoured)
+        hit = strongest(found, favoured)
+        if hit is not None and hit.reason == "mailererror":
+            # A delivery program that failed for a full mailbox or disk names that cause
+            # ("procmail: Quota exceeded while writing ..." above Sendmail's "Can't create output").
+            cause = strongest([h for h in found if h.reason in MAILER_CAUSES])
+            if cause is not None and cause.weight >= hit.weight:
+                return cause
+        return hit
 
     @staticmethod
     def _rival(reason: str, found: list[Hit]) -> str | None:

@@ -397,7 +397,7 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
     if match is None and (reason := _last(_REASON_LABEL_FOLDED.finditer(text))):
         # no code anywhere: a vendor's "Reason: The mailbox is full" (its last such label: an
         # opening "... due to the following reason:" comes before the field)
-        text = text[reason.end() :]
+        text = _without_unopened(text[reason.end() :], "(", ")")  # of "(reason: ...)"
     elif match and match.start() > 0:
         # after "said:" / "returned" the reply follows; a code starts the reply itself
         said = match.group(0)[:1].isalpha()

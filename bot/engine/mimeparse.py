@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from email.header import decode_header, make_header
 
 from bot.engine.extract import QUOTE_CHARS
@@ -76,8 +77,11 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
             # The human-readable part says what the fields leave out (the SMTP command, a
             # local delivery's words).
             failure.context = block.diagnostic if block else ""
-            if not failure.diagnostic and block is not None:
+            if block is not None and (not failure.diagnostic or failure.diagnostic.isdigit()):
+                # no words, or a mailer's bare exit status ("X-Unix; 75"): the transcript's
                 failure.diagnostic = block.diagnostic
+            elif failure.diagnostic.isdigit():
+                failure.diagnostic = exit_status(failure.diagnostic)
             elif not failure.diagnostic and parsed.report_type == "disposition-notification":
                 failure.diagnostic = " ".join(body.split())[:QUOTE_CHARS]  # the rule's own words
             _fill_codes(failure)
@@ -158,7 +162,9 @@ class _Walker:
 
     def _delivery_status(self, text: str) -> None:
         for fields in _dsn_blocks(text):
-            recipient = _address(fields.get("final-recipient") or fields.get("original-recipient"))
+            recipient = _address(fields.get("final-recipient")) or _address(
+                fields.get("original-recipient")
+            )  # a Final-Recipient of a type other than an e-mail address ("x400; ...")
             action = (fields.get("action") or "").strip().lower() or None
             if recipient is None and action is None and "status" not in fields:
                 continue  # the per-message block (Reporting-MTA, Arrival-Date)
@@ -178,6 +184,32 @@ class _Walker:
                     remote_mta=remote.rstrip(".") or None,
                 )
             )
+
+
+_SYSEXITS = {
+    64: "command line usage error",
+    65: "data format error",
+    66: "cannot open input",
+    67: "addressee unknown",
+    68: "host name unknown",
+    69: "service unavailable",
+    70: "internal software error",
+    71: "system error",
+    72: "critical OS file missing",
+    73: "can't create (user) output file",
+    74: "input/output error",
+    75: "temporary failure",
+    76: "remote error in protocol",
+    77: "permission denied",
+    78: "configuration error",
+}
+"""The exit statuses of sysexits.h a local mailer reports in `Diagnostic-Code: X-Unix; N`."""
+
+
+def exit_status(number: str) -> str:
+    """A mailer's bare exit status in words ("75" is "exit status 75: temporary failure")."""
+    meaning = _SYSEXITS.get(int(number[:4]))
+    return f"exit status {number}: {meaning}" if meaning else f"exit status {number}"
 
 
 def _fill_codes(failure: Failure) -> None:
@@ -227,13 +259,24 @@ def _address(value: str | None) -> str | None:
     if not value:
         return None
     if ";" in value:
-        value = value.split(";", 1)[1]
+        kind, _, value = value.partition(";")
+        if kind.strip().lower() == "utf-8" and "\\x{" in value:
+            value = _UTF8_ESCAPE.sub(_unescape, value)  # RFC 6533: "ren\x{E9}@example.net"
     value = value.strip()
     if "<" in value and ">" in value:  # "Name <a@b>": the last bracketed part
         value = value[value.rfind("<") + 1 :]
         value = value[: value.find(">")] if ">" in value else value
     words = [w.strip('<>"') for w in value.split() if "@" in w]
     return words[-1].lower() if words and words[-1].count("@") == 1 else None
+
+
+_UTF8_ESCAPE = re.compile(r"\\x\{([0-9A-Fa-f]{2,6})\}")
+"""RFC 6533's escape of a non-ASCII character in a `utf-8;` address."""
+
+
+def _unescape(escape: re.Match[str]) -> str:
+    code = int(escape.group(1), 16)
+    return chr(code) if code <= sys.maxunicode else escape.group(0)
 
 
 def _text(part: Part) -> str:
