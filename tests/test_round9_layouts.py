@@ -263,3 +263,29 @@ def test_a_reply_under_a_chinese_server_response_label_is_a_bounce(matcher: Matc
     assert analysis.is_bounce
     diagnosis = analysis.diagnoses[0]
     assert (diagnosis.reply_code, diagnosis.reason) == ("504", "speeding")
+
+
+def test_a_multipart_whose_boundary_never_appears_is_read_as_text(matcher: Matcher) -> None:
+    message = (
+        "From: Mail Administrator <Postmaster@mail.example.net>\nSubject: Returned Mail\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; Boundary="====_ _= \n'
+        '              2283630(16235)"\n\n'
+        "--====_ _= \n              2283630(16235)\nContent-type: text/plain\n\n"
+        'The delivery program "/usr/local/bin/import.pl" produced the following output:\n'
+        '     Can\'t exec "/usr/sbin/sendmail": No such file or directory\n'
+        "The program exited with an unknown value of 141 while delivering the message to\n"
+        "     pnet@example.net\n"
+    )
+    diagnosis = analyze(message, matcher).diagnoses[0]
+    assert diagnosis.reason == "mailererror"
+
+
+def test_a_webmails_refused_recipient_error_is_a_bounce(matcher: Matcher) -> None:
+    paste = (
+        'Failed to add recipient "web@example.net": 550-"Your IP: 192.0.2.3 : Your domain '
+        'example.net is not allowed in\n\n550 header From"\n'
+    )
+    analysis = analyze(paste, matcher)
+    assert analysis.is_bounce
+    assert analysis.diagnoses[0].reason == "securityerror"

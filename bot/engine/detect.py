@@ -75,6 +75,7 @@ STRUCTURE_PHRASES = (
     "smtpsenderrefused",
     "smtpdataerror",
     "expected response code 250 but got code",
+    "failed to add recipient",  # a webmail's SMTP client error (SnappyMail, RainLoop)
     "has not yet been delivered to one or more of its",
     "wasn't able to deliver your message",
     '"notificationtype":"bounce"',

@@ -134,7 +134,10 @@ def _part(headers: dict[str, list[str]], body: bytes, budget: Budget, depth: int
     if not budget.take() or depth >= MAX_DEPTH:
         return part
     if ctype.startswith("multipart/") and params.get("boundary"):
-        for chunk in _split_multipart(body, params["boundary"].encode("utf-8", "replace")):
+        chunks = _split_multipart(body, params["boundary"].encode("utf-8", "replace"))
+        if not chunks:  # a boundary the body never uses (one folded over two lines): its text
+            return Part(headers, body, content_type="text/plain", params={})
+        for chunk in chunks:
             if budget.exhausted:
                 break
             child_headers, child_body = split_headers(chunk)
