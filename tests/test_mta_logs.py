@@ -152,3 +152,12 @@ def test_a_tracking_logs_recipient_field_is_read_without_its_braces(matcher: Mat
     diagnosis = top(log, matcher, asked=True)
     assert (diagnosis.recipient, diagnosis.reason) == ("tina@example.net", "userunknown")
     assert diagnosis.diagnostic == "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"
+
+
+def test_hostile_accounting_records_are_answered_not_raised(matcher: Matcher) -> None:
+    header = "type,rcpt,dsnAction,dsnStatus,dsnDiag\n"
+    huge_field = header + 'b,a@example.net,failed,5.1.1,"' + "x" * 200_000 + '"\n'
+    many = header + 'b,a@example.net,failed,5.1.1,"550 5.1.1 no such user"\n' * 5000
+    for text in (huge_field, many):
+        analysis = analyze(text, matcher, asked=True)
+        assert len(analysis.diagnoses) <= 500

@@ -77,10 +77,11 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
             # The human-readable part says what the fields leave out (the SMTP command, a
             # local delivery's words).
             failure.context = block.diagnostic if block else ""
-            if block is not None and (not failure.diagnostic or failure.diagnostic.isdigit()):
+            bare_status = _EXIT_STATUS.fullmatch(failure.diagnostic) is not None
+            if block is not None and (not failure.diagnostic or bare_status):
                 # no words, or a mailer's bare exit status ("X-Unix; 75"): the transcript's
                 failure.diagnostic = block.diagnostic
-            elif failure.diagnostic.isdigit():
+            elif bare_status:
                 failure.diagnostic = exit_status(failure.diagnostic)
             elif not failure.diagnostic and parsed.report_type == "disposition-notification":
                 failure.diagnostic = " ".join(body.split())[:QUOTE_CHARS]  # the rule's own words
@@ -206,9 +207,12 @@ _SYSEXITS = {
 """The exit statuses of sysexits.h a local mailer reports in `Diagnostic-Code: X-Unix; N`."""
 
 
+_EXIT_STATUS = re.compile(r"[0-9]{1,3}")
+
+
 def exit_status(number: str) -> str:
     """A mailer's bare exit status in words ("75" is "exit status 75: temporary failure")."""
-    meaning = _SYSEXITS.get(int(number[:4]))
+    meaning = _SYSEXITS.get(int(number))
     return f"exit status {number}: {meaning}" if meaning else f"exit status {number}"
 
 

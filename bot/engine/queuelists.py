@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 
 from bot.engine.parsed import Failure
@@ -65,7 +66,11 @@ def accounting_failures(text: str) -> list[Failure]:
     if start is None:
         return []
     failures: list[Failure] = []
-    for record in list(csv.DictReader(lines[start:]))[:MAX_RECORDS]:
+    try:
+        records = list(itertools.islice(csv.DictReader(lines[start:]), MAX_RECORDS))
+    except csv.Error:  # a NUL byte, a field over the csv module's limit: not a record file
+        return []
+    for record in records:
         action = (record.get("dsnAction") or "").strip().lower()
         if action not in ("failed", "delayed") or not EMAIL.fullmatch(record.get("rcpt") or ""):
             continue

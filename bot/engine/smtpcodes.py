@@ -29,10 +29,11 @@ _REPLY_FOLDED = Folded(_REPLY)  # its group is digits: no letters to lower-case
 _REPLY_DIGITS = re.compile(r"[45]\d\d")
 """What _REPLY needs: most texts without a code pair have none, and this finds that sooner."""
 EMAIL = re.compile(
-    r"[A-Za-z0-9.!#$%&*+/=?^_{|}~-][A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{0,63}"
+    r"[A-Za-z0-9.!#$%&*+/=?^_~-][A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{0,63}"
     r"@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}"
 )
-"""An address; a quote mark may sit inside its local part (o'brien@), not open it ('bob@...')."""
+"""An address; a quote mark or brace may sit inside its local part (o'brien@), not open it
+('bob@...', PowerShell's {bob@...})."""
 EMAIL_LOCAL_MAX = 64
 """The longest local part EMAIL takes (its `{1,64}`, before the "@")."""
 IPV4 = re.compile(
