@@ -90,3 +90,19 @@ def test_an_exim_file_delivery_names_the_address_that_generated_it(matcher: Matc
         "mailboxfull",
         "mailbox is full",
     )
+
+
+def test_one_failure_named_under_another_address_in_the_human_part_is_the_same(
+    matcher: Matcher,
+) -> None:
+    """An alias expanded on the way: the notice names the address as sent, the fields the one
+    it expanded to; the notice's words still explain it."""
+    human = (
+        "   ----- The following addresses had permanent fatal errors -----\n"
+        "<team@example.net>\n\n   ----- Transcript of session follows -----\n"
+        "<team@example.net>... Deferred\nMessage could not be delivered for 5 days\n"
+    )
+    fields = "Final-Recipient: RFC822; ops.lead@mail.example.net\nAction: failed\nStatus: 4.4.7\n"
+    diagnosis = analyze(_report(fields, human), matcher).diagnoses[0]
+    assert diagnosis.recipient == "ops.lead@mail.example.net"
+    assert "could not be delivered for 5 days" in diagnosis.diagnostic

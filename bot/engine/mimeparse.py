@@ -71,9 +71,14 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
         read_original_headers(original, parsed)
     parsed.text = body
     if walker.dsn:
-        text_failures = {f.recipient: f for f in failures_from_text(body) if f.recipient}
+        found = [f for f in failures_from_text(body) if f.recipient]
+        text_failures = {f.recipient: f for f in found}
         for failure in walker.dsn:
             block = text_failures.get(failure.recipient) if failure.recipient else None
+            if block is None and len(walker.dsn) == 1 and len(found) == 1:
+                # one failure each side under two addresses (the human part names the address as
+                # sent, the fields the one an alias expanded to): the same failure
+                block = found[0]
             # The human-readable part says what the fields leave out (the SMTP command, a
             # local delivery's words).
             failure.context = block.diagnostic if block else ""
