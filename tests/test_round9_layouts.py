@@ -289,3 +289,34 @@ def test_a_webmails_refused_recipient_error_is_a_bounce(matcher: Matcher) -> Non
     analysis = analyze(paste, matcher)
     assert analysis.is_bounce
     assert analysis.diagnoses[0].reason == "securityerror"
+
+
+@pytest.mark.parametrize(
+    ("subject", "kind"),
+    [
+        ("Automatisch antwoord: Quarterly report", "vacation"),
+        ("自动答复: Quarterly report", "vacation"),
+        ("Automatyczna odpowiedź: Quarterly report", "vacation"),
+    ],
+)
+def test_outlooks_automatic_reply_in_more_languages(
+    subject: str, kind: str, matcher: Matcher
+) -> None:
+    message = (
+        f"From: Bob <bob@example.net>\nTo: alice@example.org\nSubject: {subject}\n"
+        "Auto-Submitted: auto-generated\n\nThank you for your message.\n"
+    )
+    analysis = analyze(message.encode(), matcher)
+    assert not analysis.is_bounce
+    assert analysis.diagnoses[0].reason == kind
+
+
+def test_an_abuse_desks_complaint_letter_is_a_complaint(matcher: Matcher) -> None:
+    message = (
+        "From: Abuse Team <abuse@example.net>\nTo: abuse@example.org\n"
+        "Subject: [ABUSE-1] Spam complaint regarding 192.0.2.10\n\n"
+        "We have received a complaint from one of our users about unsolicited e-mail sent from "
+        "your network (IP 192.0.2.10, envelope sender alice@example.org).\n"
+    )
+    analysis = analyze(message.encode(), matcher)
+    assert (analysis.is_bounce, analysis.diagnoses[0].reason) == (False, "feedback")

@@ -52,7 +52,10 @@ VACATION = re.compile(
     r"abwesenheit|réponse automatique|absence|respuesta automática|fuera de la oficina|"
     r"risposta automatica|fuori sede|resposta automática|ausente|自動応答|自動返信|不在|"
     r"автоответ|автоматический ответ|自动回复|(?:e-?mail[ -])?(?:empfangs|eingangs)bestätigung|"
-    r"accusé de réception automatique|acuse de recibo automático)",
+    r"accusé de réception automatique|acuse de recibo automático|"
+    # Outlook's "Automatic reply:" in more of its languages (nl, sv, da/nb, pl, cs, zh, ko)
+    r"automatisch antwoord|automatiskt svar|automatisk svar|automatyczna odpowiedź|"
+    r"automatická odpověď|自动答复|自動回覆|자동 회신)",
     re.IGNORECASE,
 )
 VACATION_BODY = re.compile(
@@ -71,6 +74,7 @@ FEEDBACK_SUBJECT = re.compile(r"^complaint about message from\b", re.IGNORECASE)
 """Microsoft's junk-mail reports (JMRP) carry no report part, only this subject."""
 FEEDBACK = re.compile(
     r"^feedback-type:\s*\w+|this is an? (?:e-?mail )?abuse report|\barf report\b|"
+    r"we (?:have )?received an? (?:spam |abuse )?complaint\b|"  # an abuse desk's own letter
     r"^report domain:.{1,200}submitter:|<feedback>\s*<report_metadata>|dmarc (?:forensic|failure) report",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -84,7 +88,7 @@ DELIVERED = re.compile(
 )
 _DELIVERED = Folded(DELIVERED, guards=("deliver", "relayed:", "read:"))
 _FEEDBACK_GUARDS = ("feedback-type", "abuse report", "arf report", "report domain", "<feedback>",
-                    "forensic report", "failure report")  # fmt: skip
+                    "forensic report", "failure report", "received a", "received an")  # fmt: skip
 """Lower-case words one of which FEEDBACK needs: the regex runs only when one is there."""
 
 
