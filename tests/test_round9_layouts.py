@@ -63,6 +63,17 @@ from tests.test_classify import top
         ),
         ("550 5.7.1 <ann@example.net>... Reencaminhamento Recusado", "norelaying", False),
         ("554 Security failure", "failedstarttls", False),  # Exim, after a failed TLS handshake
+        # content refused, and the cause named: spam
+        ("558 5.7.1 Message content rejected due to suspected spam. IB704x", "spamdetected", False),
+        # a section of an RFC is not a status code (2.1.1 would read as a success)
+        ("550 Maximum line length exceeded (see RFC 5322 2.1.1).", "notcompliantrfc", False),
+        # "rfc822;" opens every DSN address field: no hint of an RFC violation
+        (
+            "Delivery to the following recipients has been delayed. Final-Recipient: "
+            "rfc822;ann@example.net Action: delayed Status: 4.4.7",
+            "expired",
+            True,
+        ),
         # Windows' socket error, as a client or a .NET program reports a connection time-out.
         (
             "Unable to connect to the remote server: A connection attempt failed because the "

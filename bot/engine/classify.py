@@ -148,8 +148,11 @@ def _codes_agree(match: Match, status: str | None) -> bool:
     return status in enhanced or x_form(status) in enhanced
 
 
-MAILER_CAUSES = frozenset({"mailboxfull", "systemfull"})
-"""Causes a failed local delivery program can name; they explain its failure."""
+NAMED_CAUSES = {
+    "mailererror": frozenset({"mailboxfull", "systemfull"}),
+    "contenterror": frozenset({"spamdetected", "virusdetected"}),
+}
+"""Causes a failure of one reason can name beside its own words; named, they explain it."""
 
 
 class ReasonClassifier:
@@ -192,10 +195,12 @@ class ReasonClassifier:
         if favoured in ADDRESS_REASONS and any(h.reason in SENDER_REASONS for h in found):
             favoured = None
         hit = strongest(found, favoured)
-        if hit is not None and hit.reason == "mailererror":
-            # A delivery program that failed for a full mailbox or disk names that cause
-            # ("procmail: Quota exceeded while writing ..." above Sendmail's "Can't create output").
-            cause = strongest([h for h in found if h.reason in MAILER_CAUSES])
+        causes = NAMED_CAUSES.get(hit.reason) if hit is not None else None
+        if hit is not None and causes:
+            # A failure that names its cause: a delivery program failing for a full mailbox
+            # ("procmail: Quota exceeded while writing ..." above Sendmail's "Can't create
+            # output"), content refused as spam ("Message content rejected due to suspected spam").
+            cause = strongest([h for h in found if h.reason in causes])
             if cause is not None and cause.weight >= hit.weight:
                 return cause
         return hit

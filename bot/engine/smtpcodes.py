@@ -59,6 +59,10 @@ class Codes(Frozen):
         set_field(self, "status", status)
 
 
+_SECTION_BEFORE = re.compile(r"(?:\brfc ?\d{3,4},?|\bsection|§) ?$", re.IGNORECASE)
+"""What a document's section number follows ("see RFC 5322 2.1.1"): not a status code."""
+
+
 def find_codes(text: str) -> Codes:
     """The first reply code and enhanced status code a server put in this text."""
     status_match = None
@@ -70,7 +74,14 @@ def find_codes(text: str) -> Codes:
             first_pair = first_pair or pair
         if first_pair:
             return Codes(first_pair.group(1), first_pair.group(2))
-        status_match = next(matches_near(_STATUS, CODE_DOTS, _STATUS_DOTS_AT, text), None)
+        status_match = next(
+            (
+                found
+                for found in matches_near(_STATUS, CODE_DOTS, _STATUS_DOTS_AT, text)
+                if not _SECTION_BEFORE.search(text, max(0, found.start() - 24), found.start())
+            ),
+            None,
+        )
     reply_match = _REPLY_FOLDED.search(text) if _REPLY_DIGITS.search(text) else None
     status = status_match.group(1) if status_match else None
     reply = reply_match.group(1) if reply_match else None
