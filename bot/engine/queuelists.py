@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import itertools
 import re
 
@@ -61,6 +60,8 @@ def looks_like_accounting(text: str) -> bool:
 def accounting_failures(text: str) -> list[Failure]:
     """PowerMTA's accounting CSV: a header line naming its columns, then one record per attempt
     (`b` bounced, `t` transient); delivered records (`d`) are not failures."""
+    import csv  # only for these records (the csv module costs a start-up otherwise)
+
     lines = text[:MAX_QUEUE_CHARS].splitlines()
     start = next((i for i, line in enumerate(lines) if "dsnDiag" in line and "rcpt" in line), None)
     if start is None:
