@@ -331,3 +331,61 @@ def test_an_abuse_desks_complaint_letter_is_a_complaint(matcher: Matcher) -> Non
     )
     analysis = analyze(message.encode(), matcher)
     assert (analysis.is_bounce, analysis.diagnoses[0].reason) == (False, "feedback")
+
+
+QMAIL_REFUSAL = """\
+Hi. This is the qmail-send program at mail.example.org.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<tina@example.net>:
+192.0.2.31 does not like recipient.
+Remote host said: 511 sorry, can't find a valid MX for {whose} domain (#5.1.1 - chkuser)
+Giving up on 192.0.2.31.
+"""
+
+
+@pytest.mark.parametrize(("whose", "reason"), [("rcpt", "hostunknown"), ("sender", "rejected")])
+def test_qmail_giving_up_on_a_host_is_no_expiry(whose: str, reason: str, matcher: Matcher) -> None:
+    diagnosis = analyze(QMAIL_REFUSAL.format(whose=whose), matcher).diagnoses[0]
+    assert (diagnosis.reason, diagnosis.temporary) == (reason, False)
+
+
+def test_citadels_give_up_notice_is_expired(matcher: Matcher) -> None:
+    notice = (
+        "A message you sent could not be delivered to some or all of its recipients\n"
+        "due to prolonged unavailability of its destination(s).\n"
+        "Giving up on the following addresses:\n\n"
+        " leo@example.net: 1) Timeout while connecting mx.example.net [192.0.2.40]:25 ; "
+        "2) Timeout while connecting mx.example.net [192.0.2.40]:25 ;\n"
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("leo@example.net", "expired")
+
+
+def test_zmailers_final_recipient_field_with_a_space(matcher: Matcher) -> None:
+    message = (
+        "From: MAILER-DAEMON@mail.example.org\nSubject: Delivery failure\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="z"\n\n'
+        "--z\nContent-Type: text/plain\n\nFAILED: gail@example.net\n\n"
+        "--z\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mail.example.org\n\n"
+        "Final Recipient: RFC822;gail@example.net\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 (5.1.1 <gail@example.net>... User unknown)\n--z--\n"
+    )
+    diagnosis = analyze(message.encode(), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("gail@example.net", "userunknown")
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "quoted"),
+    [
+        ("*** No such domain.", "No such domain."),  # Courier's mark on its own failures
+        (
+            "Network error on destination MXs Please note that this is only a temporary failure "
+            "report.",
+            "Network error on destination MXs",
+        ),
+    ],
+)
+def test_an_mtas_own_marks_around_its_words_are_not_quoted(diagnostic: str, quoted: str) -> None:
+    assert server_reply(diagnostic) == quoted

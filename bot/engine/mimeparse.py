@@ -257,7 +257,7 @@ def _dsn_blocks(text: str) -> list[dict[str, str]]:
                 fields[key] += "\n" + line.strip()
             elif ":" in line:
                 name, _, value = line.partition(":")
-                key = name.strip().lower()
+                key = name.strip().lower().replace(" ", "-")  # ZMailer's "Final Recipient:"
                 fields[key] = value.strip()
         if fields:
             blocks.append(fields)
