@@ -63,6 +63,13 @@ from tests.test_classify import top
         ),
         ("550 5.7.1 <ann@example.net>... Reencaminhamento Recusado", "norelaying", False),
         ("554 Security failure", "failedstarttls", False),  # Exim, after a failed TLS handshake
+        ("550 5.1.1 收件人并不存在", "userunknown", False),
+        (
+            "553 sorry, esse domínio não faz parte da minha lista de anfitriões rcpt",
+            "norelaying",
+            False,
+        ),
+        ("450 4.2.1 ユーザーが非常に速いペースでメールを受信しています", "speeding", True),
         # content refused, and the cause named: spam
         ("558 5.7.1 Message content rejected due to suspected spam. IB704x", "spamdetected", False),
         # a section of an RFC is not a status code (2.1.1 would read as a success)
