@@ -64,6 +64,8 @@ from tests.test_classify import top
         ("550 5.7.1 <ann@example.net>... Reencaminhamento Recusado", "norelaying", False),
         ("554 Security failure", "failedstarttls", False),  # Exim, after a failed TLS handshake
         ("550 5.1.1 收件人并不存在", "userunknown", False),
+        # the sender refused for the many invalid addresses it tried: no unknown recipient here
+        ("550 Too many invalid recipients", "policyviolation", False),
         (
             "553 sorry, esse domínio não faz parte da minha lista de anfitriões rcpt",
             "norelaying",
