@@ -398,3 +398,35 @@ def test_zmailers_final_recipient_field_with_a_space(matcher: Matcher) -> None:
 )
 def test_an_mtas_own_marks_around_its_words_are_not_quoted(diagnostic: str, quoted: str) -> None:
     assert server_reply(diagnostic) == quoted
+
+
+def test_a_gateways_notice_relaying_an_attached_report_is_read_from_the_report(
+    matcher: Matcher,
+) -> None:
+    inner = (
+        "From: System Administrator <postmaster@example.net>\nSubject: Undeliverable: report\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="in"\n\n'
+        "--in\nContent-Type: text/plain\n\nDelivery has failed to these recipients or "
+        "distribution lists:\n\nann@example.net\nThis message was rejected by the recipient's "
+        "e-mail system.\n\n--in\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-recipient: RFC822; ann@example.net\n"
+        "Action: failed\nStatus: 5.1.1\n--in--\n"
+    )
+    outer = (
+        "From: System Administrator <postmaster@example.net>\nSubject: Undeliverable: report\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="out"\n\n'
+        "--out\nContent-Type: text/plain\n\nCompany footer\n\n"
+        f"--out\nContent-Type: message/rfc822\n\n{inner}\n--out--\n"
+    )
+    diagnosis = analyze(outer.encode(), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("ann@example.net", "userunknown")
+
+
+def test_recipients_not_accepting_mail_from_the_sender_filtered_it(matcher: Matcher) -> None:
+    notice = (
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@aol.example>\nSubject: Mail Delivery "
+        "Problem\n\nYour mail to the following recipients could not be delivered because they "
+        "are not accepting mail from alice@example.org:\n\n\tann\n"
+    )
+    assert analyze(notice, matcher).diagnoses[0].reason == "filtered"

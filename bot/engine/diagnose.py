@@ -60,7 +60,11 @@ def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool
     if parsed.binary:
         return Analysis("binary", False, (), parsed, notes)
     kind = message_kind(parsed)
-    if kind in ("bounce", "other") and not attached and _forwards_a_message(parsed):
+    if (
+        kind in ("bounce", "other")
+        and not attached
+        and (_forwards_a_message(parsed) or _relays_a_report(parsed, kind))
+    ):
         forwarded = _attached_bounce(parsed, matcher, asked)
         if forwarded is not None:
             return forwarded
@@ -116,6 +120,17 @@ def _forwards_a_message(parsed: ParsedMessage) -> bool:
         and not parsed.report_type
         and not DAEMON.search(parsed.sender)
         and not any(f.reply_code or f.status for f in parsed.failures)
+    )
+
+
+def _relays_a_report(parsed: ParsedMessage, kind: str) -> bool:
+    """A mail system's notice that says nothing itself (a gateway's footer) and carries the
+    report it relays as an attached message (an Exchange NDR passed on by a mail gateway)."""
+    return (
+        kind == "bounce"
+        and bool(parsed.attached)
+        and not parsed.report_type
+        and not any(f.recipient or f.reply_code or f.status or f.action for f in parsed.failures)
     )
 
 
