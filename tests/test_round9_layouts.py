@@ -66,6 +66,8 @@ from tests.test_classify import top
         ("550 5.1.1 收件人并不存在", "userunknown", False),
         # the sender refused for the many invalid addresses it tried: no unknown recipient here
         ("550 Too many invalid recipients", "policyviolation", False),
+        # Google's localized "IP not in the allow list of the RCPT domain", read as the English is
+        ("421 4.7.0 IP 未列入 RCPT 网域的白名单,正在断开连接。", "blocked", True),
         (
             "553 sorry, esse domínio não faz parte da minha lista de anfitriões rcpt",
             "norelaying",
@@ -430,3 +432,13 @@ def test_recipients_not_accepting_mail_from_the_sender_filtered_it(matcher: Matc
         "are not accepting mail from alice@example.org:\n\n\tann\n"
     )
     assert analyze(notice, matcher).diagnoses[0].reason == "filtered"
+
+
+def test_a_deferral_by_a_reputation_list_is_temporary(matcher: Matcher) -> None:
+    line = "Mail from 192.0.2.10 deferred using Trend Micro Email Reputation database."
+    assert top(line, matcher, asked=True).temporary is True
+
+
+def test_a_chinese_providers_could_not_be_delivered_notice_is_a_bounce(matcher: Matcher) -> None:
+    notice = "您好：很抱歉通知您，您发送到“bob@example.net”的邮件无法被正确投递。"
+    assert analyze(notice, matcher).is_bounce

@@ -76,6 +76,8 @@ STRUCTURE_PHRASES = (
     "smtpdataerror",
     "expected response code 250 but got code",
     "failed to add recipient",  # a webmail's SMTP client error (SnappyMail, RainLoop)
+    "无法被正确投递",  # Chinese providers' notice: "could not be delivered correctly"
+    "無法被正確投遞",
     "has not yet been delivered to one or more of its",
     "wasn't able to deliver your message",
     '"notificationtype":"bounce"',

@@ -84,6 +84,7 @@ RETRYING = re.compile(
     r"\bdefer \(-?\d+\)|"  # Exim's log: "T=remote_smtp defer (113): No route to host"
     r"status=deferred|delivery temporarily suspended|"  # Postfix's log and queue
     r"result=\"?tempfail|status\s*:\s*retry\b|"  # OpenSMTPD's log; Exchange's Get-Queue
+    r"deferred using\b|"  # a filter's deferral by a reputation list ("Mail from ... deferred using")
     r"warning: message .{0,200}? delayed|will be retried|message delayed|delivery delay|"
     r"there was a temporary problem delivering|"  # Gmail's "Delivery incomplete" notice
     r"technical details of temporary failure|"  # Gmail's older delay notice
@@ -142,7 +143,7 @@ _GUARDS = {
     "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
                  "status=deferred", "temporarily suspended", "temporary problem deliver",
-                 "temporary failure", "tempfail",
+                 "temporary failure", "tempfail", "deferred using",
                  "différ", "retard", "遅延", "задерж", "延迟", "延期"),
     "gave_up": ("giv", "gave up", "retry time", "expire", "failing for a long",
                 "could not be delivered for", "too long in", "maximum time", "permanent",
