@@ -97,7 +97,7 @@ _QMAIL_BREAK = re.compile(r"(?<=[.:\s])/|/(?=[A-Z\s]|$)")
 """A logged line break; a slash inside a word or a URL's path stays."""
 
 
-def qmail_words(logged: str) -> str:
+def _qmail_words(logged: str) -> str:
     """qmail-send's logged reply as words: it writes a space as "_" and a line break as "/"
     ("does_not_like_recipient./Remote_host_said:_550_No_such_user/")."""
     return " ".join(_QMAIL_BREAK.sub(" ", logged.replace("_", " ")).split())
@@ -107,4 +107,4 @@ def with_qmail_words(text: str) -> str:
     """The text with each qmail-send outcome line's reply written out as words."""
     if ": failure: " not in text and ": deferral: " not in text:
         return text
-    return _QMAIL_OUTCOME.sub(lambda m: m.group(1) + qmail_words(m.group(2)), text)
+    return _QMAIL_OUTCOME.sub(lambda m: m.group(1) + _qmail_words(m.group(2)), text)

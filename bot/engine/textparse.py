@@ -329,12 +329,13 @@ _LOG_LINE = re.compile(r"(?:\w{3} [ \d]\d \d\d:\d\d:\d\d |\d{4}-\d\d-\d\d[ T]\d\
 """A log line's time stamp: syslog's, Exim's own, qmail's TAI64N."""
 
 
-def _ends_log(line: str, blocks: dict[str, list[str]]) -> bool:
-    """A line after an MTA's log lines that is not one of them: no time stamp, no `name=value`
-    field, and not the rest of a line a forum wrapped (one that opened a "(" not yet closed)."""
+def _ends_log(line: str, block: list[str]) -> bool:
+    """A line after an MTA's log lines (`block`, the recipient's so far) that is not one of
+    them: no time stamp, no `name=value` field, and not the rest of a line a forum wrapped (one
+    that opened a "(" not yet closed)."""
     if not line.strip() or _LOG_LINE.match(line) or "=" in line:
         return False
-    text = "".join(next(reversed(blocks.values()), []))
+    text = "".join(block)
     return text.count("(") <= text.count(")")
 
 
@@ -352,7 +353,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
         if logs_success and _SUCCESS_LOG.search(line):
             current = None  # a log line of a delivery (the bounce itself going back): no failure
             continue
-        if in_log and _ends_log(line, blocks):
+        if in_log and current is not None and _ends_log(line, blocks[current]):
             current, in_log = None, False  # the asker's words after the log lines
         rcpt, rest = recipient_header(line) if "@" in line else (None, "")
         if rcpt is not None and previous.lstrip().startswith("pipe to |"):
