@@ -81,7 +81,7 @@ class Outcome:
         return self.sample.temporary is None or self.temporary == self.sample.temporary
 
 
-LOCKED: frozenset[str] = frozenset()
+LOCKED: frozenset[str] = frozenset({"test16"})
 """Splits not scored yet: only ever read by naming them, never by `all`."""
 
 
@@ -233,7 +233,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--split",
-        choices=("dev", "test", *(f"test{n}" for n in range(2, 16)), "all"),
+        choices=("dev", "test", *(f"test{n}" for n in range(2, 17)), "all"),
         default="dev",
     )
     parser.add_argument("--misses", action="store_true", help="list every wrong answer")
