@@ -17,6 +17,7 @@
 .venv/bin/python bench/accuracy.py --split test13  # round 13's locked split (scored, now seen)
 .venv/bin/python bench/accuracy.py --split test14  # round 14's locked split (scored, now seen)
 .venv/bin/python bench/accuracy.py --split test15  # round 15's locked split (scored, now seen)
+.venv/bin/python bench/accuracy.py --split test16  # round 16's locked split (score once, at the end)
 .venv/bin/python bench/accuracy.py --split all     # every split already scored (never a locked one)
 
 The real-bounce corpus is tests/data/realcorpus/ (see LABELLING.md and SPLITS.md there): one folder

@@ -222,7 +222,16 @@ _LABELLED_REPLY = re.compile(
     r"resposta do servidor|respuesta del servidor|réponse du serveur|serverantwort)\s*:?\s*"
     r"(?=['\"<]?[245]\d\d\b|['\"<]?[245]\.\d)|"
     r"the response (?:from the remote server )?was\s*:\s*|"
-    r"the following text was generated during the delivery attempts?:\s*)",
+    # Gmail's notice in other languages: "La respuesta (del servidor remoto) fue:", ...
+    r"la respuesta (?:del servidor remoto )?fue\s*:\s*|"
+    r"la réponse (?:du serveur distant )?était\s*:\s*|"
+    r"die antwort (?:des remote-servers )?(?:war|lautete)\s*:\s*|"
+    r"la risposta (?:del server remoto )?è stata\s*:\s*|"
+    r"a resposta (?:do servidor remoto )?foi\s*:\s*|"
+    r"the following text was generated during the delivery attempts?:\s*|"
+    # CommuniGate Pro: "SMTP module(domain x) reports: host mx says: 550 ..."
+    r"module\(domain [^()\s]{1,255}\) reports:\s*"
+    r"(?:(?:message text )?rejected by [\w.-]{1,255}:\s*|host [\w.-]{1,255} says:\s*)?)",
     re.IGNORECASE,
 )
 # Where a quoted reply has ended: a pasted delivery-status block, Exchange's "#SMTP#" tail, a chat
@@ -240,7 +249,7 @@ _REPLY_END = re.compile(
     r"Kopfzeilen der ursprünglichen Nachricht|Ursprüngliche Nachrichtenkopfzeilen|"
     r"Encabezados de mensaje originales|Cabeçalhos da mensagem original|"
     r"Intestazioni originali del messaggio|Исходные заголовки сообщения)|"
-    r"\sThe message subject was:|\sPlease reply to postmaster\b|\sReceived: from\s|"
+    r"\sThe message subject was:|\sPlease reply to postmaster\b|\sReceived: from\s|\sReturn-Path: ?<|"
     r"'?\s(?:Oorspronkelijke berichtkoppen|\|?-{2,} ?Message header follows|"
     r"-{2,} ?Contents of the undelivered mail)|"
     r"\sAction: (?:failed|delayed|delivered|relayed|expanded)\b|\sStatus: [245]\.\d{1,3}\.\d|"
@@ -263,16 +272,22 @@ _REPLY_END_GUARDS = ("-mta:", "recipient:", " ##", ", port", ", puerto", ", poor
                      "message rejected by:", "original message headers", "en-têtes",
                      "kopfzeilen", "encabezados", "cabeçalhos", "intestazioni", "заголовки",
                      "the message subject was:", "please reply to postmaster",
-                     "received: from", "oorspronkelijke", "message header follows",
+                     "received: from", "return-path:", "oorspronkelijke", "message header follows",
                      "contents of the undelivered", "action: ", "status: ", "transcript of",
                      "message follows", "delivery to the following",
                      "temporary problem", "also sent to additional", "]:", "<=", "=>", "**",
                      "==", "completed", "};{")  # fmt: skip
 """Lower-case words one of which _REPLY_END needs: the regex runs only when one is there."""
-_LABEL_GUARDS = ("error", "returned", "the response", "the following text was", "server response")
+_LABEL_GUARDS = ("error", "returned", "the response", "the following text was", "server response",
+                 ") reports:")  # fmt: skip
 _LABELLED_REPLY_FOLDED = Folded(
     _LABELLED_REPLY,
-    guards=(*_LABEL_GUARDS, "resposta do servidor", "respuesta del servidor", "serverantwort"),
+    guards=(
+        *_LABEL_GUARDS,
+        "resposta",
+        "respuesta",
+        "antwort",
+    ),
 )
 _REPLY_END_FOLDED = Folded(_REPLY_END)
 # Exchange's "Remote Server returned '<...> #5.7.1 smtp;550 5.7.1 ...'": the reply follows "smtp;".
@@ -285,13 +300,14 @@ as labels are (a reply's own "invalid recipient: <x>" is not one)."""
 _SENDMAIL_STATUS = re.compile(r"\w{1,30}: \w")
 _LEADING_RULE = re.compile(r"^-{3,} ?.{3,120}? ?-{3,} ?")
 _REASON_LABEL = re.compile(
-    r"\b(?:reason|because|error description|原因|理由|grund|raison|motivo|causa|причина) ?[:：] ?"
+    r"\b(?:reason|because|error description|原因|理由|grund|weil|raison|"
+    r"pour la raison suivante|motivo|causa|причина) ?[:：] ?"
     r"(?=[\w<\"'])",
     re.IGNORECASE,
 )
 _REASON_LABEL_FOLDED = Folded(
     _REASON_LABEL,
-    guards=("reason", "because", "error description", "grund", "raison", "motivo", "causa"),
+    guards=("reason", "because", "error description", "grund", "weil", "raison", "motivo", "causa"),
 )
 _RETURNED_LINE = re.compile(r"\breturned '([245]\d\d[ -].*)'[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """Exchange's report line "Server at mx (ip) returned '<reply>'"."""

@@ -14,7 +14,7 @@ CODE_LINE = re.compile(r"(?<![\w.])(?:[245]\.\d{1,3}\.\d{1,3}|[45]\d\d[ -])")
 
 
 _BOILERPLATE = re.compile(
-    r"^(?:this is the mail system at host|i'm sorry to have to inform you|for further assistance|"
+    r"^(?:this is the mail system at host|this is the [\w .-]{1,60} at [\w-]+(?:\.[\w-]+)+\.?$|i'm sorry to have to inform you|for further assistance|"
     r"if you do so, please include|you can delete your own text|the mail system$|"
     r"this message was created automatically|a message that you sent could not be delivered|"
     r"the following address\(es\) failed|hi\. this is the qmail-send program|"

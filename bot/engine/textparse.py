@@ -155,6 +155,7 @@ _ORIGINAL_MARKERS = re.compile(
     rf"-{{2,40}} ?(?:{_LOCAL_FORWARDS}) ?-{{2,40}}|"
     r"-{0,40} ?The header and top \d+ lines of the message follows?|"
     r"\|?-{2,40} ?Message (?:text|header) follows:? ?-{2,40}\|?$|"
+    r"Message (?:headers|contents) follows?[.:][ \t]*$|"  # MailEnable, DragonFly
     r"Kopfzeilen der ursprünglichen Nachricht:|En-têtes du message d'origine :)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -169,6 +170,8 @@ _ORIGINAL_CUES = (
     "lines of the message",
     "message text follows",
     "message header follows",
+    "message headers follow",
+    "message contents follow",
     "mensaje",
     "mensagem",
     "messaggio",

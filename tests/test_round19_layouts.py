@@ -1,0 +1,130 @@
+"""Layouts and wordings met in the nineteenth fixture round: Windows and commercial mail servers
+(MailEnable, CommuniGate Pro, Domino in German) and localized Gmail and Exchange notices. The texts
+are written here in the shape those programs use (their fixed wordings are facts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.diagnose import analyze
+from bot.engine.matcher import Matcher
+
+MAILENABLE = (
+    'From: "Delivery Subsystem" <postmaster@mail.example.org>\n'
+    "Subject: Message Delivery Failure\nContent-Type: text/plain\n\n"
+    "MailEnable: Message could not be delivered to some recipients.\n"
+    "The following recipient(s) could not be reached:\n\n"
+    "\tRecipient: [SMTP:ann@example.net]\n"
+    "\tReason: Remote SMTP Server Returned: 552 5.2.2 Mailbox full\n\n"
+    "\tRecipient: [SMTP:ben@example.net]\n"
+    "\tReason: Remote SMTP Server Returned: 550 5.1.1 No such user here\n\n"
+    "Message headers follow:\n\n"
+    "Return-Path: <alice@example.org>\nTo: <ann@example.net>\nSubject: Minutes\n"
+)
+
+
+def test_mailenables_recipient_lines_name_each_address_without_its_wrapper(
+    matcher: Matcher,
+) -> None:
+    found = [(d.recipient, d.reason) for d in analyze(MAILENABLE, matcher).diagnoses]
+    assert found == [("ann@example.net", "mailboxfull"), ("ben@example.net", "userunknown")]
+
+
+def test_mailenables_copy_of_the_headers_is_not_part_of_the_reply(matcher: Matcher) -> None:
+    last = analyze(MAILENABLE, matcher).diagnoses[1]
+    assert "Return-Path" not in (last.diagnostic or "")
+    assert "headers follow" not in (last.diagnostic or "")
+
+
+@pytest.mark.parametrize(
+    ("report", "quoted", "reason"),
+    [
+        (
+            "SMTP module(domain example.net) reports:\n"
+            " host mx.example.net says: 550 5.1.1 <ann@example.net>: User unknown",
+            "550 5.1.1 <ann@example.net>: User unknown",
+            "userunknown",
+        ),
+        (
+            "SMTP module(domain example.net) reports:\n connection with mx.example.net is broken",
+            "connection with mx.example.net is broken",
+            "networkerror",
+        ),
+    ],
+)
+def test_communigates_module_report_quotes_only_the_remote_words(
+    report: str, quoted: str, reason: str, matcher: Matcher
+) -> None:
+    notice = (
+        "From: MAILER-DAEMON@mail.example.org\nSubject: Undeliverable mail: Minutes\n\n"
+        f"Failed to deliver to '<ann@example.net>'\n{report}\n"
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("ann@example.net", reason)
+    assert diagnosis.diagnostic == quoted
+
+
+def test_a_german_domino_notice_names_the_unknown_user(matcher: Matcher) -> None:
+    notice = (
+        "From: Postmaster <postmaster@example.net>\nSubject: Zustellungsfehler\n\n"
+        "Ihre Nachricht\n\n  Betreff: Minutes\n\nwurde nicht zugestellt an:\n\n"
+        "  ann@example.net\n\nweil:\n\n"
+        "  Benutzer ann (ann@example.net) ist nicht im Domino-Verzeichnis aufgeführt\n"
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert diagnosis.reason == "userunknown"
+    assert (diagnosis.diagnostic or "").startswith("Benutzer ann")
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "La respuesta del servidor remoto fue:",
+        "La réponse du serveur distant était :",
+        "Die Antwort des Remote-Servers lautete:",
+        "A resposta do servidor remoto foi:",
+    ],
+)
+def test_gmails_localized_label_leads_to_the_reply(label: str, matcher: Matcher) -> None:
+    notice = (
+        "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status "
+        "Notification (Failure)\n\n** Address not found **\n\n"
+        "Your message wasn't delivered to ann@example.net because the domain could not be "
+        f"found.\n\n{label}\n\nDNS Error: DNS type 'mx' lookup of example.net responded with "
+        "code NXDOMAIN\n"
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert (diagnosis.diagnostic or "").startswith("DNS Error:")
+
+
+def test_a_reply_ends_where_the_returned_headers_begin(matcher: Matcher) -> None:
+    notice = (
+        "From: postmaster@example.org\nSubject: Viestin toimitus viivästyi\n\n"
+        "Toimitus on viivästynyt näille vastaanottajille:\n\nann@example.net\n\n"
+        "Etäpalvelin palautti '451 4.4.0 DNS query failed'\n"
+        "Alkuperäiset viestin otsikot:\n\nReturn-Path: <alice@example.org>\nSubject: Minutes\n"
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert diagnosis.diagnostic == "451 4.4.0 DNS query failed"
+
+
+def test_postgreys_refusal_is_explained_as_greylisting_without_naming_postfix(
+    matcher: Matcher,
+) -> None:
+    line = "450 4.2.0 <ann@example.net>: Recipient address rejected: Greylisted"
+    diagnosis = analyze(line, matcher, asked=True).diagnoses[0]
+    assert diagnosis.entry is not None and "greylisting" in diagnosis.entry.title.lower()
+    assert diagnosis.temporary is True
+
+
+def test_an_on_premises_exchange_report_is_not_titled_exchange_online(matcher: Matcher) -> None:
+    report = (
+        "From: Microsoft Outlook <postmaster@corp.example.org>\nSubject: Undeliverable: Minutes\n\n"
+        "Delivery has failed to these recipients or groups:\n\nann@corp.example.org\n\n"
+        "Diagnostic information for administrators:\n\nGenerating server: EX16.corp.example.org\n\n"
+        "ann@corp.example.org\nRemote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; "
+        "Recipient not found by SMTP address lookup'\n"
+    )
+    diagnosis = analyze(report, matcher).diagnoses[0]
+    assert diagnosis.reason == "userunknown"
+    assert diagnosis.entry is not None and "Online" not in diagnosis.entry.title
