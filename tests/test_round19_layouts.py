@@ -128,3 +128,79 @@ def test_an_on_premises_exchange_report_is_not_titled_exchange_online(matcher: M
     diagnosis = analyze(report, matcher).diagnoses[0]
     assert diagnosis.reason == "userunknown"
     assert diagnosis.entry is not None and "Online" not in diagnosis.entry.title
+
+
+# -- hosting panels' and policy services' refusals ----------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # the HELO name's form is faulted: RFC 5321 fixes it (LABELLING.md)
+        ("501 5.5.2 <mail_server>: Helo command rejected: Invalid name", "syntaxerror"),
+        (
+            "554 5.7.1 <ann@example.net>: Recipient address rejected: Invalid HELO/EHLO; Must be "
+            "a FQDN or an address literal, not 'localhost'",
+            "syntaxerror",
+        ),
+        # a well-formed name refused for what it is
+        ("450 4.7.1 <mail.example.org>: Helo command rejected: Host not found", "blocked"),
+        # a policy service's verdict after Postfix's "Recipient address rejected:" decides
+        (
+            "554 5.7.1 <ann@example.net>: Recipient address rejected: Failed SPF check",
+            "authfailure",
+        ),
+        ("550 Blacklisted file extension detected", "virusdetected"),
+        (
+            "550 sender envelope address alice@example.org is locally blacklisted here.",
+            "rejected",
+        ),
+        ("550 Message headers fail syntax check", "contenterror"),
+        (
+            "Domain example.org has exceeded the max emails per hour (100/100 (100%)) allowed.",
+            "speeding",
+        ),
+        ("Domain example.org has an outgoing mail suspension.", "rejected"),
+    ],
+)
+def test_panels_and_policy_services_refusals(text: str, reason: str, matcher: Matcher) -> None:
+    assert analyze(text, matcher, asked=True).diagnoses[0].reason == reason
+
+
+@pytest.mark.parametrize(
+    ("ending", "temporary"),
+    [("Message discarded.", False), ("Message will be reattempted later.", True)],
+)
+def test_a_sending_caps_own_words_say_whether_it_retries(
+    ending: str, temporary: bool, matcher: Matcher
+) -> None:
+    text = (
+        f"Domain example.org has exceeded the max emails per hour (51/50 (102%)) allowed. {ending}"
+    )
+    assert analyze(text, matcher, asked=True).diagnoses[0].temporary is temporary
+
+
+def test_an_exim_log_failure_naming_only_its_router_is_a_bounce(matcher: Matcher) -> None:
+    line = (
+        "2025-03-03 10:12:05 1tp2Xp-000000004a9-3e4f ** erik@example.net "
+        "R=enforce_mail_permissions: Domain example.org has exceeded the max defers and failures "
+        "per hour (7/5 (20%)) allowed. Message discarded."
+    )
+    diagnosis = analyze(line, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.temporary) == (
+        "erik@example.net",
+        "speeding",
+        False,
+    )
+
+
+def test_a_php_mailers_label_is_not_a_delivery_programs_failure(matcher: Matcher) -> None:
+    paste = (
+        "2025-03-03 10:12:04\tCLIENT -> SERVER: RCPT TO:<ann@example.net>\n"
+        "2025-03-03 10:12:04\tSERVER -> CLIENT: 550 5.7.1 Daily sending quota exceeded\n"
+        "2025-03-03 10:12:04\tSMTP ERROR: RCPT TO command failed: 550 5.7.1 Daily sending quota "
+        "exceeded\n"
+        "Mailer Error: SMTP Error: The following recipients failed: ann@example.net: Daily "
+        "sending quota exceeded\n"
+    )
+    diagnosis = analyze(paste, matcher).diagnoses[0]
+    assert diagnosis.reason != "mailererror"
+    assert diagnosis.diagnostic == "550 5.7.1 Daily sending quota exceeded"

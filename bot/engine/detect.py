@@ -212,12 +212,19 @@ def looks_like_bounce(text: str, matcher: Matcher | None = None) -> bool:
     return False
 
 
+_EXIM_LOG_FAILURE = re.compile(r"\b\w{6}-\w{6,11}-\w{2,4} (?:\*\*|==) \S+@\S+ R=")
+"""Exim's log line of a failed (`**`) or deferred (`==`) delivery: its message id, the address,
+the router ("1tryQ2-00A1bC-3x ** bob@x R=dnslookup ...")."""
+
+
 def has_bounce_structure(text: str, lowered: str | None = None) -> bool:
     """Markers only bounce reports (and automatic replies) carry: DSN fields, MTA phrases, codes."""
     lowered = text.lower() if lowered is None else lowered
     for phrase in STRUCTURE_PHRASES:
         if phrase in lowered:
             return True
+    if (" ** " in text or " == " in text) and _EXIM_LOG_FAILURE.search(text):
+        return True
     return bool(CODE_LIKE.search(text) and CODE_STRUCTURE.search(text))
 
 

@@ -85,7 +85,7 @@ RETRYING = re.compile(
     r"status=deferred|delivery temporarily suspended|"  # Postfix's log and queue
     r"result=\"?tempfail|status\s*:\s*retry\b|"  # OpenSMTPD's log; Exchange's Get-Queue
     r"deferred using\b|"  # a filter's deferral by a reputation list ("Mail from ... deferred using")
-    r"warning: message .{0,200}? delayed|will be retried|message delayed|delivery delay|"
+    r"warning: message .{0,200}? delayed|will be (?:retried|reattempted)|message delayed|delivery delay|"
     r"there was a temporary problem delivering|"  # Gmail's "Delivery incomplete" notice
     r"technical details of temporary failure|"  # Gmail's older delay notice
     r"greylist|zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
@@ -100,7 +100,7 @@ GAVE_UP = re.compile(
     r"too long in (?:the )?queue|in the queue too long|not going to try again|"
     r"maximum time (?:in queue|for delivery)|inaccessible for too long|in the time limit specified|"
     r"permanent(?:ly)? (?:error|failure|failed|fatal)|(?<!non-)(?<!non )fatal errors?|"
-    r"will not be retried|"
+    r"will not be retried|message discarded|"
     r"will not retry|no more retries|status=bounced|status=expired|result=\"?permfail)",
     re.IGNORECASE,
 )
@@ -149,7 +149,7 @@ _GUARDS = {
                 "could not be delivered for", "too long in", "maximum time", "permanent",
                 "inaccessible for too long", "time limit specified",
                 "fatal", "not be retried", "not retry", "no more retries", "status=bounced",
-                "permfail", "queue too long", "not going to try"),
+                "permfail", "queue too long", "not going to try", "message discarded"),
     "final": ("deliver", "failed", "permanent", "returning", "returned mail", "did not reach",
               "automatically rejected", "niet bereikt", "zugestellt",
               "non remis", "entregar", "recapitare", "配信", "доставлено"),
@@ -258,6 +258,9 @@ _REPLY_END = re.compile(
     r"\s(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]?\d \d\d:\d\d:\d\d \S+ [\w/.-]+\[\d+\]:|"
     r"\s\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{3})? (?:\[\d+\] )?\w{6}-\w{6}-\w{2}\b|"
     r"\};\{[A-Z]{2,8}=|"
+    # PHPMailer's debug output: the next exchange of the session, its timestamped error line
+    r"\s(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+)?(?:SERVER -> CLIENT|CLIENT -> SERVER):|"
+    r"\s\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+SMTP ERROR:|"
     r"['\"]?,\s(?:Port|Porta|Puerto|Poort|ポート)\s?:",  # Outlook's field after "Server Response"
     re.IGNORECASE,
 )
@@ -276,7 +279,8 @@ _REPLY_END_GUARDS = ("-mta:", "recipient:", " ##", ", port", ", puerto", ", poor
                      "contents of the undelivered", "action: ", "status: ", "transcript of",
                      "message follows", "delivery to the following",
                      "temporary problem", "also sent to additional", "]:", "<=", "=>", "**",
-                     "==", "completed", "};{")  # fmt: skip
+                     "==", "completed", "};{", "server -> client", "client -> server",
+                     "smtp error:")  # fmt: skip
 """Lower-case words one of which _REPLY_END needs: the regex runs only when one is there."""
 _LABEL_GUARDS = ("error", "returned", "the response", "the following text was", "server response",
                  ") reports:")  # fmt: skip
