@@ -204,3 +204,28 @@ def test_a_php_mailers_label_is_not_a_delivery_programs_failure(matcher: Matcher
     diagnosis = analyze(paste, matcher).diagnoses[0]
     assert diagnosis.reason != "mailererror"
     assert diagnosis.diagnostic == "550 5.7.1 Daily sending quota exceeded"
+
+
+def test_a_report_whose_folded_header_lines_lost_their_indent_is_read(matcher: Matcher) -> None:
+    report = (
+        "Received: from mx.example.net ([192.0.2.7])\nThu, 6 Jun 2013 10:16:54 -0700\n"
+        "From: postmaster@example.net\nSubject: Delivery Status Notification (Failure)\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status;\n"
+        'boundary="cut"\n\n'
+        "--cut\nContent-Type: text/plain\n\nDelivery to the following recipients failed.\n"
+        "--cut\nContent-Type: message/delivery-status\n\nReporting-MTA: dns;mx.example.net\n\n"
+        "Final-Recipient: rfc822;ann@example.net\nAction: failed\nStatus: 5.5.0\n"
+        "Diagnostic-Code: smtp;550 Requested action not taken: mailbox unavailable\n--cut--\n"
+    )
+    diagnosis = analyze(report.encode(), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("ann@example.net", "userunknown")
+
+
+def test_a_multipart_without_a_boundary_is_read_as_text(matcher: Matcher) -> None:
+    report = (
+        "From: postmaster@example.net\nSubject: Undeliverable\nContent-Type: multipart/report\n\n"
+        "Final-Recipient: rfc822;ann@example.net\nAction: failed\nStatus: 5.2.2\n"
+        "Diagnostic-Code: smtp;552 5.2.2 Mailbox full\n"
+    )
+    diagnosis = analyze(report.encode(), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("ann@example.net", "mailboxfull")

@@ -100,7 +100,10 @@ def split_headers(raw: bytes) -> tuple[dict[str, list[str]], bytes]:
         if not sep or not key or " " in key.strip():
             if line.startswith("From "):  # mbox separator
                 continue
-            name = None
+            if name is not None and line.strip():
+                # a folded line that lost its indent (a message kept in code or pasted):
+                # `boundary="..."` below Content-Type, the date below a Received line
+                headers[name][-1] += " " + line.strip()
             continue
         name = key.strip().lower()
         headers.setdefault(name, []).append(value.strip())
@@ -133,9 +136,10 @@ def _part(headers: dict[str, list[str]], body: bytes, budget: Budget, depth: int
     part = Part(headers, body, content_type=ctype, params=params)
     if not budget.take() or depth >= MAX_DEPTH:
         return part
-    if ctype.startswith("multipart/") and params.get("boundary"):
-        chunks = _split_multipart(body, params["boundary"].encode("utf-8", "replace"))
-        if not chunks:  # a boundary the body never uses (one folded over two lines): its text
+    if ctype.startswith("multipart/"):
+        boundary = params.get("boundary")
+        chunks = _split_multipart(body, boundary.encode("utf-8", "replace")) if boundary else []
+        if not chunks:  # no boundary, or one the body never uses (folded over two lines): text
             return Part(headers, body, content_type="text/plain", params={})
         for chunk in chunks:
             if budget.exhausted:
