@@ -229,3 +229,16 @@ def test_a_multipart_without_a_boundary_is_read_as_text(matcher: Matcher) -> Non
     )
     diagnosis = analyze(report.encode(), matcher).diagnoses[0]
     assert (diagnosis.recipient, diagnosis.reason) == ("ann@example.net", "mailboxfull")
+
+
+def test_a_final_report_counting_its_tries_is_not_a_delay(matcher: Matcher) -> None:
+    notice = (
+        "From: mailer-daemon@mail.example.org\nSubject: Message undeliverable: Minutes\n\n"
+        "Your message did not reach some or all of the intended recipients.\n\n"
+        "The following recipient(s) could not be reached:\n\nann@example.net\n"
+        "   Error Type: SMTP\n   Remote server (192.0.2.9) issued an error.\n"
+        "   Remote server replied: 451 4.7.1 <ann@example.net>: Recipient address rejected: "
+        "Greylisted for 5 minutes\n\nTried 5 time(s)\n"
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert (diagnosis.reason, diagnosis.temporary) == ("policyviolation", False)

@@ -53,6 +53,12 @@ class Context:
         return says_gave_up(self._notice)
 
     @cached_property
+    def counted_tries(self) -> bool:
+        """The report closes by counting the attempts made (hMailServer's "Tried 5 time(s)"): its
+        server has stopped, whatever the quoted reply says of retrying."""
+        return "tried " in self._notice.lower() and _TRIED.search(self._notice) is not None
+
+    @cached_property
     def expired(self) -> bool:
         """The report says the message waited in the queue until the sender gave up."""
         return says_gave_up_retrying(self._notice)
@@ -63,6 +69,7 @@ class Context:
         return is_final_report(self._notice)
 
 
+_TRIED = re.compile(r"^tried \d+ time\(s\)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _HEADING = re.compile(r"-{3,} [^-]{1,80} -{3,}")
 """A dashed section heading inside a diagnostic."""
 USUALLY_TEMPORARY = frozenset({"speeding", "toomanyconn", "systemfull"})
@@ -76,6 +83,8 @@ def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:
     # is the layout's, and some servers print it on delay notices too: the words of the notice
     # ("Message will be retried for 4 more days") decide then.
     if says_gave_up(_HEADING.sub(" ", text)):
+        return False
+    if context.counted_tries:
         return False
     if says_retrying(text) or context.retrying:
         return True
