@@ -242,3 +242,16 @@ def test_a_final_report_counting_its_tries_is_not_a_delay(matcher: Matcher) -> N
     )
     diagnosis = analyze(notice, matcher).diagnoses[0]
     assert (diagnosis.reason, diagnosis.temporary) == ("policyviolation", False)
+
+
+def test_an_exim_log_refusal_of_a_local_submission_names_no_recipient(matcher: Matcher) -> None:
+    line = (
+        "2025-03-03 10:12:05 1tp2Xp-000000004a9-3e4f F=<admin@example.org> rejected by non-SMTP "
+        "ACL: Website of user admin is sending too many emails - rate overlimit = 212.4 / 1h"
+    )
+    diagnosis = analyze(line, matcher, asked=True).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.temporary) == (
+        None,
+        "speeding",
+        False,
+    )

@@ -101,6 +101,7 @@ GAVE_UP = re.compile(
     r"maximum time (?:in queue|for delivery)|inaccessible for too long|in the time limit specified|"
     r"permanent(?:ly)? (?:error|failure|failed|fatal)|(?<!non-)(?<!non )fatal errors?|"
     r"will not be retried|message discarded|"
+    r"rejected by non-smtp acl|"  # Exim refusing a locally submitted message: never queued
     r"will not retry|no more retries|status=bounced|status=expired|result=\"?permfail)",
     re.IGNORECASE,
 )
@@ -149,7 +150,8 @@ _GUARDS = {
                 "could not be delivered for", "too long in", "maximum time", "permanent",
                 "inaccessible for too long", "time limit specified",
                 "fatal", "not be retried", "not retry", "no more retries", "status=bounced",
-                "permfail", "queue too long", "not going to try", "message discarded"),
+                "permfail", "queue too long", "not going to try", "message discarded",
+                "non-smtp acl"),
     "final": ("deliver", "failed", "permanent", "returning", "returned mail", "did not reach",
               "automatically rejected", "niet bereikt", "zugestellt",
               "non remis", "entregar", "recapitare", "配信", "доставлено"),

@@ -57,12 +57,14 @@ _FIELD_RCPT = re.compile(
 _REFUSED_MAP = re.compile(r"\{\s*u?['\"]([^'\"\s]+@[^'\"\s]+)['\"]\s*:\s*\(")
 """Python's refused-recipients map: {'bob@x': (550, b'...')}."""
 _SENDER_ADDRESS = re.compile(
-    r"(?:from(?: your| address(?: failed)?)?|sender|mail from:?|return-path:?|source|verification failed for)"
+    r"(?:from(?: your| address(?: failed)?)?|sender|mail from:?|return-path:?|source|verification failed for|"
+    r"(?<![\w=])F(?==<))"  # Exim's log field of the sender: "F=<alice@x>"
     r"\"?\s*[:=]?\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
 )
 _SENDER_FOLDED = Folded(
-    _SENDER_ADDRESS, guards=("from", "sender", "return-path", "source", "verification failed for")
+    _SENDER_ADDRESS,
+    guards=("from", "sender", "return-path", "source", "verification failed for", "f=<"),
 )
 _HOST_SAID = re.compile(r"host\s+(\S+?)\s*\[([0-9a-fA-F.:]+)\]\s*(?:said:)?", re.IGNORECASE)
 _REMOTE_HOST = re.compile(
