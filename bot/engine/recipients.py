@@ -58,7 +58,7 @@ _REFUSED_MAP = re.compile(r"\{\s*u?['\"]([^'\"\s]+@[^'\"\s]+)['\"]\s*:\s*\(")
 """Python's refused-recipients map: {'bob@x': (550, b'...')}."""
 _SENDER_ADDRESS = re.compile(
     r"(?:from(?: your| address(?: failed)?)?|sender|mail from:?|return-path:?|source|verification failed for|"
-    r"(?<![\w=])F(?==<))"  # Exim's log field of the sender: "F=<alice@x>"
+    r"(?<![\w=])F=<)"  # Exim's log field of the sender: "F=<alice@x>"
     r"\"?\s*[:=]?\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
 )
