@@ -370,8 +370,10 @@ def _without_unopened(text: str, opening: str, closing: str) -> str:
     return text
 
 
+@lru_cache(maxsize=256)
 def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
-    """The server's own words out of a diagnostic: from its reply code on, whole, URLs intact."""
+    """The server's own words out of a diagnostic: from its reply code on, whole, URLs intact
+    (remembered: the text parser reads a failure's reply for its address, then diagnose quotes it)."""
     text = " ".join(diagnostic.split())
     if text.startswith("---"):  # a section heading before the reply ("--- Transcript ... ---")
         text = _LEADING_RULE.sub("", text, count=1)
