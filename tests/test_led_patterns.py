@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.engine import extract, kind, recipients, replylines
+from bot.engine import extract, kind, recipients, replylines, textparse
 
 _LEAD = re.compile(r"\(\?=\[[^\]]+\]\)\(\?:")
 LED = [
@@ -60,3 +60,35 @@ _PIECES = [
 def test_any_text_is_read_alike(pattern: re.Pattern[str], pieces: list[str]) -> None:
     text = "".join(pieces)
     assert spans(pattern, text) == spans(unled(pattern), text)
+
+
+REWRITTEN = [
+    (replylines.CODE_LINE, r"(?<![\w.])(?:[245]\.\d{1,3}\.\d{1,3}|[45]\d\d[ -])"),
+    (textparse._PAIR_ANYWHERE, r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b"),
+]
+"""Patterns written to start with the character they take (their look back after it), and the
+source they had: they find the same."""
+
+
+def found(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], tuple[str, ...]]]:
+    return [(m.span(), m.groups()) for m in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize(("pattern", "source"), REWRITTEN, ids=lambda p: str(p)[:30])
+def test_rewritten_patterns_read_the_corpus_alike(pattern: re.Pattern[str], source: str) -> None:
+    former = re.compile(source, pattern.flags)
+    for path in sorted(CORPUS.rglob("*")):
+        if path.is_file() and path.suffix not in (".yaml", ".md", ".py"):
+            text = path.read_bytes()[:50_000].decode("utf-8", "replace")
+            assert found(pattern, text) == found(former, text), path
+
+
+@pytest.mark.parametrize(("pattern", "source"), REWRITTEN, ids=lambda p: str(p)[:30])
+@given(st.text(alphabet=st.sampled_from("2455.1 -_aé#\n"), max_size=20), st.integers(0, 3))
+def test_rewritten_patterns_read_any_text_alike(
+    pattern: re.Pattern[str], source: str, text: str, start: int
+) -> None:
+    former = re.compile(source, pattern.flags)
+    assert found(pattern, text) == found(former, text)
+    first, before = pattern.search(text, start), former.search(text, start)
+    assert (first and first.span()) == (before and before.span())

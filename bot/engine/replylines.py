@@ -9,8 +9,10 @@ from bot.engine.detect import is_talk
 from bot.engine.folded import Folded
 from bot.engine.smtpcodes import find_codes
 
-CODE_LINE = re.compile(r"(?<![\w.])(?:[245]\.\d{1,3}\.\d{1,3}|[45]\d\d[ -])")
-"""A line with a reply or status code ("550 ", "5.1.1")."""
+CODE_LINE = re.compile(r"[245](?<![\w.].)(?:\.\d{1,3}\.\d{1,3}|(?<=[45])\d\d[ -])")
+"""A line with a reply or status code ("550 ", "5.1.1") that no word character or dot precedes.
+It starts with the digit it takes and looks back past it, so that a search skips to the next such
+digit instead of trying every place."""
 
 
 _BOILERPLATE = re.compile(

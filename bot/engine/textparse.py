@@ -503,7 +503,9 @@ def _refusal_code(codes: Codes) -> bool:
     return (codes.reply_code or codes.status or "2")[0] in "45"
 
 
-_PAIR_ANYWHERE = re.compile(r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
+_PAIR_ANYWHERE = re.compile(r"([245](?<!\w.)\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
+"""A reply code and status ("550 5.7.1") that start a word. It starts with the digit it takes
+and looks back past it for the word's start, so that a search skips to the next such digit."""
 _PAIR_DOTS_AT = 5
 """Where in a match of _PAIR_ANYWHERE ("550 5.7.1") CODE_DOTS (".7.1") starts."""
 
