@@ -78,6 +78,7 @@ def _guarded(pattern: Folded, guards: tuple[str, ...], text: str) -> bool:
 
 # The sending server says it keeps trying, or that it gave up.
 RETRYING = re.compile(
+    r"(?=[wshd\(nrmtgzeд配延被])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:will (?:continue to |keep )?(?:retry|re-?try|try again|attempt|keep trying|be retried)|"
     r"still (?:trying|being retried|retrying)|has been delayed|have been delayed|delivery (?:is )?delayed|"
     r"delayed mail|\(delay\)|not yet been delivered|no action is required on your part|"
@@ -90,10 +91,12 @@ RETRYING = re.compile(
     r"technical details of temporary failure|"  # Gmail's older delay notice
     r"greylist|zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
     r"доставка задерживается)|"
-    r"配信が遅延|配送遅延|延迟|被延期",  # (no word boundary between CJK characters)
+    r"配信が遅延|配送遅延|延迟|被延期"  # (no word boundary between CJK characters)
+    r")",
     re.IGNORECASE,
 )
 GAVE_UP = re.compile(
+    r"(?=[girdmehctnpfws])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:giving up|gave up|given up|i've given up|retry time(?:out)? (?:exceeded|not reached for any host after a long failure period)|"
     r"delivery time expired|message expired|expired after|has expired|"
     r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for \d+|"
@@ -102,7 +105,8 @@ GAVE_UP = re.compile(
     r"permanent(?:ly)? (?:error|failure|failed|fatal)|(?<!non-)(?<!non )fatal errors?|"
     r"will not be retried|message discarded|"
     r"rejected by non-smtp acl|"  # Exim refusing a locally submitted message: never queued
-    r"will not retry|no more retries|status=bounced|status=expired|result=\"?permfail)",
+    r"will not retry|no more retries|status=bounced|status=expired|result=\"?permfail)"
+    r")",
     re.IGNORECASE,
 )
 
@@ -123,6 +127,7 @@ EXPIRED = re.compile(
 
 # A final report: the sending server stopped trying (as opposed to a delay warning).
 FINAL_REPORT = re.compile(
+    r"(?=[cwdfpruman配н])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"could not be delivered to one or more|(?:could ?n[o']t|was ?n[o']t|wasn't|were not) "
     r"(?:be )?delivered to|delivery (?:has )?failed|failed permanently|permanent(?:ly)? "
     r"(?:error|failure|fatal)|returning message to sender|undeliverable|mail delivery failed|"
@@ -131,7 +136,8 @@ FINAL_REPORT = re.compile(
     r"delivery to the following recipients? failed|did not reach some or all of the intended|"
     r"alle geadresseerden niet bereikt|"
     r"nicht zugestellt werden|non remis|"
-    r"no se (?:ha )?pudo entregar|non è stato possibile recapitare|配信できませんでした|не доставлено",
+    r"no se (?:ha )?pudo entregar|non è stato possibile recapitare|配信できませんでした|не доставлено"
+    r")",
     re.IGNORECASE,
 )
 
@@ -189,9 +195,11 @@ def is_final_report(text: str) -> bool:
 # Where a server's own reply starts inside a diagnostic: a reply code with its enhanced code, a
 # reply code after "said:" / "returned" / "smtp;", or an enhanced code on its own.
 _REPLY_START = re.compile(
+    r"(?=[245sre#])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"(?<![\w.#-])[245]\d\d[ -]#?[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)|"
     r"(?:said|returned|response|reply|error)\s*:?\s*['\"]?(?=[45]\d\d\b)|"
-    r"(?<![\w.])[45]\d\d(?=[ -][A-Za-z#<(])|(?<![\w.(])(?<!\(#)#?[45]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)",
+    r"(?<![\w.])[45]\d\d(?=[ -][A-Za-z#<(])|(?<![\w.(])(?<!\(#)#?[45]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)"
+    r")",
     re.IGNORECASE,
 )
 _REPLY_START_FOLDED = Folded(_REPLY_START)
@@ -220,6 +228,7 @@ _REFUSAL_START = re.compile(r"(?<![\w.#-])[45]\d\d[ -]#?[45]\.\d{1,3}\.\d{1,3}(?
 """A refusal's reply code with its enhanced code, after a transcript's success lines."""
 # A label after which a report quotes the server's reply (the rest of a long report is prose).
 _LABELLED_REPLY = re.compile(
+    r"(?=[restladm])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:(?:reported error|remote server returned|error(?=:)|server response|"
     r"resposta do servidor|respuesta del servidor|réponse du serveur|serverantwort)\s*:?\s*"
     r"(?=['\"<]?[245]\d\d\b|['\"<]?[245]\.\d)|"
@@ -233,13 +242,15 @@ _LABELLED_REPLY = re.compile(
     r"the following text was generated during the delivery attempts?:\s*|"
     # CommuniGate Pro: "SMTP module(domain x) reports: host mx says: 550 ..."
     r"module\(domain [^()\s]{1,255}\) reports:\s*"
-    r"(?:(?:message text )?rejected by [\w.-]{1,255}:\s*|host [\w.-]{1,255} says:\s*)?)",
+    r"(?:(?:message text )?rejected by [\w.-]{1,255}:\s*|host [\w.-]{1,255} says:\s*)?)"
+    r")",
     re.IGNORECASE,
 )
 # Where a quoted reply has ended: a pasted delivery-status block, Exchange's "#SMTP#" tail, a chat
 # code fence, mox's repeat of the reply, MessageLabs' message details, an ISP's footer, the
 # returned message's first header.
 _REPLY_END = re.compile(
+    r"(?=[\s>'\"},])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\s(?:Reporting-MTA|Final-Recipient|Original-Recipient|Remote-MTA|Diagnostic-Code|"
     r"Last-Attempt-Date|Arrival-Date|Received-From-MTA|X-Postfix-Queue-ID|X-Postfix-Sender):|"
     r">?\s#SMTP#|\s##(?:rfc822;|\s|$)|\s```|\sFull SMTP response:|\s-{2,} ?Delivery report\b|\sDSN generated by:|"
@@ -263,7 +274,8 @@ _REPLY_END = re.compile(
     # PHPMailer's debug output: the next exchange of the session, its timestamped error line
     r"\s(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+)?(?:SERVER -> CLIENT|CLIENT -> SERVER):|"
     r"\s\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+SMTP ERROR:|"
-    r"['\"]?,\s(?:Port|Porta|Puerto|Poort|ポート)\s?:",  # Outlook's field after "Server Response"
+    r"['\"]?,\s(?:Port|Porta|Puerto|Poort|ポート)\s?:"  # Outlook's field after "Server Response"
+    r")",
     re.IGNORECASE,
 )
 _REPLY_END_GUARDS = ("-mta:", "recipient:", " ##", ", port", ", puerto", ", poort", ", ポート",
@@ -392,8 +404,10 @@ def _without_unopened(text: str, opening: str, closing: str) -> str:
     return text
 
 
+@lru_cache(maxsize=256)
 def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
-    """The server's own words out of a diagnostic: from its reply code on, whole, URLs intact."""
+    """The server's own words out of a diagnostic: from its reply code on, whole, URLs intact
+    (remembered: the text parser reads a failure's reply for its address, then diagnose quotes it)."""
     text = " ".join(diagnostic.split())
     if text.startswith("---"):  # a section heading before the reply ("--- Transcript ... ---")
         text = _LEADING_RULE.sub("", text, count=1)

@@ -10,6 +10,7 @@ from bot.engine.parsed import ParsedMessage
 
 # Subjects and opening lines that bounce generators use, in the languages users paste.
 BOUNCE_SUBJECT = re.compile(
+    r"(?=[urmfdwnbcé配未н退投系k无\"])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"undeliver|undelivered mail|returned mail|mail delivery (?:failed|failure|subsystem|problem)|"
     r"mail failure|failure delivering|failed delivery|delivery (?:failed|failure|problem)|"
     r"delivery status notification|warning: message .{0,200}delayed|delayed mail|"
@@ -26,7 +27,8 @@ BOUNCE_SUBJECT = re.compile(
     r"n'a pas pu être (?:distribué|remis)|konnte nicht zugestellt werden|"
     r"no (?:se )?(?:ha )?pud(?:o|ieron) (?:ser )?entregar|non è stato possibile recapitare|"
     r"não (?:pôde|foi possível) ser entregue|配信できませんでした|не (?:может быть|удалось) достав|"
-    r"无法(?:送达|投递)|\"notificationtype\"\s*:\s*\"bounce\"",
+    r"无法(?:送达|投递)|\"notificationtype\"\s*:\s*\"bounce\""
+    r")",
     re.IGNORECASE,
 )
 _BOUNCE = Folded(
@@ -59,10 +61,12 @@ VACATION = re.compile(
     re.IGNORECASE,
 )
 VACATION_BODY = re.compile(
+    r"(?=[iwjes])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:i am|i'm|i will be) (?:currently )?(?:out of (?:the )?office|on (?:annual )?leave|"
     r"away from (?:the|my) office|on vacation|on holiday)|\bwith limited access to (?:e-?mail|my email)|"
     r"ich bin (?:bis|vom|derzeit|zurzeit) .{0,40}(?:abwesend|nicht im büro|im urlaub)|"
-    r"je suis (?:absent|absente)|estoy fuera de la oficina|sono fuori (?:ufficio|sede)",
+    r"je suis (?:absent|absente)|estoy fuera de la oficina|sono fuori (?:ufficio|sede)"
+    r")",
     re.IGNORECASE,
 )
 _VACATION_BODY = Folded(
@@ -79,11 +83,13 @@ FEEDBACK = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 DELIVERED = re.compile(
+    r"(?=[drsym])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"delivery status notification \(success\)|^delivered:|^relayed:|successful mail delivery report|"
     r"your message (?:has been|was) (?:successfully )?delivered|"
     r"delivery to (?:these|the following) recipients or groups is complete|"
     r"message was delivered to the following recipient|^read:|"
-    r"delivery to the following recipients? (?:was|has been) completed",
+    r"delivery to the following recipients? (?:was|has been) completed"
+    r")",
     re.IGNORECASE | re.MULTILINE,
 )
 _DELIVERED = Folded(DELIVERED, guards=("deliver", "relayed:", "read:"))

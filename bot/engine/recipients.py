@@ -38,20 +38,24 @@ _NAMED_RCPT = re.compile(
     re.IGNORECASE,
 )
 SENTENCE_RCPT = re.compile(
+    r"(?=[ywcdfer拒])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"(?:your message to|your request to the|wasn't delivered to|couldn't be delivered to|could not be delivered to|"
     r"delivery to the following recipient failed permanently:|delivery to|(?<!verification )failed for|"
     r"error delivering your mail to|"
     r"rejected e-?mail address was|endereço de e-?mail recusado era|拒否された電子メール ?アドレス\s*:)"
     r"\s*['\"]?<?"
-    r"([A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
+    r"([A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})"
+    r")",
     re.IGNORECASE,
 )
 # Sending services' logs and webhooks: "recipient: bob@x", {"emailAddress":"bob@x"}; Sun / Oracle
 # Messaging Server's "Recipient address: bob@x"; the same label in the languages notices use ("受取人:").
 _FIELD_RCPT = re.compile(
+    r"(?=[re受收doп])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:recipients?(?: address)?|rcpt(?: to)?|emailaddress|email_address|受取人|受信者|收件人|"
     r"empfänger|destinataire|destinatario|destinatário|ontvanger|odbiorca|получатель)"
-    r"[\"']?\s*[:=：]\s*[\"'{]?<?([^\s\"'<>,;{}]+@[^\s\"'<>,;{}]+)",
+    r"[\"']?\s*[:=：]\s*[\"'{]?<?([^\s\"'<>,;{}]+@[^\s\"'<>,;{}]+)"
+    r")",
     re.IGNORECASE,
 )
 _REFUSED_MAP = re.compile(r"\{\s*u?['\"]([^'\"\s]+@[^'\"\s]+)['\"]\s*:\s*\(")
@@ -200,8 +204,10 @@ CONTACT = re.compile(
 )
 """Addresses a notice gives to write to (a list's owner, the postmaster), never a failed one."""
 _CONTACTED = re.compile(
+    r"(?=[cwf])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:contact|write to|forward this (?:error|message) to)\s+<?"
-    rf"({EMAIL.pattern})",
+    rf"({EMAIL.pattern})"
+    r")",
     re.IGNORECASE,
 )
 """An address the words ask to write to ("... or to contact tosa@rx.t-online.de ...")."""

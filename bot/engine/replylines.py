@@ -9,21 +9,28 @@ from bot.engine.detect import is_talk
 from bot.engine.folded import Folded
 from bot.engine.smtpcodes import find_codes
 
-CODE_LINE = re.compile(r"(?<![\w.])(?:[245]\.\d{1,3}\.\d{1,3}|[45]\d\d[ -])")
-"""A line with a reply or status code ("550 ", "5.1.1")."""
+CODE_LINE = re.compile(r"[245](?<![\w.].)(?:\.\d{1,3}\.\d{1,3}|(?<=[45])\d\d[ -])")
+"""A line with a reply or status code ("550 ", "5.1.1") that no word character or dot precedes.
+It starts with the digit it takes and looks back past it, so that a search skips to the next such
+digit instead of trying every place."""
 
 
 _BOILERPLATE = re.compile(
-    r"^(?:this is the mail system at host|this is the [\w .-]{1,60} at [\w-]+(?:\.[\w-]+)+\.?$|i'm sorry to have to inform you|for further assistance|"
+    r"(?=[tifyahsrxcm-])(?:"  # what its alternatives start with: one look, not a try of each
+    r"^(?:this is the mail system at host|this is the [\w .-]{1,60} at [\w-]+(?:\.[\w-]+)+\.?$|"
+    r"i'm sorry to have to inform you|for further assistance|"
     r"if you do so, please include|you can delete your own text|the mail system$|"
     r"this message was created automatically|a message that you sent could not be delivered|"
     r"the following address\(es\) failed|hi\. this is the qmail-send program|"
     r"i'm afraid i wasn't able to deliver|this is a permanent error; i've given up|"
     r"sorry it didn't work out|reporting-mta:|arrival-date:|received-from-mta:|x-postfix-|"
-    r"content-(?:type|transfer-encoding|description):|mime-version:|--[=_\w.-]{10,}$)",
+    r"content-(?:type|transfer-encoding|description):|mime-version:|--[=_\w.-]{10,}$)"
+    r")",
     re.IGNORECASE,
 )
 _NOISE_LINE = re.compile(r"^[\s*=_-]*$")
+_NOISE_STARTS = "*=_-"
+"""What a stripped line _NOISE_LINE matches starts with: other lines are not searched."""
 
 
 LABELLED_LINE = re.compile(
@@ -63,7 +70,8 @@ def diagnostic_lines(text: str, limit: int = 1500) -> str:
         elif stripped[-1] in "?？" and kept and not CODE_LINE.search(stripped) and coded():
             break  # the asker's question right below the reply's last line ("is it our server?")
         after_blank = False
-        if _NOISE_LINE.match(stripped) or _BOILERPLATE.match(stripped):
+        noise = stripped[0] in _NOISE_STARTS and _NOISE_LINE.match(stripped)
+        if noise or _BOILERPLATE.match(stripped):
             continue
         # ">>> ", "<<< ", "--> " and "<-- " each hold one of these three
         transcript = "> " in stripped or "< " in stripped or "-- " in stripped

@@ -81,17 +81,23 @@ def clean_text(text: str) -> str:
         text = text.replace("\\n", "\n")
     if "\n<-" in text or "\n->" in text or "\n ->" in text:
         text = _TRANSCRIPT.sub("", text)
-    lines = text.split("\n")
     quoted = quoted_lines(text) if ">" in text else 0
-    if quoted and quoted * 2 >= sum(1 for line in lines if line.strip()):
+    if quoted and quoted * 2 >= sum(1 for line in text.split("\n") if line.strip()):
         for _ in range(4):  # "> > >" nesting
             text = _QUOTE.sub("", text)
-        lines = text.split("\n")
     if len(text) > MAX_LINE_CHARS:
-        lines = [line[:MAX_LINE_CHARS] for line in lines]
+        text = _cut_long_lines(text)
     if not (_ANY_CONTINUATION.match(text) or _LATER_CONTINUATION.search(text)):
-        return "\n".join(lines)
-    return "\n".join(join_continuations(lines))
+        return text
+    return "\n".join(join_continuations(text.split("\n")))
+
+
+def _cut_long_lines(text: str) -> str:
+    """The text with each line cut to MAX_LINE_CHARS (split and joined only when one is longer)."""
+    lines = text.split("\n")
+    if max(map(len, lines)) <= MAX_LINE_CHARS:
+        return text
+    return "\n".join(line[:MAX_LINE_CHARS] for line in lines)
 
 
 _QUOTED_FIRST = re.compile(r"[^\S\n]*>(?!>>)")
@@ -500,7 +506,9 @@ def _refusal_code(codes: Codes) -> bool:
     return (codes.reply_code or codes.status or "2")[0] in "45"
 
 
-_PAIR_ANYWHERE = re.compile(r"\b([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
+_PAIR_ANYWHERE = re.compile(r"([245](?<!\w.)\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
+"""A reply code and status ("550 5.7.1") that start a word. It starts with the digit it takes
+and looks back past it for the word's start, so that a search skips to the next such digit."""
 _PAIR_DOTS_AT = 5
 """Where in a match of _PAIR_ANYWHERE ("550 5.7.1") CODE_DOTS (".7.1") starts."""
 
