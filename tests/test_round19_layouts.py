@@ -255,3 +255,78 @@ def test_an_exim_log_refusal_of_a_local_submission_names_no_recipient(matcher: M
         "speeding",
         False,
     )
+
+
+# -- old servers' layouts and virus scanners' notices (rounds legacy20, backscatter21) ------------
+def test_exchange_55_lists_each_recipient_with_its_weekday_date(matcher: Matcher) -> None:
+    notice = (
+        "From: System Administrator <postmaster@example.net>\nSubject: Undeliverable: Minutes\n\n"
+        "Your message\n\n  To:      ann@example.net, ben@example.net\n  Subject: Minutes\n\n"
+        "did not reach the following recipient(s):\n\n"
+        "ann@example.net on Thu, 29 Apr 2004 16:51:51 -0500\n"
+        "    The recipient name is not recognized\n"
+        "    MSEXCH:IMS:Example:HQ:MAIL01 0 (000C05A6) Unknown Recipient\n"
+        "ben@example.net on Thu, 29 Apr 2004 16:51:51 -0500\n"
+        "    The recipient name is not recognized\n"
+        "    MSEXCH:IMS:Example:HQ:MAIL01 0 (000C05A6) Unknown Recipient\n"
+    )
+    found = [(d.recipient, d.reason) for d in analyze(notice, matcher).diagnoses]
+    assert found == [("ann@example.net", "userunknown"), ("ben@example.net", "userunknown")]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("The recipient could not be processed due to congestion in the message transfer service.",
+         "systemerror"),
+        ("The message could not be delivered because you do not have create permissions on this "
+         "folder or it is only available to folder owners at this time", "securityerror"),
+        ("<5550100@example.net> has restricted SMS e-mail", "filtered"),
+    ],
+)  # fmt: skip
+def test_old_servers_wordings(text: str, reason: str, matcher: Matcher) -> None:
+    assert analyze(text, matcher, asked=True).diagnoses[0].reason == reason
+
+
+@pytest.mark.parametrize(
+    ("finding", "quoted"),
+    [
+        ("Report: ClamAV: offer.pif contains Worm.Mydoom.M", "Report: ClamAV: offer.pif contains"),
+        ("Virus name: WORM_NETSKY.P", "Virus name: WORM_NETSKY.P"),
+    ],
+)
+def test_a_virus_scanners_finding_is_quoted_alone(
+    finding: str, quoted: str, matcher: Matcher
+) -> None:
+    notice = (
+        "From: MailScanner <postmaster@example.net>\nSubject: Warning: E-mail viruses detected\n\n"
+        "Our virus detector has just been triggered by a message you sent:-\n"
+        "  To: ann@example.net\n  Subject: Minutes\nAny infected parts of the message have not "
+        f"been delivered.\n\nThe virus detector said this about the message:\n{finding}\n\n"
+        "-- \nMailScanner\nEmail Virus Scanner\nwww.example.net\n"
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert diagnosis.reason == "virusdetected"
+    assert (diagnosis.diagnostic or "").startswith(quoted)
+    assert "www.example.net" not in (diagnosis.diagnostic or "")
+
+
+def test_a_worms_message_dressed_as_a_bounce_is_not_one(matcher: Matcher) -> None:
+    message = (
+        'From: "mailer-daemon" <mailer-daemon@example.com>\nSubject: Delivery failure\n'
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nMail transaction failed. Partial message is available.\n"
+        "--b\nContent-Type: application/octet-stream; name=document.zip\n"
+        "Content-Transfer-Encoding: base64\n\nUEsDBBQAAAAIAA==\n--b--\n"
+    )
+    assert not analyze(message.encode(), matcher).is_bounce
+
+
+def test_a_japanese_notices_sender_address_is_not_the_recipient(matcher: Matcher) -> None:
+    notice = (
+        "From: virus-notice@example.net\nSubject: ウイルス検出のお知らせ\n\n"
+        "お客さまが送信されたメールにて、ウイルスが検出されました。\n"
+        "■ウイルス名 :W32.Netsky.P@MM\n■ウイルス送信元メールアドレス :alice@example.org\n"
+    )
+    diagnosis = analyze(notice.encode(), matcher).diagnoses[0]
+    assert diagnosis.recipient is None

@@ -106,6 +106,16 @@ def _may_be_feedback(head: str) -> bool:
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 
+_WORM_DECOY = re.compile(
+    r"^(?:Mail transaction failed\. Partial message is available\.|"
+    r"The message contains Unicode characters and has been sent as a binary attachment\.|"
+    r"The message cannot be represented in 7-bit ASCII encoding and has been sent as a binary "
+    r"attachment\.)\s*$",
+    re.MULTILINE,
+)
+"""The whole body MyDoom-family worms send under a bounce-like subject (the worm is attached)."""
+
+
 def message_kind(parsed: ParsedMessage) -> str:
     """One of: bounce, vacation, feedback, delivered, other (failures decide 'bounce' later)."""
     head = parsed.text[:3000]
@@ -121,6 +131,8 @@ def message_kind(parsed: ParsedMessage) -> str:
     if parsed.report_type == "disposition-notification":
         refused = any(f.action == "failed" for f in parsed.failures)  # a Sieve reject
         return "bounce" if refused else "delivered"  # (else a receipt)
+    if parsed.report_type != "delivery-status" and _WORM_DECOY.search(head):
+        return "other"  # a mass-mailing worm's message dressed as a bounce, its copy attached
     subject = parsed.subject
     if parsed.failed_header or says_bounce(subject):
         return "bounce"

@@ -12,7 +12,8 @@ from bot.engine.textnorm import matches_near
 # Lines that open a recipient's block in common MTA formats.
 _POSTFIX_RCPT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:?\s*(.*)$")  # "<bob@x>: host ... said: ..."
 _BARE_RCPT = re.compile(
-    r"^[ \t]*<?([^<>\s@]+@[^<>\s\u3000-\u9fff\uff00-\uffef]+?)>?:?\s*$"
+    r"^[ \t]*<?([^<>\s@\u3000-\u30ff]+@(?:[^<>\s.\u3000-\u9fff\uff00-\uffef]+\.)+"
+    r"[^<>\s.\u3000-\u9fff\uff00-\uffef]+?)>?:?\s*$"
 )  # "  bob@x" (Exim, Exchange, qmail); not "postmaster@x.jpまで返信を…", a sentence's
 _ERROR_CODE_RCPT = re.compile(
     r"^[ \t]*<?([^<>\s@,]+@[^<>\s,]+?)>?,\s*(error code\s*:.*)$", re.IGNORECASE
@@ -29,9 +30,11 @@ _LABELLED_RCPT = re.compile(
     re.IGNORECASE,
 )  # MailEnable: "Recipient: [SMTP:bob@x]" (the reason on the "Reason:" line below)
 _SENDMAIL_RCPT = re.compile(r"^[ \t]*<([^<>\s]+@[^<>\s]+)> ?\.{3}\s*(.*)$")  # T-Online: "> ..."
-# Exchange 2000/2003: "      'bob@example.com' on 1/2/2007 10:22 AM" (the reason follows below).
+# Exchange 5.5 to 2003: "      'bob@example.com' on 1/2/2007 10:22 AM", "bob@x on Thu, 29 Apr 2004"
+# (the reason follows below).
 _DATED_RCPT = re.compile(
-    r"^[ \t]{0,20}['\"]?([^'\"<>\s@]{1,64}@[^'\"<>\s@]{1,255}?)['\"]? on \d{1,4}[./-]"
+    r"^[ \t]{0,20}['\"]?([^'\"<>\s@]{1,64}@[^'\"<>\s@]{1,255}?)['\"]? on "
+    r"(?:\d{1,4}[./-]|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6},? \d)"
 )
 _NAMED_RCPT = re.compile(
     r"(?:Final-Recipient|Original-Recipient|X-Failed-Recipients):\s*(?:rfc822;\s*)?<?([^<>\s;]+@[^<>\s;]+)>?",
@@ -62,7 +65,7 @@ _REFUSED_MAP = re.compile(r"\{\s*u?['\"]([^'\"\s]+@[^'\"\s]+)['\"]\s*:\s*\(")
 """Python's refused-recipients map: {'bob@x': (550, b'...')}."""
 _SENDER_ADDRESS = re.compile(
     r"(?:from(?: your| address(?: failed)?)?|sender|mail from:?|return-path:?|source|verification failed for|"
-    r"(?<![\w=])F=<)"  # Exim's log field of the sender: "F=<alice@x>"
+    r"(?<![\w=])F=<|送信元(?:メールアドレス)?)"  # Exim's log: "F=<alice@x>"; ja "sender address"
     r"\"?\s*[:=]?\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
 )

@@ -33,9 +33,12 @@ _NOISE_STARTS = "*=_-"
 """What a stripped line _NOISE_LINE matches starts with: other lines are not searched."""
 
 
+FINDING_LABEL = r"(?:report|virus(?: name)?):[ \t]*(?=\S)"
+"""A virus scanner's finding, one line ("Report: ClamAV: x.pif contains Worm.Mydoom.M")."""
 LABELLED_LINE = re.compile(
     r"^[ \t>]*(?:reported error|the response (?:from the remote server )?was|"
-    r"remote server returned|error:\s*(?=[245]\d\d[ -]))",
+    r"remote server returned|error:\s*(?=[245]\d\d[ -])|"
+    rf"{FINDING_LABEL})",
     re.IGNORECASE | re.MULTILINE,
 )
 """A line where a report quotes the server's reply: Exchange Online's "Reported error:" (and its
@@ -43,7 +46,13 @@ newer "Error: 550 ..."), Gmail's "The response from the remote server was:", old
 "Remote Server returned"."""
 LABELLED_FOLDED = Folded(
     LABELLED_LINE,
-    guards=("reported error", "the response", "remote server returned", "error:"),
+    guards=(
+        "the response",
+        "remote server returned",
+        "error:",
+        "report",
+        "virus",
+    ),
 )
 
 

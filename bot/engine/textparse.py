@@ -25,7 +25,7 @@ from bot.engine.recipients import (
     remote_host,
     sentence_recipient,
 )
-from bot.engine.replylines import CODE_LINE, LABELLED_FOLDED, diagnostic_lines
+from bot.engine.replylines import CODE_LINE, FINDING_LABEL, LABELLED_FOLDED, diagnostic_lines
 from bot.engine.smtpcodes import CODE_DOTS, Codes, find_codes
 from bot.engine.textnorm import matches_near
 
@@ -153,6 +153,7 @@ _LOCAL_FORWARDS = (
 )
 """Mail clients' forward and reply separators in the languages notices come in (Gmail's,
 Outlook's), between dashes as in "---------- Forwarded message ----------"."""
+_FINDING = re.compile(FINDING_LABEL, re.IGNORECASE)
 _ORIGINAL_MARKERS = re.compile(
     r"^[ \t]{0,20}(?:original message headers:?|-{0,40} ?This is a copy of (?:the|your) message|"
     r"-{0,40} ?The header of the original message is following|Original-Envelope-Id:|"
@@ -399,7 +400,7 @@ def _failures_of_notice(body: str) -> list[Failure]:
         recipient = sentence_recipient(body) or (lines[0] if len(lines) == 1 else None)
         labelled = LABELLED_FOLDED.search(body)  # a long report's own pointer to the reply
         start = labelled.start() if labelled else 0
-        diagnostic = fold_inline_continuations(diagnostic_lines(body[start:]))
+        diagnostic = fold_inline_continuations(diagnostic_lines(_from_label(body, labelled)))
         if not diagnostic:
             return []
         codes = find_codes(diagnostic)
@@ -427,13 +428,24 @@ def _failures_of_notice(body: str) -> list[Failure]:
             above = "\n".join(preamble)
             labelled = LABELLED_FOLDED.search(above)
             if labelled:
-                block = f"{above[labelled.start() :]}\n{block}"
+                block = f"{_from_label(above, labelled)}\n{block}"
         diagnostic = fold_inline_continuations(diagnostic_lines(block) or " ".join(block.split()))
         codes = find_codes(diagnostic)
         failures.append(
             Failure(rcpt, diagnostic, codes.status, codes.reply_code, remote_mta=remote_host(block))
         )
     return failures
+
+
+def _from_label(text: str, labelled: re.Match[str] | None) -> str:
+    """The text from the line where a report quotes the reply (all of it when none does); a virus
+    scanner's finding is its line alone (a signature or advice follows it)."""
+    if labelled is None:
+        return text
+    line = text[labelled.start() :].split("\n", 1)[0]
+    if _FINDING.match(line.lstrip(" \t>")):
+        return line
+    return text[labelled.start() :]
 
 
 def _notices(body: str) -> list[Failure]:
@@ -458,9 +470,7 @@ def _notices(body: str) -> list[Failure]:
         if not CODE_LINE.search(segment):
             return []
         labelled = LABELLED_FOLDED.search(segment)
-        diagnostic = fold_inline_continuations(
-            diagnostic_lines(segment[labelled.start() :] if labelled else segment)
-        )
+        diagnostic = fold_inline_continuations(diagnostic_lines(_from_label(segment, labelled)))
         codes = find_codes(diagnostic)
         action = _notice_action(segment)
         failures.append(
