@@ -330,3 +330,15 @@ def test_a_japanese_notices_sender_address_is_not_the_recipient(matcher: Matcher
     )
     diagnosis = analyze(notice.encode(), matcher).diagnoses[0]
     assert diagnosis.recipient is None
+
+
+def test_post_offices_footer_is_not_the_reply(matcher: Matcher) -> None:
+    notice = (
+        "From: Mail Administrator <Postmaster@example.net>\nSubject: Mail System Error - Returned "
+        "Mail\n\nThis Message was undeliverable due to the following reason:\n\n"
+        "The user(s) account is temporarily over quota.\n\n<kai@example.net>\n\n"
+        "Please reply to Postmaster@example.net\nif you feel this message to be in error.\n"
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("kai@example.net", "mailboxfull")
+    assert "Please reply" not in (diagnosis.diagnostic or "")

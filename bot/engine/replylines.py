@@ -16,9 +16,10 @@ digit instead of trying every place."""
 
 
 _BOILERPLATE = re.compile(
-    r"(?=[tifyahsrxcm-])(?:"  # what its alternatives start with: one look, not a try of each
+    r"(?=[tifyahsrxcmp-])(?:"  # what its alternatives start with: one look, not a try of each
     r"^(?:this is the mail system at host|this is the [\w .-]{1,60} at [\w-]+(?:\.[\w-]+)+\.?$|"
     r"i'm sorry to have to inform you|for further assistance|"
+    r"please reply to \S+@\S+$|if you feel this message to be in error|"  # Post.Office's footer
     r"if you do so, please include|you can delete your own text|the mail system$|"
     r"this message was created automatically|a message that you sent could not be delivered|"
     r"the following address\(es\) failed|hi\. this is the qmail-send program|"
