@@ -342,3 +342,13 @@ def test_post_offices_footer_is_not_the_reply(matcher: Matcher) -> None:
     diagnosis = analyze(notice, matcher).diagnoses[0]
     assert (diagnosis.recipient, diagnosis.reason) == ("kai@example.net", "mailboxfull")
     assert "Please reply" not in (diagnosis.diagnostic or "")
+
+
+def test_qmails_chinese_notice_says_it_gave_up(matcher: Matcher) -> None:
+    notice = (
+        "您好！这是 mx.example.net 上的 qmail-send 程序。\n"
+        "很抱歉，您的邮件无法投递到下列地址。这是永久性错误，系统已放弃投递。\n\n"
+        "<ann@example.net>:\n192.0.2.8 does not like recipient.\n"
+        "Remote host said: 450 4.2.1 Mailbox busy, try later\n"
+    )
+    assert analyze(notice, matcher).diagnoses[0].temporary is False

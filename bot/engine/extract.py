@@ -96,7 +96,7 @@ RETRYING = re.compile(
     re.IGNORECASE,
 )
 GAVE_UP = re.compile(
-    r"(?=[girdmehctnpfws])(?:"  # what its alternatives start with: one look a place, not a try of each
+    r"(?=[girdmehctnpfws永已])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:giving up|gave up|given up|i've given up|retry time(?:out)? (?:exceeded|not reached for any host after a long failure period)|"
     r"delivery time expired|message expired|expired after|has expired|"
     r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for \d+|"
@@ -105,7 +105,8 @@ GAVE_UP = re.compile(
     r"permanent(?:ly)? (?:error|failure|failed|fatal)|(?<!non-)(?<!non )fatal errors?|"
     r"will not be retried|message discarded|"
     r"rejected by non-smtp acl|"  # Exim refusing a locally submitted message: never queued
-    r"will not retry|no more retries|status=bounced|status=expired|result=\"?permfail)"
+    r"will not retry|no more retries|status=bounced|status=expired|result=\"?permfail)|"
+    r"永久性错误|已放弃投递"  # qmail-send's Chinese notice: "a permanent error; I've given up"
     r")",
     re.IGNORECASE,
 )
@@ -157,7 +158,7 @@ _GUARDS = {
                 "inaccessible for too long", "time limit specified",
                 "fatal", "not be retried", "not retry", "no more retries", "status=bounced",
                 "permfail", "queue too long", "not going to try", "message discarded",
-                "non-smtp acl"),
+                "non-smtp acl", "永久性错误", "已放弃投递"),
     "final": ("deliver", "failed", "permanent", "returning", "returned mail", "did not reach",
               "automatically rejected", "niet bereikt", "zugestellt",
               "non remis", "entregar", "recapitare", "配信", "доставлено"),
