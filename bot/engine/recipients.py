@@ -12,8 +12,7 @@ from bot.engine.textnorm import matches_near
 # Lines that open a recipient's block in common MTA formats.
 _POSTFIX_RCPT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:?\s*(.*)$")  # "<bob@x>: host ... said: ..."
 _BARE_RCPT = re.compile(
-    r"^[ \t]*<?([^<>\s@\u3000-\u30ff]+@(?:[^<>\s.\u3000-\u9fff\uff00-\uffef]+\.)+"
-    r"[^<>\s.\u3000-\u9fff\uff00-\uffef]+?)>?:?\s*$"
+    r"^[ \t]*<?([^<>\s@]+@[^<>\s\u3000-\u9fff\uff00-\uffef]+?)>?:?\s*$"
 )  # "  bob@x" (Exim, Exchange, qmail); not "postmaster@x.jpまで返信を…", a sentence's
 _ERROR_CODE_RCPT = re.compile(
     r"^[ \t]*<?([^<>\s@,]+@[^<>\s,]+?)>?,\s*(error code\s*:.*)$", re.IGNORECASE
@@ -128,7 +127,11 @@ def recipient_header(line: str) -> tuple[str | None, str]:
     if match:
         return match.group(1).lower(), ""
     match = _BARE_RCPT.match(line)
-    if match and not match.group(1).lower().startswith("mailer-daemon@"):  # a client's From line
+    if (
+        match
+        and "." in match.group(1).rpartition("@")[2]  # not a virus's name ("W32.Netsky.P@MM")
+        and not match.group(1).lower().startswith("mailer-daemon@")  # a client's From line
+    ):
         return match.group(1).lower().strip("<>"), ""
     if line.lstrip().lower().startswith(("final-recipient", "x-failed-recipients")):
         match = _NAMED_RCPT.search(line)
