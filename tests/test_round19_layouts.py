@@ -352,3 +352,80 @@ def test_qmails_chinese_notice_says_it_gave_up(matcher: Matcher) -> None:
         "Remote host said: 450 4.2.1 Mailbox busy, try later\n"
     )
     assert analyze(notice, matcher).diagnoses[0].temporary is False
+
+
+# -- list managers' notices (round lists23) ------------------------------------------------------
+def _list_notice(subject: str, body: str, attached: bool = False) -> bytes:
+    head = f"From: devel-owner@lists.example.net\nTo: alice@example.org\nSubject: {subject}\n"
+    if not attached:
+        return f"{head}\n{body}".encode()
+    return (
+        f'{head}MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="m"\n\n'
+        f"--m\nContent-Type: text/plain\n\n{body}\n"
+        "--m\nContent-Type: message/rfc822\n\nFrom: alice@example.org\n"
+        "To: devel@lists.example.net\nSubject: Minutes\n\nHello list.\n--m--\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("reason_given", "reason"),
+    [
+        ("This list is restricted; your message was not approved.", "filtered"),
+        ("Blind carbon copies or other implicit destinations are not allowed.", "policyviolation"),
+        ("Your message was too big; please trim it to less than 40 KB in size.", "mesgtoobig"),
+        ("[No reason given]", "policyviolation"),
+    ],
+)
+def test_a_list_moderators_refusal_is_the_lists_bounce(
+    reason_given: str, reason: str, matcher: Matcher
+) -> None:
+    body = (
+        "Your request to the Devel mailing list\n\n    Posting of your message titled "
+        '"Minutes"\n\nhas been rejected by the list moderator.  The moderator gave the\n'
+        f'following reason for rejecting your request:\n\n"{reason_given}"\n'
+    )
+    diagnosis = analyze(_list_notice("Request to mailing list Devel rejected", body), matcher)
+    assert [(d.recipient, d.reason) for d in diagnosis.diagnoses] == [
+        ("devel@lists.example.net", reason)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            "Your message to the Devel mailing-list was rejected for the following\nreasons:\n\n"
+            "The message is not from a list member\n",
+            "filtered",
+        ),
+        ("The message's file extension was explicitly disallowed\n", "virusdetected"),
+    ],
+)
+def test_a_list_returning_a_refused_post_names_the_list(
+    body: str, reason: str, matcher: Matcher
+) -> None:
+    diagnosis = analyze(_list_notice("Minutes", body, attached=True), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("devel@lists.example.net", reason)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Your message to Devel awaits moderator approval",
+            "Your mail to 'Devel' with the subject\n\n    Minutes\n\nIs being held until the list "
+            "moderator can review it for approval.\n\nThe reason it is being held:\n\n"
+            "    Post by non-member to a members-only list\n",
+        ),
+        (
+            "Devel post from alice@example.org requires approval",
+            "As list administrator, your authorization is requested for the\nfollowing mailing "
+            "list posting:\n\n    List:    devel@lists.example.net\n    From:    alice@example.org\n"
+            "    Reason:  Post by non-member to a members-only list\n",
+        ),
+    ],
+)
+def test_a_list_managers_notice_where_nothing_failed_is_no_bounce(
+    subject: str, body: str, matcher: Matcher
+) -> None:
+    assert not analyze(_list_notice(subject, body), matcher).is_bounce

@@ -17,11 +17,18 @@ from bot.engine.extract import (
     server_reply,
     smtp_stage,
 )
-from bot.engine.kind import DAEMON, message_kind
+from bot.engine.kind import (
+    DAEMON,
+    is_list_notice_without_failure,
+    is_list_rejection,
+    list_address,
+    message_kind,
+)
 from bot.engine.lexicon import Hit
 from bot.engine.matcher import MAX_QUERY_CHARS, Matcher, MatchResult, detect_providers
 from bot.engine.parse import parse
 from bot.engine.parsed import Failure, ParsedMessage
+from bot.engine.recipients import CONTACT
 from bot.engine.replylines import CODE_LINE, diagnostic_lines
 from bot.engine.talk import has_failure_wording, is_chat_talk
 from bot.headers.fields import looks_like_headers
@@ -60,6 +67,8 @@ def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool
     if parsed.binary:
         return Analysis("binary", False, (), parsed, notes)
     kind = message_kind(parsed)
+    if kind == "other" and not asked and is_list_notice_without_failure(parsed):
+        return Analysis("other", False, (), parsed, notes)  # a held post, an owner's request
     if (
         kind in ("bounce", "other")
         and not attached
@@ -81,6 +90,8 @@ def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool
         # Failure wording in no layout the parser knows (a bounce's sentence pasted alone, a
         # report whose recipients are not listed): the wording itself is the diagnostic.
         parsed.failures.append(Failure(recipient=None, diagnostic=diagnostic_lines(parsed.text)))
+    if kind == "bounce" and is_list_rejection(parsed):
+        _refused_by_the_list(parsed)
     context = Context(parsed)
     failures = [f for f in parsed.failures if f.action not in ("delivered", "relayed", "expanded")]
     if asked:
@@ -111,16 +122,22 @@ def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool
 ATTACHED_NOTE = "Read from the bounce attached to this message (forwarded as an attachment)."
 
 
+def _refused_by_the_list(parsed: ParsedMessage) -> None:
+    """A list manager's refusal names no recipient: the list itself refused the post."""
+    address = list_address(parsed)
+    if not parsed.failures:
+        parsed.failures.append(Failure(recipient=None, diagnostic=diagnostic_lines(parsed.text)))
+    for failure in parsed.failures:
+        if failure.recipient is None or CONTACT.search(failure.recipient):
+            failure.recipient = address  # not the owner address the notice asks to write to
+
+
 def _forwards_a_message(parsed: ParsedMessage) -> bool:
     """A person's mail with a message attached ("Forward as attachment" of a bounce): no report
-    of its own (delivery status, complaint, receipt), no mail system's sender, no reply code in
-    its own words."""
-    return (
-        bool(parsed.attached)
-        and not parsed.report_type
-        and not DAEMON.search(parsed.sender)
-        and not any(f.reply_code or f.status for f in parsed.failures)
-    )
+    of its own (delivery status, complaint, receipt) and no mail system's sender. The attached
+    bounce is the evidence: a code in the person's note ("we got a 552 from another customer
+    too") does not make the note the report."""
+    return bool(parsed.attached) and not parsed.report_type and not DAEMON.search(parsed.sender)
 
 
 def _relays_a_report(parsed: ParsedMessage, kind: str) -> bool:

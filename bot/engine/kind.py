@@ -106,6 +106,75 @@ def _may_be_feedback(head: str) -> bool:
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 
+_LIST_NOT_FAILED = re.compile(
+    r"is\s+being\s+held\s+until\s+the\s+list\s+moderator|awaits\s+moderator\s+approval|"
+    r"your\s+authorization\s+is\s+requested|content\s+filtering\s+rules|"
+    r"has\s+been\s+automatically\s+discarded|subscription\s+request|"
+    r"results\s+of\s+your\s+email\s+command"
+)
+"""A list manager's notice where nothing failed: a post held for its moderator, a request to the
+owner, a refused subscription (Mailman 2 and 3), in lower case."""
+_LIST_REJECTION = re.compile(
+    r"has\s+been\s+rejected\s+by\s+the\s+list\s+moderator|"
+    r"mailing[- ]list\s+was\s+rejected\s+for\s+the\s+following|"
+    r"your\s+message\s+has\s+been\s+rejected,\s+probably\s+because\s+you\s+are\s+not\s+subscribed|"
+    r"you\s+are\s+not\s+allowed\s+to\s+post\s+to\s+this\s+mailing\s+list|"
+    r"was\s+not\s+accepted\s+by\s+the\s+moderator|returned\s+post\s+for\s"
+)
+"""A list manager returning a post it refused (Mailman 2 and 3, ezmlm), in lower case."""
+_LIST_ROLES = ("-owner@", "-bounces@", "-request@", "-admin@", "-help@")
+"""A list's role addresses ("devel-owner@lists.x"): the list is the part before the role."""
+_LIST_NAME = re.compile(r"[\w.+]{1,64}$")
+_LIST_DOMAIN = re.compile(r"[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}")
+MAX_BARE_REJECTION = 400
+"""How long Mailman 2's bare return of a refused post (its reason alone) may be."""
+
+
+def list_address(parsed: ParsedMessage) -> str | None:
+    """The list a list manager's notice speaks for, from its sender ("devel-owner@x": devel@x)."""
+    sender = parsed.sender.lower()
+    for role in _LIST_ROLES if "-" in sender else ():
+        at = sender.find(role)
+        name = _LIST_NAME.search(sender, 0, at) if at > 0 else None
+        domain = _LIST_DOMAIN.match(sender, at + len(role)) if name else None
+        if name and domain:
+            return f"{name.group(0)}@{domain.group(0)}"
+    return None
+
+
+def _list_notice(parsed: ParsedMessage) -> bool | None:
+    """True for a list manager returning a refused post, False for its notices where nothing
+    failed (holds, owner requests), None for anything else."""
+    if parsed.report_type:
+        return None
+    lowered = f"{parsed.subject}\n{parsed.text[:1500]}".lower()
+    listed = list_address(parsed)
+    if listed or "list" in lowered or "moderat" in lowered or "post" in lowered:
+        if _LIST_NOT_FAILED.search(lowered):
+            return False if listed or "mailing list" in lowered else None
+        if _LIST_REJECTION.search(lowered):
+            return True
+    # Mailman 2 returns a refused post with its reason alone, from the list's owner address
+    return (
+        True
+        if parsed.attached
+        and "-owner@" in parsed.sender.lower()
+        and len(parsed.text.strip()) <= MAX_BARE_REJECTION
+        and listed
+        else None
+    )
+
+
+def is_list_rejection(parsed: ParsedMessage) -> bool:
+    """A list manager's notice that it refused the poster's message."""
+    return _list_notice(parsed) is True
+
+
+def is_list_notice_without_failure(parsed: ParsedMessage) -> bool:
+    """A list manager's notice where nothing failed (a held post, a request to the owner)."""
+    return _list_notice(parsed) is False
+
+
 _WORM_DECOY = re.compile(
     r"^(?:Mail transaction failed\. Partial message is available\.|"
     r"The message contains Unicode characters and has been sent as a binary attachment\.|"
@@ -134,6 +203,9 @@ def message_kind(parsed: ParsedMessage) -> str:
     if parsed.report_type != "delivery-status" and _WORM_DECOY.search(head):
         return "other"  # a mass-mailing worm's message dressed as a bounce, its copy attached
     subject = parsed.subject
+    listed = _list_notice(parsed)
+    if listed is not None:
+        return "bounce" if listed else "other"  # a list manager's refusal, or its other notices
     if parsed.failed_header or says_bounce(subject):
         return "bounce"
     is_report = parsed.report_type == "delivery-status" or _has_failure_code(parsed)

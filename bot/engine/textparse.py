@@ -63,6 +63,13 @@ line break instead of trying every position."""
 
 
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_LIST_FOOTER = re.compile(
+    r"^[ \t>]*_{20,}[ \t]*\n[ \t>]*[^\n]{0,120}\bmailing list\b[^\n]*"
+    r"(?:\n[ \t>]*[^\n]{0,200}?(?:@|https?://|unsubscribe|listinfo)[^\n]*){0,4}",
+    re.MULTILINE | re.IGNORECASE,
+)
+"""A list manager's footer under a post ("____", "xyz mailing list", its address, its page):
+not part of a bounce the post quotes."""
 
 
 def clean_text(text: str) -> str:
@@ -79,6 +86,8 @@ def clean_text(text: str) -> str:
         text = _SLACK_LINK.sub(r"\2", text)
     if "\\n" in text and text.count("\n") < 3:  # a log line with its newlines escaped
         text = text.replace("\\n", "\n")
+    if "mailing list" in text and "_" * 20 in text:
+        text = _LIST_FOOTER.sub("", text)
     if "\n<-" in text or "\n->" in text or "\n ->" in text:
         text = _TRANSCRIPT.sub("", text)
     quoted = quoted_lines(text) if ">" in text else 0
@@ -229,8 +238,12 @@ def split_original(text: str) -> tuple[str, str]:
 
 
 def _reports_failure(forwarded: str, note: str) -> bool:
-    """A forwarded text that reads as a failure report under a note that does not."""
-    return is_final_report(forwarded[:5000]) and not is_final_report(note)
+    """A forwarded text that reads as a failure report or a delay notice under a note that does
+    not."""
+    head = forwarded[:5000]
+    return (is_final_report(head) or says_retrying(head)) and not (
+        is_final_report(note) or says_retrying(note)
+    )
 
 
 def _names_no_code(text: str) -> bool:
