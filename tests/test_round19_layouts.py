@@ -429,3 +429,55 @@ def test_a_list_managers_notice_where_nothing_failed_is_no_bounce(
     subject: str, body: str, matcher: Matcher
 ) -> None:
     assert not analyze(_list_notice(subject, body), matcher).is_bounce
+
+
+# -- mails and list posts quoting a bounce (round quoted22) -------------------------------------
+def test_a_lists_footer_under_a_quoted_bounce_names_no_recipient(matcher: Matcher) -> None:
+    post = (
+        "From: Bob <bob@example.org>\nTo: users@lists.example.org\nSubject: Gmail bounce?\n\n"
+        "Anyone else seeing this?\n\n"
+        "> <ann@example.net>: host mx.example.net[192.0.2.5] said: 550 5.1.1 <ann@example.net>:\n"
+        ">     Recipient address rejected: User unknown (in reply to RCPT TO command)\n\n"
+        "_______________________________________________\nusers mailing list\n"
+        "users@lists.example.org\nhttps://lists.example.org/mailman/listinfo/users\n"
+    )
+    diagnoses = analyze(post.encode(), matcher).diagnoses
+    assert [(d.recipient, d.reason) for d in diagnoses] == [("ann@example.net", "userunknown")]
+
+
+def test_a_code_in_the_persons_note_does_not_outrank_the_attached_bounce(
+    matcher: Matcher,
+) -> None:
+    bounce = (
+        "From: MAILER-DAEMON@example.net\nSubject: Failure Notice\n\n"
+        "Sorry, we were unable to deliver your message to the following address.\n\n"
+        "<ann@example.net>:\nRemote host said: 554 5.7.9 Message not accepted for policy reasons.\n"
+    )
+    mail = (
+        "From: Alice <alice@example.org>\nTo: it@example.org\nSubject: Fwd: Failure Notice\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="n"\n\n'
+        "--n\nContent-Type: text/plain\n\nMy mail to ann@example.net came back (attached). We "
+        "had a\n552 from another customer last month, is it the same thing?\n\n"
+        f"--n\nContent-Type: message/rfc822\n\n{bounce}\n--n--\n"
+    )
+    diagnosis = analyze(mail.encode(), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("ann@example.net", "policyviolation")
+
+
+def test_a_delay_notice_forwarded_under_a_question_is_the_report(matcher: Matcher) -> None:
+    mail = (
+        "From: Alice <alice@example.org>\nTo: it@example.org\nSubject: Fwd: Delayed Mail\n\n"
+        "Is something wrong with their server?\n\n"
+        "---------- Forwarded message ---------\nFrom: Mail Delivery System "
+        "<MAILER-DAEMON@mail.example.org>\nSubject: Delayed Mail (still being retried)\n\n"
+        "This is the mail system at host mail.example.org.\n\n"
+        "Your message could not be delivered for more than 4 hour(s).\n"
+        "It will be retried until it is 5 day(s) old.\n\n"
+        "<ann@example.net>: connect to mx.example.net[192.0.2.55]:25: Connection refused\n"
+    )
+    diagnosis = analyze(mail.encode(), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.temporary) == (
+        "ann@example.net",
+        "networkerror",
+        True,
+    )
