@@ -149,7 +149,7 @@ def _list_notice(parsed: ParsedMessage) -> bool | None:
         return None
     lowered = f"{parsed.subject}\n{parsed.text[:1500]}".lower()
     listed = list_address(parsed)
-    if listed or "list" in lowered or "moderat" in lowered or "post" in lowered:
+    if listed or "moderat" in lowered or "mailing" in lowered or "returned post" in lowered:
         if _LIST_NOT_FAILED.search(lowered):
             return False if listed or "mailing list" in lowered else None
         if _LIST_REJECTION.search(lowered):
