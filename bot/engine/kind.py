@@ -106,14 +106,18 @@ def _may_be_feedback(head: str) -> bool:
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 
-_LIST_NOT_FAILED = re.compile(
-    r"is\s+being\s+held\s+until\s+the\s+list\s+moderator|awaits\s+moderator\s+approval|"
-    r"your\s+authorization\s+is\s+requested|content\s+filtering\s+rules|"
-    r"has\s+been\s+automatically\s+discarded|subscription\s+request|"
+_LIST_HELD = re.compile(
+    r"is\s+being\s+held\s+until\s+the\s+list\s+moderator|awaits\s+moderator\s+approval"
+)
+"""A list manager's notice that a post waits for its moderator (Mailman 2 and 3), in lower case:
+nothing failed (yet)."""
+_LIST_OWNER_NOTICE = re.compile(
+    r"your\s+authorization\s+is\s+requested|content\s+filtering\s+rules\s+and\s+was\s+prevented|"
+    r"has\s+been\s+automatically\s+discarded|subscription\s+request\s+has\s+been\s+rejected|"
     r"results\s+of\s+your\s+email\s+command"
 )
-"""A list manager's notice where nothing failed: a post held for its moderator, a request to the
-owner, a refused subscription (Mailman 2 and 3), in lower case."""
+"""What a list's own address writes where nothing failed: requests to the owner, a discarded
+post's note, a refused subscription, command results (Mailman 2 and 3), in lower case."""
 _LIST_REJECTION = re.compile(
     r"has\s+been\s+rejected\s+by\s+the\s+list\s+moderator|"
     r"mailing[- ]list\s+was\s+rejected\s+for\s+the\s+following|"
@@ -150,8 +154,8 @@ def _list_notice(parsed: ParsedMessage) -> bool | None:
     lowered = f"{parsed.subject}\n{parsed.text[:1500]}".lower()
     listed = list_address(parsed)
     if listed or "moderat" in lowered or "mailing" in lowered or "returned post" in lowered:
-        if _LIST_NOT_FAILED.search(lowered):
-            return False if listed or "mailing list" in lowered else None
+        if _LIST_HELD.search(lowered) or (listed and _LIST_OWNER_NOTICE.search(lowered)):
+            return False
         if _LIST_REJECTION.search(lowered):
             return True
     # Mailman 2 returns a refused post with its reason alone, from the list's owner address
