@@ -481,3 +481,37 @@ def test_a_delay_notice_forwarded_under_a_question_is_the_report(matcher: Matche
         "networkerror",
         True,
     )
+
+
+# -- modern open-source MTAs' own failures (round modern24) --------------------------------------
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "connection to 'mx.example.net' failed: I/O error: Connection refused (os error 111)",
+            "networkerror",
+        ),
+        (
+            "451 5.4.0 No usable MXs, last err: Recipient server TLS certificate is not trusted but "
+            "authentication is required by MTA-STS",
+            "failedstarttls",
+        ),
+    ],
+)
+def test_modern_mtas_own_failures(text: str, reason: str, matcher: Matcher) -> None:
+    assert analyze(text, matcher, asked=True).diagnoses[0].reason == reason
+
+
+def test_chasquids_repeated_failures_until_timeout_expired(matcher: Matcher) -> None:
+    notice = (
+        "From: Mail Delivery System <postmaster@mail.example.org>\nSubject: Failed to deliver "
+        "your message\n\nDelivery of your message to the following recipient(s) failed "
+        "repeatedly and timed out, last error:\n\n  ann@example.net: Connection to "
+        "mx.example.net failed: dial tcp 192.0.2.7:25: connect: connection refused\n"
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.temporary) == (
+        "ann@example.net",
+        "expired",
+        False,
+    )

@@ -103,7 +103,7 @@ GAVE_UP = re.compile(
     r"too long in (?:the )?queue|in the queue too long|not going to try again|"
     r"maximum time (?:in queue|for delivery)|inaccessible for too long|in the time limit specified|"
     r"permanent(?:ly)? (?:error|failure|failed|fatal)|(?<!non-)(?<!non )fatal errors?|"
-    r"will not be retried|message discarded|"
+    r"will not be retried|message discarded|failed repeatedly and timed out|"
     r"rejected by non-smtp acl|"  # Exim refusing a locally submitted message: never queued
     r"will not retry|no more retries|status=bounced|status=expired|result=\"?permfail)|"
     r"永久性错误|已放弃投递"  # qmail-send's Chinese notice: "a permanent error; I've given up"
@@ -121,6 +121,7 @@ EXPIRED = re.compile(
     r"maximum time (?:in queue|for delivery)|status=expired|"  # Postfix's queue manager
     r"inaccessible for too long|"  # Postini: "MX records inaccessible for too long for domain"
     r"prolonged unavailability of its destination|"  # Citadel
+    r"failed repeatedly and timed out|"  # chasquid: "... timed out, last error: <cause>"
     r"could not deliver the message in the time limit specified)",  # Exchange's X.400 timeout
     re.IGNORECASE,
 )
@@ -147,7 +148,8 @@ FINAL_REPORT = re.compile(
 _GUARDS = {
     "expired": ("retry time", "expired", "failing for a long", "could not be delivered for",
                 "too long in", "queue too long", "queue lifetime", "maximum time",
-                "inaccessible for too long", "time limit specified", "prolonged unavailability"),
+                "inaccessible for too long", "time limit specified", "prolonged unavailability",
+                "failed repeatedly"),
     "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
                  "status=deferred", "temporarily suspended", "temporary problem deliver",
@@ -157,7 +159,7 @@ _GUARDS = {
                 "could not be delivered for", "too long in", "maximum time", "permanent",
                 "inaccessible for too long", "time limit specified",
                 "fatal", "not be retried", "not retry", "no more retries", "status=bounced",
-                "permfail", "queue too long", "not going to try", "message discarded",
+                "permfail", "queue too long", "not going to try", "message discarded", "failed repeatedly",
                 "non-smtp acl", "永久性错误", "已放弃投递"),
     "final": ("deliver", "failed", "permanent", "returning", "returned mail", "did not reach",
               "automatically rejected", "niet bereikt", "zugestellt",
