@@ -515,3 +515,15 @@ def test_chasquids_repeated_failures_until_timeout_expired(matcher: Matcher) -> 
         "expired",
         False,
     )
+
+
+def test_moxs_own_lead_in_is_not_quoted(matcher: Matcher) -> None:
+    notice = (
+        "From: postmaster@mail.example.org\nSubject: mail delivery failed\n\n"
+        "Delivery has failed permanently for your email to:\n\n\tann@example.net\n\n"
+        "No further deliveries will be attempted.\n\n"
+        "Error during the last delivery attempt:\n\n"
+        "\tdialing smtp server: dial tcp 192.0.2.25:25: i/o timeout\n"
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert (diagnosis.diagnostic or "").startswith("dialing smtp server")

@@ -236,6 +236,7 @@ _LABELLED_REPLY = re.compile(
     r"resposta do servidor|respuesta del servidor|réponse du serveur|serverantwort)\s*:?\s*"
     r"(?=['\"<]?[245]\d\d\b|['\"<]?[245]\.\d)|"
     r"the response (?:from the remote server )?was\s*:\s*|"
+    r"error during the last delivery attempt:\s*|"  # mox, before its own or the server's words
     # Gmail's notice in other languages: "La respuesta (del servidor remoto) fue:", ...
     r"la respuesta (?:del servidor remoto )?fue\s*:\s*|"
     r"la réponse (?:du serveur distant )?était\s*:\s*|"
