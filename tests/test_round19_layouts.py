@@ -527,3 +527,15 @@ def test_moxs_own_lead_in_is_not_quoted(matcher: Matcher) -> None:
     )
     diagnosis = analyze(notice, matcher).diagnoses[0]
     assert (diagnosis.diagnostic or "").startswith("dialing smtp server")
+
+
+def test_gmails_final_refusal_of_unauthenticated_mail_is_not_a_rate_limit(
+    matcher: Matcher,
+) -> None:
+    line = (
+        "550-5.7.27 Your email has been blocked because the sender is unauthenticated. "
+        "550-5.7.27 Gmail requires all senders to authenticate with either SPF or DKIM."
+    )
+    diagnosis = analyze(line, matcher, asked=True).diagnoses[0]
+    assert (diagnosis.reason, diagnosis.temporary) == ("authfailure", False)
+    assert diagnosis.entry is not None and "rate" not in diagnosis.entry.title
