@@ -539,3 +539,21 @@ def test_gmails_final_refusal_of_unauthenticated_mail_is_not_a_rate_limit(
     diagnosis = analyze(line, matcher, asked=True).diagnoses[0]
     assert (diagnosis.reason, diagnosis.temporary) == ("authfailure", False)
     assert diagnosis.entry is not None and "rate" not in diagnosis.entry.title
+
+
+def test_an_address_ending_a_sentence_on_its_own_line_opens_no_block(matcher: Matcher) -> None:
+    bounce = (
+        "From: MAILER-DAEMON@mail.lists.example.net\nSubject: Undelivered Mail Returned to Sender\n"
+        "\n<ann@example.net>: host mx.example.net[192.0.2.5] said: 554 5.7.1 Service unavailable;"
+        "\n    Client host [203.0.113.5] blocked using zen.spamhaus.org\n"
+    )
+    notice = (
+        "From: nfc-bounces@lists.example.net\nSubject: ann@example.net's subscription disabled\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="d"\n\n'
+        "--d\nContent-Type: text/plain\n\nann@example.net's subscription has been disabled due "
+        "to their bounce score.\n\nThe triggering bounce notice is attached below.\n\n"
+        "Questions?\nContact the Mailman site administrator at\nmailman@lists.example.net.\n\n"
+        f"--d\nContent-Type: message/rfc822\n\n{bounce}\n--d--\n"
+    )
+    diagnosis = analyze(notice.encode(), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("ann@example.net", "blocked")

@@ -130,6 +130,7 @@ def recipient_header(line: str) -> tuple[str | None, str]:
     if (
         match
         and "." in match.group(1).rpartition("@")[2]  # not a virus's name ("W32.Netsky.P@MM")
+        and not match.group(1).endswith(".")  # a sentence's end, not an address line
         and not match.group(1).lower().startswith("mailer-daemon@")  # a client's From line
     ):
         return match.group(1).lower().strip("<>"), ""
