@@ -557,3 +557,32 @@ def test_an_address_ending_a_sentence_on_its_own_line_opens_no_block(matcher: Ma
     )
     diagnosis = analyze(notice.encode(), matcher).diagnoses[0]
     assert (diagnosis.recipient, diagnosis.reason) == ("ann@example.net", "blocked")
+
+
+# -- bounces people quoted in public threads (round threads27) ------------------------------------
+def test_a_markdown_link_around_the_failed_address_is_read_as_the_address(
+    matcher: Matcher,
+) -> None:
+    paste = (
+        "Hotmail returns my mail:\n\nThis is the mail system at host mail.example.org.\n\n"
+        "[<ann@hotmail.example>](mailto:ann@hotmail.example): host\n"
+        "    mx.hotmail.example[192.0.2.9] said: 550 5.7.1 Unfortunately, messages from\n"
+        "    [192.0.2.20] weren't sent. Please contact your Internet service provider since "
+        "part of\n    their network is on our block list (S3150). (in reply to MAIL FROM command)\n"
+    )
+    diagnosis = analyze(paste, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("ann@hotmail.example", "blocked")
+
+
+def test_a_refusal_of_a_spoofed_sender_is_an_authentication_failure(matcher: Matcher) -> None:
+    line = "550 Rejected by header based Anti-Spoofing policy"
+    assert analyze(line, matcher, asked=True).diagnoses[0].reason == "authfailure"
+
+
+def test_attempts_left_in_portuguese_mean_still_retrying(matcher: Matcher) -> None:
+    line = (
+        "Atenção: um e-mail não foi entregue para ann@example.net com mais 4 tentativas "
+        "restantes. Erro: SMTP Error: data not accepted. SMTP code: 552 Detail: Error: message "
+        "file too big"
+    )
+    assert analyze(line, matcher, asked=True).diagnoses[0].temporary is True

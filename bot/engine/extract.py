@@ -89,7 +89,7 @@ RETRYING = re.compile(
     r"warning: message .{0,200}? delayed|will be (?:retried|reattempted)|message delayed|delivery delay|"
     r"there was a temporary problem delivering|"  # Gmail's "Delivery incomplete" notice
     r"technical details of temporary failure|"  # Gmail's older delay notice
-    r"greylist|zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
+    r"greylist|tentativas restantes|zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
     r"доставка задерживается)|"
     r"配信が遅延|配送遅延|延迟|被延期"  # (no word boundary between CJK characters)
     r")",
@@ -153,6 +153,7 @@ _GUARDS = {
     "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
                  "status=deferred", "temporarily suspended", "temporary problem deliver",
+                 "tentativas restantes",
                  "temporary failure", "tempfail", "deferred using",
                  "différ", "retard", "遅延", "задерж", "延迟", "延期"),
     "gave_up": ("giv", "gave up", "retry time", "expire", "failing for a long",

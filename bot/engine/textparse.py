@@ -63,6 +63,8 @@ line break instead of trying every position."""
 
 
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\((?:mailto:|https?://)[^()\s]{1,500}\)")
+"""`[<bob@x>](mailto:bob@x)`, `[https://x/y](https://x/y)`: the words shown, once."""
 _LIST_FOOTER = re.compile(
     r"^[ \t>]*_{20,}[ \t]*\n[ \t>]*[^\n]{0,120}\bmailing list\b[^\n]*"
     r"(?:\n[ \t>]*[^\n]{0,200}?(?:@|https?://|unsubscribe|listinfo)[^\n]*){0,4}",
@@ -84,6 +86,8 @@ def clean_text(text: str) -> str:
         text = text.replace("\uff1a", ": ")
     if "|" in text and "<" in text:
         text = _SLACK_LINK.sub(r"\2", text)
+    if "](" in text:  # a Markdown link a forum or tracker made of an address or URL
+        text = _MARKDOWN_LINK.sub(r"\1", text)
     if "\\n" in text and text.count("\n") < 3:  # a log line with its newlines escaped
         text = text.replace("\\n", "\n")
     if "mailing list" in text and "_" * 20 in text:
