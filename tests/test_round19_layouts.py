@@ -586,3 +586,26 @@ def test_attempts_left_in_portuguese_mean_still_retrying(matcher: Matcher) -> No
         "file too big"
     )
     assert analyze(line, matcher, asked=True).diagnoses[0].temporary is True
+
+
+def test_a_python_refused_map_names_the_address_without_its_quotes(matcher: Matcher) -> None:
+    paste = (
+        "SMTPRecipientsRefused at /signup/\n{'ann@gmail.example': (550, '5.7.1 Unable to relay')}\n"
+    )
+    diagnosis = analyze(paste, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("ann@gmail.example", "norelaying")
+
+
+def test_a_recipient_at_a_provider_is_no_evidence_the_provider_refused(matcher: Matcher) -> None:
+    paste = "SMTPRecipientsRefused: {'ann@gmail.com': (550, '5.7.1 Unable to relay')}"
+    diagnosis = analyze(paste, matcher, asked=True).diagnoses[0]
+    assert diagnosis.reason == "norelaying"
+    assert diagnosis.entry is not None and not diagnosis.entry.providers
+
+
+def test_outlooks_domain_owner_policy_refusal_is_dmarc(matcher: Matcher) -> None:
+    line = (
+        "550 5.7.0 (COL0-MC6-F31) Unfortunately, messages from (192.0.2.4) on behalf of "
+        "(example.org) could not be delivered due to domain owner policy restrictions."
+    )
+    assert analyze(line, matcher, asked=True).diagnoses[0].reason == "authfailure"

@@ -157,14 +157,27 @@ class MatchResult(Frozen):
 
 
 def detect_providers(text: str) -> frozenset[str]:
+    """The providers and MTAs whose markers the text carries outside e-mail addresses (a
+    recipient at gmail.com does not make Google the writer of a refusal)."""
     lowered = text.lower()
     found = []
     for name, marks in PROVIDER_MARKERS.items():
         for mark in marks:
-            if mark in lowered:
+            if mark in lowered and _outside_addresses(lowered, mark):
                 found.append(name)
                 break
     return frozenset(found)
+
+
+def _outside_addresses(lowered: str, mark: str) -> bool:
+    """Whether the mark occurs once at least where it is not an address's domain ("bob@gmail.com")."""
+    at = lowered.find(mark)
+    while at != -1:
+        start = max(lowered.rfind(c, 0, at) for c in " \t\n<>\"'(,;:[")
+        if "@" not in lowered[start + 1 : at]:
+            return True
+        at = lowered.find(mark, at + len(mark))
+    return False
 
 
 def x_form(status: str) -> str:

@@ -17,7 +17,9 @@ _BARE_RCPT = re.compile(
 _ERROR_CODE_RCPT = re.compile(
     r"^[ \t]*<?([^<>\s@,]+@[^<>\s,]+?)>?,\s*(error code\s*:.*)$", re.IGNORECASE
 )  # Zoho: "bob@x, ERROR CODE :550 - 5.1.1 User does not exist"
-_OPENSMTPD_RCPT = re.compile(r"^([^<>\s@:]+@[^<>\s:]+): (\S.*)$")  # "bob@x: procmail: ..."
+_OPENSMTPD_RCPT = re.compile(
+    r"^([^<>\s@:'\"{}]+@[^<>\s:'\"{}]+): (\S.*)$"
+)  # "bob@x: procmail: ..."
 _ARROW_RCPT = re.compile(
     r"^[ \t]*(?:[-*•][ \t]*)?<?([^<>\s@]+@[^<>\s@→⇒]+)>?[ \t]*(?:→|->|=>|⇒)[ \t]*([245]\d\d\b.*)$"
 )  # a chat's list of replies: "- bob@x → 550 5.1.1 ..."
