@@ -609,3 +609,16 @@ def test_outlooks_domain_owner_policy_refusal_is_dmarc(matcher: Matcher) -> None
         "(example.org) could not be delivered due to domain owner policy restrictions."
     )
     assert analyze(line, matcher, asked=True).diagnoses[0].reason == "authfailure"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("550 This message scored 9.8 points. Congratulations!", "spamdetected"),
+        ("550-192.0.2.53 is not allowed to send mail from lists.example.org", "authfailure"),
+    ],
+)
+def test_a_spam_score_and_an_spf_verdict_in_their_own_words(
+    line: str, reason: str, matcher: Matcher
+) -> None:
+    assert analyze(line, matcher, asked=True).diagnoses[0].reason == reason
