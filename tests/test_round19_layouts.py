@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.diagnose import analyze
+from bot.engine.extract import server_reply
 from bot.engine.matcher import Matcher
 
 MAILENABLE = (
@@ -622,3 +623,26 @@ def test_a_spam_score_and_an_spf_verdict_in_their_own_words(
     line: str, reason: str, matcher: Matcher
 ) -> None:
     assert analyze(line, matcher, asked=True).diagnoses[0].reason == reason
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "quoted"),
+    [
+        # a Postfix log line whose address was masked: the reply, not the dsn= field
+        (
+            "postfix/smtp[1336]: 0157C346021: to=<ann(at)example.net>, relay=mx.example.net"
+            "[192.0.2.5]:25, delay=0.19, dsn=4.3.1, status=deferred (host mx.example.net"
+            "[192.0.2.5] said: 452 4.3.1 Insufficient system storage (in reply to MAIL FROM "
+            "command))",
+            "452 4.3.1 Insufficient system storage (in reply to MAIL FROM command)",
+        ),
+        # a mail library's error object pasted as JSON: the field's value alone
+        (
+            '{ "name": "RecipientError", "data": "550 Administrative prohibition", '
+            '"stage": "rcpt" }',
+            "550 Administrative prohibition",
+        ),
+    ],
+)
+def test_server_said_stops_where_the_pasted_reply_does(diagnostic: str, quoted: str) -> None:
+    assert server_reply(diagnostic) == quoted

@@ -202,7 +202,7 @@ _REPLY_START = re.compile(
     r"(?=[245sre#])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"(?<![\w.#-])[245]\d\d[ -]#?[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)|"
     r"(?:said|returned|response|reply|error)\s*:?\s*['\"]?(?=[45]\d\d\b)|"
-    r"(?<![\w.])[45]\d\d(?=[ -][A-Za-z#<(])|(?<![\w.(])(?<!\(#)#?[45]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)"
+    r"(?<![\w.])[45]\d\d(?=[ -][A-Za-z#<(])|(?<![\w.(=])(?<!\(#)#?[45]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)"
     r")",
     re.IGNORECASE,
 )
@@ -362,11 +362,17 @@ _WRAPPER_TAIL_CHARS = 60
 ("' が返されました", "' Encabezados de mensaje originales:"), not more of the reply."""
 
 
+_JSON_STRING_END = re.compile(r'(?<!\\)"\s*(?:,\s*"[\w-]{1,40}"\s*:|[}\]])')
+"""The close of a JSON string value, where the object's next field or its end follows."""
+
+
 def _before_closing_quote(text: str, opening: str, closing: str) -> str:
     """A reply quoted inside a localised report line ("Servidor remoto devolvió '550 ...'
     Encabezados ...", "リモート サーバーから '550 ...' が返されました"): the reply ends at the
     last closing mark when only a few words without a reply code follow it, and the marks
     inside the reply pair up (a "can't" in it leaves the reply whole)."""
+    if opening == '"' and (field_end := _JSON_STRING_END.search(text)):
+        return text[: field_end.start()].rstrip()  # a JSON field's value: its next field follows
     end = text.rfind(closing)
     if end < MIN_REPLY_CHARS:
         return text
