@@ -56,7 +56,7 @@ class Context:
     def counted_tries(self) -> bool:
         """The report closes by counting the attempts made (hMailServer's "Tried 5 time(s)"): its
         server has stopped, whatever the quoted reply says of retrying."""
-        return "tried " in self._notice.lower() and _TRIED.search(self._notice) is not None
+        return _TRIED.search(self._notice) is not None
 
     @cached_property
     def expired(self) -> bool:

@@ -17,13 +17,7 @@ from bot.engine.extract import (
     server_reply,
     smtp_stage,
 )
-from bot.engine.kind import (
-    DAEMON,
-    is_list_notice_without_failure,
-    is_list_rejection,
-    list_address,
-    message_kind,
-)
+from bot.engine.kind import DAEMON, list_address, list_notice, message_kind
 from bot.engine.lexicon import Hit
 from bot.engine.matcher import MAX_QUERY_CHARS, Matcher, MatchResult, detect_providers
 from bot.engine.parse import parse
@@ -67,7 +61,8 @@ def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool
     if parsed.binary:
         return Analysis("binary", False, (), parsed, notes)
     kind = message_kind(parsed)
-    if kind == "other" and not asked and is_list_notice_without_failure(parsed):
+    listed = list_notice(parsed)  # a list manager's refusal (True) or a notice of nothing failed
+    if kind == "other" and not asked and listed is False:
         return Analysis("other", False, (), parsed, notes)  # a held post, an owner's request
     if (
         kind in ("bounce", "other")
@@ -82,16 +77,17 @@ def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool
     if kind == "other" and not asked and _header_block(data):
         # A pasted header block: its Authentication-Results words are verdicts, not a refusal.
         return Analysis("other", False, (), parsed, (*notes, HEADERS_NOTE))
+    list_refused = kind == "bounce" and listed is True
     if (
         not parsed.failures
         and (asked or kind == "bounce")
-        and has_failure_wording(parsed.text, matcher)
+        and (list_refused or has_failure_wording(parsed.text, matcher))
     ):
         # Failure wording in no layout the parser knows (a bounce's sentence pasted alone, a
-        # report whose recipients are not listed): the wording itself is the diagnostic.
+        # report whose recipients are not listed, a list's refusal): the words are the diagnostic.
         parsed.failures.append(Failure(recipient=None, diagnostic=diagnostic_lines(parsed.text)))
-    if kind == "bounce" and is_list_rejection(parsed):
-        _refused_by_the_list(parsed)
+    if list_refused:
+        _name_the_list(parsed)
     context = Context(parsed)
     failures = [f for f in parsed.failures if f.action not in ("delivered", "relayed", "expanded")]
     if asked:
@@ -122,11 +118,9 @@ def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool
 ATTACHED_NOTE = "Read from the bounce attached to this message (forwarded as an attachment)."
 
 
-def _refused_by_the_list(parsed: ParsedMessage) -> None:
+def _name_the_list(parsed: ParsedMessage) -> None:
     """A list manager's refusal names no recipient: the list itself refused the post."""
     address = list_address(parsed)
-    if not parsed.failures:
-        parsed.failures.append(Failure(recipient=None, diagnostic=diagnostic_lines(parsed.text)))
     for failure in parsed.failures:
         if failure.recipient is None or CONTACT.search(failure.recipient):
             failure.recipient = address  # not the owner address the notice asks to write to

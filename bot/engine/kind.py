@@ -146,7 +146,7 @@ def list_address(parsed: ParsedMessage) -> str | None:
     return None
 
 
-def _list_notice(parsed: ParsedMessage) -> bool | None:
+def list_notice(parsed: ParsedMessage) -> bool | None:
     """True for a list manager returning a refused post, False for its notices where nothing
     failed (holds, owner requests), None for anything else."""
     if parsed.report_type:
@@ -167,16 +167,6 @@ def _list_notice(parsed: ParsedMessage) -> bool | None:
         and listed
         else None
     )
-
-
-def is_list_rejection(parsed: ParsedMessage) -> bool:
-    """A list manager's notice that it refused the poster's message."""
-    return _list_notice(parsed) is True
-
-
-def is_list_notice_without_failure(parsed: ParsedMessage) -> bool:
-    """A list manager's notice where nothing failed (a held post, a request to the owner)."""
-    return _list_notice(parsed) is False
 
 
 _WORM_DECOY = re.compile(
@@ -207,7 +197,7 @@ def message_kind(parsed: ParsedMessage) -> str:
     if parsed.report_type != "delivery-status" and _WORM_DECOY.search(head):
         return "other"  # a mass-mailing worm's message dressed as a bounce, its copy attached
     subject = parsed.subject
-    listed = _list_notice(parsed)
+    listed = list_notice(parsed)
     if listed is not None:
         return "bounce" if listed else "other"  # a list manager's refusal, or its other notices
     if parsed.failed_header or says_bounce(subject):
