@@ -199,3 +199,17 @@ def test_words_met_before_find_the_same_phrases_and_survive_a_pickle() -> None:
     copy = pickle.loads(pickle.dumps(lex))
     assert copy.hits(text) == first
     assert copy.hits("quota exceeding") == lex.hits("quota exceeding")
+
+
+def test_a_phrase_is_found_with_its_negation_contracted_or_written_out() -> None:
+    lexicon = Lexicon(
+        [
+            Phrase("userunknown", 1.0, ("address", "does", "not", "exist")),
+            Phrase("suspend", 1.0, ("account", "isn", "t", "active")),
+            Phrase("userunknown", 0.8, ("can", "t", "find", "mailbox")),
+        ]
+    )
+    assert [h.reason for h in lexicon.hits("The address doesn't exist")] == ["userunknown"]
+    assert [h.reason for h in lexicon.hits("This account is not active")] == ["suspend"]
+    assert [h.reason for h in lexicon.hits("We cannot find mailbox x")] == ["userunknown"]
+    assert lexicon.hits("The address does exist") == []

@@ -18,6 +18,8 @@ from bot.engine.matcher import Matcher
 CODE_STRUCTURE = re.compile(
     r"(?<![\w.])[245]\d\d[ -]#?[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)|"
     r"^[ \t]*status:\s*[45]\.\d|\bsaid:\s*[45]\d\d|\(#[45]\.\d\.\d{1,3}\)|^[ \t]*(?:<<<|>>>)\s*[45]\d\d\b|"
+    # an SMTP client library's error naming the command refused ("Mail command failed: 553 ...")
+    r"\b(?:mail(?: from)?|rcpt(?: to)?|data) command failed:\s*[45]\d\d\b|"
     r"^[ \t]*[45]\d\d[ -](?=.{0,120}\b(?:user|mailbox|recipient|relay|denied|rejected|blocked|"
     r"spam|policy|unknown|refused|quota|address)\b)|"
     # after a short label, in any language ("Error: 550 ...", "错误信息: 559 Invalid rcptto")
@@ -84,6 +86,7 @@ STRUCTURE_PHRASES = (
     '"bouncetype":',
     "status=bounced",
     "status=deferred",
+    "status=softbounce",
     "status=expired",
     "t=remote_smtp",  # Exim's log: "== bob@x R=dnslookup T=remote_smtp defer (111): ..."
     'result="permfail"',  # OpenSMTPD's log

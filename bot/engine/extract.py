@@ -83,7 +83,8 @@ RETRYING = re.compile(
     r"still (?:trying|being retried|retrying)|has been delayed|have been delayed|delivery (?:is )?delayed|"
     r"delayed mail|\(delay\)|not yet been delivered|no action is required on your part|"
     r"\bdefer \(-?\d+\)|"  # Exim's log: "T=remote_smtp defer (113): No route to host"
-    r"status=deferred|delivery temporarily suspended|"  # Postfix's log and queue
+    r"status=(?:deferred|softbounce)|delivery temporarily suspended|"  # Postfix's log and queue
+    # (SOFTBOUNCE: `soft_bounce = yes` turned a refusal into a deferral, kept in the queue)
     r"result=\"?tempfail|status\s*:\s*retry\b|"  # OpenSMTPD's log; Exchange's Get-Queue
     r"deferred using\b|"  # a filter's deferral by a reputation list ("Mail from ... deferred using")
     r"warning: message .{0,200}? delayed|will be (?:retried|reattempted)|message delayed|delivery delay|"
@@ -152,7 +153,7 @@ _GUARDS = {
                 "failed repeatedly"),
     "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
-                 "status=deferred", "temporarily suspended", "temporary problem deliver",
+                 "status=deferred", "status=softbounce", "temporarily suspended", "temporary problem deliver",
                  "tentativas restantes",
                  "temporary failure", "tempfail", "deferred using",
                  "différ", "retard", "遅延", "задерж", "延迟", "延期"),

@@ -161,6 +161,57 @@ def parse_phrase(text: str) -> tuple[str, ...]:
     return words
 
 
+CONTRACTIONS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("does", "not"): ("doesn", "t"),
+    ("do", "not"): ("don", "t"),
+    ("is", "not"): ("isn", "t"),
+    ("are", "not"): ("aren", "t"),
+    ("was", "not"): ("wasn", "t"),
+    ("were", "not"): ("weren", "t"),
+    ("has", "not"): ("hasn", "t"),
+    ("have", "not"): ("haven", "t"),
+    ("could", "not"): ("couldn", "t"),
+    ("cannot",): ("can", "t"),
+    ("can", "not"): ("can", "t"),
+    ("will", "not"): ("won", "t"),
+    ("did", "not"): ("didn", "t"),
+    ("would", "not"): ("wouldn", "t"),
+}
+"""English negations written out and contracted, as `normalize` leaves them ("doesn't" is
+"doesn t"): servers write both, the lexicon either."""
+_EXPANDED: dict[tuple[str, ...], tuple[str, ...]] = {
+    short: full for full, short in reversed(CONTRACTIONS.items())
+}
+"""Each contraction's written-out form (the first listed above: "can t" is "cannot")."""
+
+
+def _respelled(
+    words: tuple[str, ...], table: dict[tuple[str, ...], tuple[str, ...]]
+) -> tuple[str, ...]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in (2, 1):
+            if tuple(words[i : i + size]) in table:
+                out += table[tuple(words[i : i + size])]
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return tuple(out)
+
+
+def spelled_both_ways(phrase: Phrase) -> list[Phrase]:
+    """The phrase, and the same words with its negations contracted or written out."""
+    variants = [phrase]
+    for table in (CONTRACTIONS, _EXPANDED):
+        words = _respelled(phrase.words, table)
+        if all(words != v.words for v in variants):
+            variants.append(phrase._replace(words=words))
+    return variants
+
+
 _Entry = tuple[Phrase, frozenset[str], tuple[str, ...], int]
 """A phrase with its literal stems, its pattern and its rank: hits found at the same word are
 reported in rank order."""
@@ -173,7 +224,16 @@ class Lexicon:
     def __init__(self, phrases: tuple[Phrase, ...] | list[Phrase]) -> None:
         self.phrases = tuple(phrases)
         self._substrings = [p for p in self.phrases if _CJK.search(p.words[0])]
-        worded = _report_order([p for p in self.phrases if not _CJK.search(p.words[0])])
+        written = {(p.words, p.reason, p.stage) for p in self.phrases}
+        worded = _report_order(
+            [
+                variant
+                for p in self.phrases
+                if not _CJK.search(p.words[0])
+                for variant in spelled_both_ways(p)
+                if variant is p or (variant.words, p.reason, p.stage) not in written
+            ]
+        )
         phrases_with = Counter(s for phrase in worded for s in phrase.literals)
         keyed: dict[str, list[_Entry]] = defaultdict(list)
         self._unkeyed: tuple[_Entry, ...] = ()

@@ -20,6 +20,12 @@ MAX_RECIPIENTS = 100
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 _HEADER_LINE = re.compile(rb"^(?:From |[A-Za-z][A-Za-z0-9-]{0,76}:[ \t]?)")
+_MESSAGE_FIELD = re.compile(
+    rb"^(?:From |(?:from|to|cc|subject|date|sender|reply-to|received|return-path|message-id|"
+    rb"delivered-to|mime-version|content-[a-z-]+|x-[a-z0-9-]+):)",
+    re.IGNORECASE,
+)
+"""The field names that open a message's header block (a one-line block must start with one)."""
 
 
 TEXT_HEAD_BYTES = 256
@@ -96,12 +102,11 @@ def _starts_with_headers(raw: bytes) -> bool:
     if not _HEADER_LINE.match(raw):
         return False
     second = raw.split(b"\n", 2)[1:2]
-    return (
-        not second
-        or not second[0].strip()
-        or second[0][:1] in b" \t"
-        or bool(_HEADER_LINE.match(second[0]))
-    )
+    if not second or not second[0].strip():
+        # One line alone is a header block only under a message's own field name: "Error: Mail
+        # command failed: 553 ..." above a person's note is a paste of text.
+        return bool(_MESSAGE_FIELD.match(raw))
+    return second[0][:1] in b" \t" or bool(_HEADER_LINE.match(second[0]))
 
 
 def parse_text(text: str) -> ParsedMessage:

@@ -170,8 +170,11 @@ def _log_recipient(line: str) -> tuple[str, str] | None:
         address = line[start + 4 : end] if end != -1 else ""
         if "@" in address and " " not in address:
             status = line.find("status=", end)
-            if status == -1 and "reject: " in line:  # the receiving side's own refusal log
-                said = line.find("]: ", line.find("reject: "))
+            rejects = line.find("reject: ")
+            # the receiving side's own refusal log (or its second half, where a forum wrapped
+            # the line after "RCPT from unknown": "[192.0.2.1]: 450 4.7.1 ...")
+            if status == -1 and (rejects != -1 or line.startswith("[")):
+                said = line.find("]: ", max(rejects, 0))
                 cut = line.find("; from=<", said)
                 if -1 < said < cut:
                     return address.lower(), line[said + 3 : cut].strip()

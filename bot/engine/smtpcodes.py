@@ -21,7 +21,7 @@ _STATUS_DOTS_AT = 2
 # a reply code where servers put one: line start (also "SMTP 421"), after "said:", "returned '",
 # "smtp;", "error:" ...; followed by a space, a hyphen, a comma ("421, response: ...") or the end
 _REPLY = re.compile(
-    r"(?:^(?:smtp[ \t]+)?|said:|returned\s'|smtp;|error:|reply:|response:|answer:|was:|reason:|code ?:|:[ \t]*[\"']|<<<|\(|\]:|>:|返回[:：]|回应[:：]|回复[:：]|応答 ?[:：]|응답 ?[:：])"
+    r"(?:^(?:smtp[ \t]+)?|said:|returned\s'|smtp;|error:|failed:|reply:|response:|answer:|was:|reason:|code ?:|:[ \t]*[\"']|<<<|\(|\]:|>:|返回[:：]|回应[:：]|回复[:：]|応答 ?[:：]|응답 ?[:：])"
     r"[ \t]*([45]\d\d)(?=[ ,-]|$)",
     re.MULTILINE | re.IGNORECASE,
 )

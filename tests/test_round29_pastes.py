@@ -1,0 +1,112 @@
+"""Pastes met in the twenty-ninth fixture round (log lines and library errors people posted in
+forums and issue threads). The texts are written here in the shape those programs print; their
+fixed wordings (Postfix's fields, nodemailer's wrapper, providers' replies) are facts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.diagnose import analyze
+from bot.engine.matcher import Matcher
+
+
+def test_a_soft_bounced_refusal_is_still_in_the_queue(matcher: Matcher) -> None:
+    # `soft_bounce = yes` keeps a refused message queued: Postfix logs it as SOFTBOUNCE.
+    line = (
+        "Mar 18 20:49:43 mx1 postfix/smtp[10076]: 4BAF83CC22D: to=<ann@example.net>, "
+        "relay=mx.example.net[192.0.2.20]:25, delay=3, dsn=4.0.0, status=SOFTBOUNCE (host "
+        "mx.example.net[192.0.2.20] said: 550 5.1.1 <ann@example.net>: Recipient address "
+        "rejected: User unknown (in reply to RCPT TO command))"
+    )
+    diagnosis = analyze(line, matcher).diagnoses[0]
+    assert (diagnosis.reason, diagnosis.temporary) == ("userunknown", True)
+
+
+def test_a_reject_log_line_a_forum_wrapped_keeps_its_reply(matcher: Matcher) -> None:
+    log = (
+        "Mar  4 13:25:20 gw postfix/smtpd[2965]: NOQUEUE: reject: RCPT from unknown\n"
+        "[192.0.2.7]: 450 4.7.1 <relay.example.org>: Helo command rejected: Host not found; "
+        "from=<web@relay.example.org> to=<ann@example.net> proto=ESMTP helo=<relay.example.org>\n"
+    )
+    diagnosis = analyze(log, matcher).diagnoses[0]
+    assert diagnosis.recipient == "ann@example.net"
+    assert diagnosis.diagnostic.startswith("450 4.7.1")
+    assert (diagnosis.reason, diagnosis.temporary) == ("blocked", True)
+
+
+def test_a_librarys_refused_command_above_a_persons_note_is_a_bounce(matcher: Matcher) -> None:
+    # nodemailer names the command the server refused; one "Word:" line above a note is no header.
+    paste = (
+        "Error: Mail command failed: 553 Local user only,163 smtp3,AbCdEf 1630777785\n\n"
+        "Hi,\n\nI changed the user name and password but still get this. Any idea?\n"
+    )
+    found = analyze(paste.encode(), matcher)
+    assert found.is_bounce
+    diagnosis = found.diagnoses[0]
+    assert diagnosis.reply_code == "553"
+    assert diagnosis.reason == "securityerror"
+
+
+def test_one_message_field_above_a_body_is_still_a_header_block(matcher: Matcher) -> None:
+    mail = b"Subject: Undelivered Mail Returned to Sender\n\n<ann@example.net>: host mx said: "
+    mail += b"550 5.1.1 User unknown (in reply to RCPT TO command)\n"
+    found = analyze(mail, matcher)
+    assert found.parsed.subject == "Undelivered Mail Returned to Sender"
+    assert found.diagnoses[0].reason == "userunknown"
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        # Verizon: the anti-spam system blocks the sending host, removal is asked for
+        (
+            "571 Email from 192.0.2.7 is currently blocked by Verizon Online's anti-spam system. "
+            "The email sender may request removal of the block.",
+            "blocked",
+        ),
+        ("554 RCPT (ann@example.net) dosn't exist", "userunknown"),  # Aliyun's own spelling
+        ("550 mail from your domain is not accepted", "rejected"),
+        ("550 The recipient's mailbox is no longer active", "suspend"),
+    ],
+)
+def test_replies_name_their_reason(reply: str, reason: str, matcher: Matcher) -> None:
+    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        # a filtering service that does not (or no longer) handle the recipient's domain
+        ("Your domain is not configured to use this MX host.", "norelaying"),
+        (
+            "Message rejected because the recipient's domain isn't an Example Email protected "
+            "domain.",
+            "norelaying",
+        ),
+        ("Your sender domain is required to send via an encrypted SMTP session", "failedstarttls"),
+        # NetEase names the cause, then advises checking for users sending viruses or spam
+        (
+            "421 HL:ICC 该IP同时并发连接数过大,超过了网易的限制,被临时禁止连接。"
+            "请检查是否有用户发送病毒或者垃圾邮件,并降低IP并发连接数量;",
+            "toomanyconn",
+        ),
+        (
+            "421 HL:IFC 该IP短期内发送了大量信件,超过了网易的限制,被临时禁止连接。"
+            "请检查是否有用户发送病毒或者垃圾邮件,并降低发送频率;",
+            "speeding",
+        ),
+        ("450 WM:BLI 该IP不在网易允许的发送地址列表里;", "blocked"),
+    ],
+)
+def test_filtering_services_and_providers_replies(
+    reply: str, reason: str, matcher: Matcher
+) -> None:
+    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
+
+
+def test_a_contracted_negation_is_read_as_the_written_out_one(matcher: Matcher) -> None:
+    written = "Message rejected because the recipient's email address does not exist here."
+    contracted = written.replace("does not", "doesn't")
+    found = [analyze(text.encode(), matcher).diagnoses for text in (written, contracted)]
+    assert [d[0].reason for d in found] == ["userunknown", "userunknown"]
+    assert found[0][0].confidence == found[1][0].confidence
