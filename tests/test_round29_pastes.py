@@ -110,3 +110,39 @@ def test_a_contracted_negation_is_read_as_the_written_out_one(matcher: Matcher) 
     found = [analyze(text.encode(), matcher).diagnoses for text in (written, contracted)]
     assert [d[0].reason for d in found] == ["userunknown", "userunknown"]
     assert found[0][0].confidence == found[1][0].confidence
+
+
+def test_the_address_before_sender_address_rejected_is_not_the_recipient(
+    matcher: Matcher,
+) -> None:
+    reply = "550 5.1.8 <alice@example.org>: Sender address rejected: Domain not found"
+    diagnosis = analyze(reply.encode(), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == (None, "rejected")
+    report = f"<ann@example.net>: host mx.example.net[192.0.2.5] said: {reply}"
+    diagnosis = analyze(report.encode(), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("ann@example.net", "rejected")
+
+
+def test_a_refusal_is_explained_by_the_entry_of_its_own_course(matcher: Matcher) -> None:
+    # Gmail's 4.7.26 deferral and 5.7.26 refusal quote one sentence; a refusal is not a deferral.
+    bounce = (
+        "Remote server returned '554 5.0.0 <mx.google.com #5.0.0 smtp;550-5.7.26 Your email has "
+        "been blocked because the sender is unauthenticated. Gmail requires all senders to "
+        "authenticate with either SPF or DKIM.'"
+    )
+    diagnosis = analyze(bounce, matcher, asked=True).diagnoses[0]
+    assert (diagnosis.reason, diagnosis.temporary) == ("authfailure", False)
+    assert "rate limit" not in diagnosis.title.lower()
+
+
+def test_gmails_notice_of_another_servers_refusal_is_not_googles_refusal(
+    matcher: Matcher,
+) -> None:
+    notice = (
+        "When I send from my gmail account I get this error:\n"
+        "> The error that the other server returned was: 554 554 5.7.1 <ann@example.net>: "
+        "Relay access denied (state 14).\n"
+    )
+    diagnosis = analyze(notice.encode(), matcher).diagnoses[0]
+    assert diagnosis.reason == "norelaying"
+    assert "google" not in diagnosis.title.lower()

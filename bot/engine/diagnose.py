@@ -192,8 +192,8 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
     elif verdict.hit is not None and len(quoted) > LONG_QUOTE and not CODE_LINE.search(quoted):
         quoted = _sentence_with(verdict.hit, quoted, matcher) or quoted
     replying = (
-        detect_providers(f"{_REPORTERS_SUFFIX.sub('', quoted)} {failure.remote_mta}")
-        if failure.remote_mta
+        detect_providers(f"{_REPORTERS_SUFFIX.sub('', quoted)} {failure.remote_mta or ''}")
+        if failure.remote_mta or _ANOTHER_SERVERS_REPLY.search(context.text[:5000])
         else None
     )
     entry = explanation_entry(
@@ -277,6 +277,11 @@ def _sentence_with(hit: Hit, text: str, matcher: Matcher) -> str | None:
 SHORT_SENTENCE = 80
 
 
+_ANOTHER_SERVERS_REPLY = re.compile(
+    r"\bthe (?:error that the other server returned|response from the remote server) was\b",
+    re.IGNORECASE,
+)
+"""Gmail's notice quoting the server it tried to deliver to: Gmail wrote the report, not the reply."""
 _REPORTERS_SUFFIX = re.compile(r"\(in reply to [\w ]{2,20} command\)", re.IGNORECASE)
 """Postfix's note on the reply it quotes: the reporting MTA's words, not the replying server's
 (a Dovecot LMTP reply quoted by Postfix is no Postfix refusal)."""

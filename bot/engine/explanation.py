@@ -39,6 +39,15 @@ def provider_evidenced(match: Match, providers: frozenset[str], own_code: bool =
     return match.evidence >= OWN_SENTENCE and match.pattern_words >= OWN_SENTENCE_WORDS
 
 
+def _course_first(ranked: MatchResult, temporary: bool | None) -> list[Match]:
+    """The matches, those whose entry says the other course (a 4.7.26 deferral for a 5.7.26
+    refusal, both quoting the same sentence) after the rest."""
+    if temporary is None:
+        return list(ranked.ranked)
+    other = [m for m in ranked.ranked if m.entry.temporary is (not temporary)]
+    return [m for m in ranked.ranked if m.entry.temporary is not (not temporary)] + other
+
+
 WHILE_RETRYING_ENTRY = {"expired": "delay-notice-no-cause"}
 """The generic entry for a reason whose notice is still being retried, where the reason's own
 ("the sending server gave up") would say the opposite."""
@@ -58,7 +67,7 @@ def explanation_entry(
     provider that only wrote the report does not make its own entries apply (an Exim report
     quoting another server's "552 5.2.2 Mailbox full" is not about Exim's quota)."""
     repliers = providers if replying is None or reason in REPORTERS_OWN else replying
-    for match in ranked.ranked:
+    for match in _course_first(ranked, temporary):
         entry = match.entry
         if entry.reason != reason or (entry.fallback and match.via == "code"):
             continue

@@ -229,9 +229,23 @@ def _contacts(text: str) -> set[str]:
     return {m.lower() for m in _CONTACTED.findall(text)} if "@" in text else set()
 
 
+_BEFORE_REFUSED_SENDER = re.compile(rf"<?({EMAIL.pattern})>?:?\s*\Z")
+"""Postfix's refusal of the envelope sender names it first: "<alice@x>: Sender address rejected"
+(searched in the few characters before those words)."""
+
+
 def _senders(body: str) -> set[str]:
     """The addresses the text names as the sender's ("From: alice@x", "sender <alice@x>")."""
-    return {m.group(1).lower() for m in _SENDER_FOLDED.finditer(body[:5000])}
+    head = body[:5000]
+    found = {m.group(1).lower() for m in _SENDER_FOLDED.finditer(head)}
+    lowered = head.lower()
+    at = lowered.find("sender address rejected")
+    while at != -1:
+        before = _BEFORE_REFUSED_SENDER.search(head, max(0, at - 200), at)
+        if before:
+            found.add(before.group(1).lower())
+        at = lowered.find("sender address rejected", at + 1)
+    return found
 
 
 def only_address(reply: str, body: str) -> str | None:
