@@ -70,12 +70,19 @@ NEAR: list[tuple[re.Pattern[str], str | re.Pattern[str], int]] = [
     (_MASKED_IPV4, _ADDRESS_DOTS, textnorm._MASKED_REACH),
     (_IPV6, _IPV6_COLONS, textnorm._IPV6_REACH),
     (textnorm._URL, "://", textnorm._URL_REACH),
+    (textnorm._DOMAIN, ".", textnorm._DOMAIN_REACH),
 ]
 URLS = st.tuples(st.sampled_from(["http", "https", "ftp", "xhttp", ""]), TEXTS).map("://".join)
+LABEL = st.one_of(
+    st.sampled_from(["mx", "example", "com", "net", "de", "x-1", "-", "1", ""]),
+    st.integers(60, 66).map(lambda n: "a" * n),
+)
+HOSTS = st.lists(LABEL, min_size=1, max_size=4).map(".".join)
+"""Host-like runs: labels between dots, some as long as a label may be, or longer."""
 
 
 @settings(max_examples=500)
-@given(st.lists(st.one_of(TEXTS, ADDRESS_LIKE, URLS), max_size=5).map(" ".join))
+@given(st.lists(st.one_of(TEXTS, ADDRESS_LIKE, URLS, HOSTS), max_size=5).map(" ".join))
 def test_passes_near_their_anchors_replace_as_the_patterns(text: str) -> None:
     for pattern, anchor, reach in NEAR:
         assert textnorm.sub_near(pattern, anchor, reach, "X", text) == pattern.sub("X", text)

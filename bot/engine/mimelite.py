@@ -147,8 +147,18 @@ def _part(headers: dict[str, list[str]], body: bytes, budget: Budget, depth: int
             child_headers, child_body = split_headers(chunk)
             part.children.append(_part(child_headers, child_body, budget, depth + 1))
     elif ctype in ("message/rfc822", "message/global"):
-        part.children.append(parse_message(part.decoded(), budget, depth + 1))
+        part.children.append(_enclosed(part.decoded(), budget))
     return part
+
+
+def _enclosed(raw: bytes, budget: Budget) -> Part:
+    """A message inside another (a bounce's returned original): its headers are read, its body is
+    kept whole and not split into parts (nothing reads them)."""
+    headers, body = split_headers(raw)
+    budget.take()
+    values = headers.get("content-type")
+    ctype, params = content_type(values[0]) if values else ("text/plain", {})
+    return Part(headers, body, content_type=ctype, params=params)
 
 
 def _split_multipart(body: bytes, boundary: bytes) -> list[bytes]:

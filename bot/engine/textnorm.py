@@ -56,6 +56,8 @@ _DOMAIN = re.compile(
 """A host name with a common top-level domain. The lookahead changes no match: the first label
 and its dot are what it finds (letters, digits and hyphens up to the dot), only it gives up at
 once on a word not followed by a dot, where the label's pattern would try each shorter length."""
+_DOMAIN_REACH = 63
+"""How far into a match of _DOMAIN its first dot is (after a label of up to 63 characters)."""
 _URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _URL_REACH = 5
 """How far into a match of _URL its "://" is (after "https")."""
@@ -104,7 +106,7 @@ def normalize(text: str) -> str:
     if "::" in text or text.count(":") >= 3:
         text = sub_near(_IPV6, _IPV6_COLONS, _IPV6_REACH, " {ip} ", text)
     if "." in text:
-        text = _DOMAIN.sub(" {domain} ", text)
+        text = sub_near(_DOMAIN, ".", _DOMAIN_REACH, " {domain} ", text)
     if "-name" in text or "-address" in text:
         text = _DOC_PLACEHOLDERS.sub(lambda m: _DOC_MAP[m.group(0)], text)
     if text.isascii():
