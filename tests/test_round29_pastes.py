@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine.detect import looks_like_bounce
 from bot.engine.diagnose import analyze
 from bot.engine.matcher import Matcher
 
@@ -146,3 +147,63 @@ def test_gmails_notice_of_another_servers_refusal_is_not_googles_refusal(
     diagnosis = analyze(notice.encode(), matcher).diagnoses[0]
     assert diagnosis.reason == "norelaying"
     assert "google" not in diagnosis.title.lower()
+
+
+# -- rounds 31 and 32: mail filters' own replies, and bounces found by their exact words -------
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (
+            "550 5.7.1 <ann@example.net>: Recipient address rejected: Message rejected due to: "
+            "domain owner discourages use of this host.",
+            "authfailure",
+        ),
+        ("552 DomainKeys signature validation failed", "authfailure"),
+        ("450 4.7.1 mail from example.org blocked by reputation of example.org", "badreputation"),
+        ("550 Message contains non-unique 'Subject' header", "notcompliantrfc"),
+        ("552 Headers are missing", "notcompliantrfc"),
+        ("552 We do not accept password-protected zip files!", "virusdetected"),
+        ("550 sorry, your recipient address is not in my local list", "userunknown"),
+    ],
+)
+def test_filters_replies_name_their_reason(reply: str, reason: str, matcher: Matcher) -> None:
+    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
+
+
+def test_a_link_to_the_spf_why_page_is_an_spf_failure_and_its_address_no_recipient(
+    matcher: Matcher,
+) -> None:
+    reply = b"550 5.7.1 http://www.openspf.org/Why?s=mfrom&id=ann@example.net&ip=192.0.2.10\n"
+    diagnosis = analyze(reply, matcher).diagnoses[0]
+    assert (diagnosis.reason, diagnosis.recipient) == ("authfailure", None)
+
+
+def test_an_address_to_forward_the_report_to_is_no_recipient_across_a_line_break(
+    matcher: Matcher,
+) -> None:
+    report = (
+        "This is the mail system at host mail.example.org.\n\n"
+        ": host mx.example.net[192.0.2.5]\nsaid: 550 5.7.1 Service unavailable; Client host "
+        "[192.0.2.9] blocked\nusing Blocklist 1; To request removal from this list please "
+        "forward this\nmessage to delist@example.net (in reply to RCPT TO command)\n"
+    )
+    diagnosis = analyze(report.encode(), matcher).diagnoses[0]
+    assert (diagnosis.reason, diagnosis.recipient) == ("blocked", None)
+
+
+def test_postfix_logging_a_refused_greeting_is_a_bounce_in_chat(matcher: Matcher) -> None:
+    line = (
+        "E77201FB641: host mx.example.net[192.0.2.5] refused to talk to me: 421 Service not "
+        "available"
+    )
+    assert looks_like_bounce(line, matcher)
+
+
+def test_delivery_attempts_used_up_mean_the_message_expired(matcher: Matcher) -> None:
+    notice = (
+        "The following message to <ann@example.net> was undeliverable.\nThe reason for the "
+        "problem:\n5.x.1 - Maximum number of delivery attempts exceeded. [Default] 450-'4.7.25 "
+        "Client host rejected: cannot find your hostname, [192.0.2.9]'\n"
+    )
+    diagnosis = analyze(notice.encode(), matcher).diagnoses[0]
+    assert (diagnosis.reason, diagnosis.temporary) == ("expired", False)

@@ -122,6 +122,8 @@ _RBL_WORD = re.compile(r"\brbl\b")
 """The bare word: "listed in an RBL", "refused by RBL" (not uribl or surbl, domain lists)."""
 DOMAIN_LISTS = ("dbl.spamhaus", "spamhaus dbl", "spamhaus domain block", "surbl", "uribl")
 LISTING_REASONS = frozenset({"blocked", "badreputation", "requireptr"})
+SPF_WHY = "openspf."
+"""openspf.org / openspf.net: the host of the "Why?" page SPF checkers link their failures to."""
 
 
 _REFUSAL = re.compile(
@@ -277,6 +279,9 @@ class ReasonClassifier:
             hit is not None and hit.reason in LISTING_REASONS and hit.weight >= LEXICON_FAIR
         ):
             return Verdict("blocked", "lexicon", 0.85, hit=hit)
+        # A refusal that links to the SPF project's "Why?" page reports an SPF failure.
+        if SPF_WHY in text.lower() and not (hit is not None and hit.weight >= 1.0):
+            return Verdict("authfailure", "lexicon", 0.8, hit=hit)
         # An envelope-sender code (X.1.7, X.1.8) says whose address the words are about, and
         # X.1.6 says the mailbox that is "no longer" there has moved.
         if code_reason in CODE_OVER_ADDRESS and hit is not None and hit.reason in ADDRESS_REASONS:

@@ -40,6 +40,7 @@ STRUCTURE_PHRASES = (
     "action: delayed",
     "remote server returned",
     "(in reply to rcpt to command)",
+    "refused to talk to me:",  # Postfix: the greeting was a refusal
     "(in reply to end of data command)",
     "(in reply to mail from command)",
     "smtp error from remote mail server",

@@ -123,7 +123,8 @@ EXPIRED = re.compile(
     r"inaccessible for too long|"  # Postini: "MX records inaccessible for too long for domain"
     r"prolonged unavailability of its destination|"  # Citadel
     r"failed repeatedly and timed out|"  # chasquid: "... timed out, last error: <cause>"
-    r"could not deliver the message in the time limit specified)",  # Exchange's X.400 timeout
+    r"could not deliver the message in the time limit specified|"  # Exchange's X.400 timeout
+    r"maximum number of delivery attempts exceeded)",
     re.IGNORECASE,
 )
 
@@ -150,7 +151,7 @@ _GUARDS = {
     "expired": ("retry time", "expired", "failing for a long", "could not be delivered for",
                 "too long in", "queue too long", "queue lifetime", "maximum time",
                 "inaccessible for too long", "time limit specified", "prolonged unavailability",
-                "failed repeatedly"),
+                "failed repeatedly", "delivery attempts exceeded"),
     "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
                  "status=deferred", "status=softbounce", "temporarily suspended", "temporary problem deliver",

@@ -62,6 +62,7 @@ _FIELD_RCPT = re.compile(
     r")",
     re.IGNORECASE,
 )
+_URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _REFUSED_MAP = re.compile(r"\{\s*u?['\"]([^'\"\s]+@[^'\"\s]+)['\"]\s*:\s*\(")
 """Python's refused-recipients map: {'bob@x': (550, b'...')}."""
 _SENDER_ADDRESS = re.compile(
@@ -217,7 +218,7 @@ CONTACT = re.compile(
 """Addresses a notice gives to write to (a list's owner, the postmaster), never a failed one."""
 _CONTACTED = re.compile(
     r"(?=[cwf])(?:"  # what its alternatives start with: one look a place, not a try of each
-    r"\b(?:contact|write to|forward this (?:error|message) to)\s+<?"
+    r"\b(?:contact|write to|forward\s+this\s+(?:error|message)\s+to)\s+<?"
     rf"({EMAIL.pattern})"
     r")",
     re.IGNORECASE,
@@ -251,7 +252,8 @@ def _senders(body: str) -> set[str]:
 def only_address(reply: str, body: str) -> str | None:
     """The one address a server's reply names, when it names exactly one and the reply is not
     about the sender (whom the reply or the words around it name)."""
-    found = {a.lower() for a in EMAIL.findall(reply)} - _contacts(reply)
+    words = _URL.sub(" ", reply) if "://" in reply else reply  # (a link's id=bob@x is no address)
+    found = {a.lower() for a in EMAIL.findall(words)} - _contacts(reply)
     if len(found) != 1 or "sender" in reply.lower() or _SENDER_ADDRESS.search(reply):
         return None
     if found & _senders(body):
@@ -271,7 +273,10 @@ def sentence_recipient(body: str) -> str | None:
     )
     if match:
         return match.group(1).lower().rstrip(".")
-    addresses = {m.group(0).lower() for m in matches_near(EMAIL, "@", EMAIL_LOCAL_MAX, body[:5000])}
+    head = body[:5000]
+    if "://" in head:
+        head = _URL.sub(" ", head)
+    addresses = {m.group(0).lower() for m in matches_near(EMAIL, "@", EMAIL_LOCAL_MAX, head)}
     senders = _senders(body)
     candidates = {a for a in addresses - senders - _contacts(body) if not CONTACT.search(a)}
     return candidates.pop() if len(candidates) == 1 else None
