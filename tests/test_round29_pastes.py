@@ -207,3 +207,28 @@ def test_delivery_attempts_used_up_mean_the_message_expired(matcher: Matcher) ->
     )
     diagnosis = analyze(notice.encode(), matcher).diagnoses[0]
     assert (diagnosis.reason, diagnosis.temporary) == ("expired", False)
+
+
+def test_an_exim_log_lines_multiline_reply_is_read_whole(matcher: Matcher) -> None:
+    log = (
+        "2014-08-31 08:43:16 1XO5PX-0006SC-Qa ** ann@example.net R=lookuphost T=remote_smtp: "
+        "SMTP error from remote mail server after RCPT TO:<ann@example.net>: host mx.example.net "
+        "[192.0.2.5]: 550-Verification failed for <alice@example.org>\n"
+        "550-The mail server could not deliver mail to alice@example.org. The account or domain "
+        "may not exist, they may be blacklisted, or missing the proper dns entries.\n"
+        "550 Sender verify failed\n"
+    )
+    diagnosis = analyze(log.encode(), matcher).diagnoses[0]
+    assert "Sender verify failed" in diagnosis.diagnostic
+    assert (diagnosis.recipient, diagnosis.reason) == ("ann@example.net", "rejected")
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ('550 "REJECTED - Bad HELO - Host impersonating [mail.example.org]"', "blocked"),
+        ("451 Please try again later - temperror (public key: DNS query timed out)", "authfailure"),
+    ],
+)
+def test_helo_and_check_result_words(reply: str, reason: str, matcher: Matcher) -> None:
+    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason

@@ -363,6 +363,9 @@ def _ends_log(line: str, block: list[str]) -> bool:
     if not line.strip() or _LOG_LINE.match(line) or "=" in line:
         return False
     text = "".join(block)
+    reply = _LEADING_CODE.match(line.lstrip())
+    if reply and f"{reply.group(1)}-" in text:
+        return False  # the next line of a reply the log line began ("550-Verification for <x>")
     return text.count("(") <= text.count(")")
 
 
