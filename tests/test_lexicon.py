@@ -212,4 +212,7 @@ def test_a_phrase_is_found_with_its_negation_contracted_or_written_out() -> None
     assert [h.reason for h in lexicon.hits("The address doesn't exist")] == ["userunknown"]
     assert [h.reason for h in lexicon.hits("This account is not active")] == ["suspend"]
     assert [h.reason for h in lexicon.hits("We cannot find mailbox x")] == ["userunknown"]
+    spaced = Lexicon([Phrase("networkerror", 1.0, ("can", "not", "connect"))])
+    for text in ("Can not connect", "Cannot connect", "Can't connect"):
+        assert [h.reason for h in spaced.hits(text)] == ["networkerror"], text
     assert lexicon.hits("The address does exist") == []

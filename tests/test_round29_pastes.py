@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine.classify import names_blocklist
 from bot.engine.detect import looks_like_bounce
 from bot.engine.diagnose import analyze
 from bot.engine.matcher import Matcher
@@ -231,4 +232,45 @@ def test_an_exim_log_lines_multiline_reply_is_read_whole(matcher: Matcher) -> No
     ],
 )
 def test_helo_and_check_result_words(reply: str, reason: str, matcher: Matcher) -> None:
+    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
+
+
+# -- rounds 33 and 34: servers' own strings, and notices in other languages --------------------
+def test_a_refusal_that_mentions_greylisting_is_still_permanent(matcher: Matcher) -> None:
+    reply = (
+        "554 5.7.1 <ann@example.net>: Recipient address rejected: Greylisting in effect, "
+        "sending server blacklisted"
+    )
+    assert analyze(reply.encode(), matcher).diagnoses[0].temporary is False
+
+
+def test_a_blocklist_that_could_not_be_asked_is_no_listing() -> None:
+    assert names_blocklist("550 5.7.1 Rejected: 192.0.2.10 listed at zen.spamhaus.org")
+    assert not names_blocklist(
+        "451 4.7.1 Temporary lookup failure of 192.0.2.10 at zen.spamhaus.org"
+    )
+
+
+def test_the_address_a_reply_calls_the_senders_is_no_recipient(matcher: Matcher) -> None:
+    reply = (
+        b"553 5.1.8 <ann@example.org>... Domain of sender address ann@example.org does not exist"
+    )
+    diagnosis = analyze(reply, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == (None, "rejected")
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("550 Sender address must be specified.", "rejected"),
+        ("550 You must log in to send mail from example.net", "securityerror"),
+        ("英文说明:Can not connect to example.net:192.0.2.7:25", "networkerror"),
+        ("退信原因：网络不给力，我们无法与收信方联络上。", "networkerror"),
+        (
+            "550 5.1.8 Accès refusé, expéditeur sortant incorrect. AS(42004)",
+            "securityerror",
+        ),
+    ],
+)
+def test_servers_strings_in_several_languages(reply: str, reason: str, matcher: Matcher) -> None:
     assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason

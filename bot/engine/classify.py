@@ -139,7 +139,9 @@ def names_blocklist(text: str) -> bool:
     named = any(name in lowered for name in BLOCKLISTS) or (
         "rbl" in lowered and _RBL_WORD.search(lowered) is not None
     )
-    return named and not any(name in lowered for name in DOMAIN_LISTS)
+    if not named or "lookup failure" in lowered:  # the list could not be asked: no listing
+        return False
+    return not any(name in lowered for name in DOMAIN_LISTS)
 
 
 def _codes_agree(match: Match, status: str | None) -> bool:

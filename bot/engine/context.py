@@ -41,38 +41,42 @@ class Context:
         return smtp_stage(self.text[:5000], only=True)
 
     @cached_property
-    def _notice(self) -> str:
+    def notice(self) -> str:
+        """The subject and the text's start: where a notice says it retries or gave up."""
         return self._parsed.subject + "\n" + self.text[:5000]
 
     @cached_property
     def retrying(self) -> bool:
-        return says_retrying(self._notice)
+        return says_retrying(self.notice)
 
     @cached_property
     def gave_up(self) -> bool:
-        return says_gave_up(self._notice)
+        return says_gave_up(self.notice)
 
     @cached_property
     def counted_tries(self) -> bool:
         """The report closes by counting the attempts made (hMailServer's "Tried 5 time(s)"): its
         server has stopped, whatever the quoted reply says of retrying."""
-        return _TRIED.search(self._notice) is not None
+        return _TRIED.search(self.notice) is not None
 
     @cached_property
     def expired(self) -> bool:
         """The report says the message waited in the queue until the sender gave up."""
-        return says_gave_up_retrying(self._notice)
+        return says_gave_up_retrying(self.notice)
 
     @cached_property
     def final(self) -> bool:
         """A final report (not a delay warning): the sending server stopped trying."""
-        return is_final_report(self._notice)
+        return is_final_report(self.notice)
 
 
 _TRIED = re.compile(r"^tried \d+ time\(s\)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _HEADING = re.compile(r"-{3,} [^-]{1,80} -{3,}")
 """A dashed section heading inside a diagnostic."""
 USUALLY_TEMPORARY = frozenset({"speeding", "toomanyconn", "systemfull"})
+
+
+_GREYLISTING = re.compile(r"greylist\w*", re.IGNORECASE)
 
 
 def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:
@@ -86,13 +90,19 @@ def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:
         return False
     if context.counted_tries:
         return False
-    if says_retrying(text) or context.retrying:
+    code_class = (failure.reply_code or failure.status or "")[:1]
+    retrying = context.retrying
+    if code_class == "5" and "greylist" in text.lower():
+        # A permanent refusal that mentions greylisting ("Greylisting in effect, sending server
+        # blacklisted") is the receiver's word, not the sender's retrying.
+        text = _GREYLISTING.sub(" ", text)
+        retrying = retrying and says_retrying(_GREYLISTING.sub(" ", context.notice))
+    if says_retrying(text) or retrying:
         return True
     if context.gave_up or context.final:
         return False
     if (failure.status or "")[1:] == ".4.7":
         return False  # "delivery time expired": the sender gave up (a delay notice's is above)
-    code_class = (failure.reply_code or failure.status or "")[:1]
     if code_class in ("4", "5"):
         return code_class == "4"
     return None

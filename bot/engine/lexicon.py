@@ -203,10 +203,11 @@ def _respelled(
 
 
 def spelled_both_ways(phrase: Phrase) -> list[Phrase]:
-    """The phrase, and the same words with its negations contracted or written out."""
+    """The phrase, and the same words with its negations contracted and written out ("can not"
+    also as "can t" and "cannot")."""
+    contracted = _respelled(phrase.words, CONTRACTIONS)
     variants = [phrase]
-    for table in (CONTRACTIONS, _EXPANDED):
-        words = _respelled(phrase.words, table)
+    for words in (contracted, _respelled(contracted, _EXPANDED)):
         if all(words != v.words for v in variants):
             variants.append(phrase._replace(words=words))
     return variants

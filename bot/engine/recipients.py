@@ -66,7 +66,7 @@ _URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _REFUSED_MAP = re.compile(r"\{\s*u?['\"]([^'\"\s]+@[^'\"\s]+)['\"]\s*:\s*\(")
 """Python's refused-recipients map: {'bob@x': (550, b'...')}."""
 _SENDER_ADDRESS = re.compile(
-    r"(?:from(?: your| address(?: failed)?)?|sender|mail from:?|return-path:?|source|verification failed for|"
+    r"(?:from(?: your| address(?: failed)?)?|sender(?: address)?|mail from:?|return-path:?|source|verification failed for|"
     r"(?<![\w=])F=<|送信元(?:メールアドレス)?)"  # Exim's log: "F=<alice@x>"; ja "sender address"
     r"\"?\s*[:=]?\s*\"?<?([^\s\"<>,;]+@[^\s\"<>,;]+)",
     re.IGNORECASE,
