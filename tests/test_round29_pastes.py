@@ -69,6 +69,7 @@ def test_one_message_field_above_a_body_is_still_a_header_block(matcher: Matcher
         ("554 RCPT (ann@example.net) dosn't exist", "userunknown"),  # Aliyun's own spelling
         ("550 mail from your domain is not accepted", "rejected"),
         ("550 The recipient's mailbox is no longer active", "suspend"),
+        ("550 The domain example.net is currently suspended. Try later.", "suspend"),
     ],
 )
 def test_replies_name_their_reason(reply: str, reason: str, matcher: Matcher) -> None:
