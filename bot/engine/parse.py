@@ -21,7 +21,7 @@ MAX_RECIPIENTS = 100
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 _HEADER_LINE = re.compile(rb"^(?:From |[A-Za-z][A-Za-z0-9-]{0,76}:[ \t]?)")
 _MESSAGE_FIELD = re.compile(
-    rb"^(?:From |(?:from|to|cc|subject|date|sender|reply-to|received|return-path|message-id|"
+    rb"^(?:(?-i:From )|(?:from|to|cc|subject|date|sender|reply-to|received|return-path|message-id|"
     rb"delivered-to|mime-version|content-[a-z-]+|x-[a-z0-9-]+):)",
     re.IGNORECASE,
 )
