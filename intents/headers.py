@@ -151,11 +151,11 @@ def detect(incoming: Incoming, deps: Deps) -> bool:
     bounce engine answers better)."""
     if not incoming.text or not looks_like_headers(incoming.text):
         return False
-    from bot.engine.kind import message_kind
+    from bot.engine.kind import list_notice, message_kind
     from bot.engine.parse import parse
 
     parsed = parse(incoming.text[:SNIFF_CHARS])
-    if message_kind(parsed) != "other":
+    if message_kind(parsed, list_notice(parsed)) != "other":
         return False
     return not any(f.status or f.reply_code for f in parsed.failures)
 

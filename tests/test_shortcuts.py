@@ -69,7 +69,7 @@ NEAR: list[tuple[re.Pattern[str], str | re.Pattern[str], int]] = [
     (_IPV4, _ADDRESS_DOTS, textnorm._IPV4_REACH),
     (_MASKED_IPV4, _ADDRESS_DOTS, textnorm._MASKED_REACH),
     (_IPV6, _IPV6_COLONS, textnorm._IPV6_REACH),
-    (textnorm._URL, "://", textnorm._URL_REACH),
+    (textnorm.URL, "://", textnorm._URL_REACH),
     (textnorm._DOMAIN, ".", textnorm._DOMAIN_REACH),
 ]
 URLS = st.tuples(st.sampled_from(["http", "https", "ftp", "xhttp", ""]), TEXTS).map("://".join)

@@ -46,6 +46,12 @@ class Context:
         return self._parsed.subject + "\n" + self.text[:5000]
 
     @cached_property
+    def quotes_another_server(self) -> bool:
+        """Gmail's notice quoting the server it tried to deliver to: Gmail wrote the report, not
+        the reply."""
+        return _ANOTHER_SERVERS_REPLY.search(self.text[:5000]) is not None
+
+    @cached_property
     def retrying(self) -> bool:
         return says_retrying(self.notice)
 
@@ -70,6 +76,10 @@ class Context:
         return is_final_report(self.notice)
 
 
+_ANOTHER_SERVERS_REPLY = re.compile(
+    r"\bthe (?:error that the other server returned|response from the remote server) was\b",
+    re.IGNORECASE,
+)
 _TRIED = re.compile(r"^tried \d+ time\(s\)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _HEADING = re.compile(r"-{3,} [^-]{1,80} -{3,}")
 """A dashed section heading inside a diagnostic."""

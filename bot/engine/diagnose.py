@@ -60,8 +60,8 @@ def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool
     notes = tuple(parsed.notes)
     if parsed.binary:
         return Analysis("binary", False, (), parsed, notes)
-    kind = message_kind(parsed)
     listed = list_notice(parsed)  # a list manager's refusal (True) or a notice of nothing failed
+    kind = message_kind(parsed, listed)
     if kind == "other" and not asked and listed is False:
         return Analysis("other", False, (), parsed, notes)  # a held post, an owner's request
     if (
@@ -193,7 +193,7 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
         quoted = _sentence_with(verdict.hit, quoted, matcher) or quoted
     replying = (
         detect_providers(f"{_REPORTERS_SUFFIX.sub('', quoted)} {failure.remote_mta or ''}")
-        if failure.remote_mta or _ANOTHER_SERVERS_REPLY.search(context.text[:5000])
+        if failure.remote_mta or context.quotes_another_server
         else None
     )
     entry = explanation_entry(
@@ -277,11 +277,6 @@ def _sentence_with(hit: Hit, text: str, matcher: Matcher) -> str | None:
 SHORT_SENTENCE = 80
 
 
-_ANOTHER_SERVERS_REPLY = re.compile(
-    r"\bthe (?:error that the other server returned|response from the remote server) was\b",
-    re.IGNORECASE,
-)
-"""Gmail's notice quoting the server it tried to deliver to: Gmail wrote the report, not the reply."""
 _REPORTERS_SUFFIX = re.compile(r"\(in reply to [\w ]{2,20} command\)", re.IGNORECASE)
 """Postfix's note on the reply it quotes: the reporting MTA's words, not the replying server's
 (a Dovecot LMTP reply quoted by Postfix is no Postfix refusal)."""

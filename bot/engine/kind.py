@@ -179,8 +179,9 @@ _WORM_DECOY = re.compile(
 """The whole body MyDoom-family worms send under a bounce-like subject (the worm is attached)."""
 
 
-def message_kind(parsed: ParsedMessage) -> str:
-    """One of: bounce, vacation, feedback, delivered, other (failures decide 'bounce' later)."""
+def message_kind(parsed: ParsedMessage, listed: bool | None) -> str:
+    """One of: bounce, vacation, feedback, delivered, other (failures decide 'bounce' later).
+    `listed`: what `list_notice` says of the message (its caller needs it too)."""
     head = parsed.text[:3000]
     if (
         parsed.report_type == "feedback-report"
@@ -197,7 +198,6 @@ def message_kind(parsed: ParsedMessage) -> str:
     if parsed.report_type != "delivery-status" and _WORM_DECOY.search(head):
         return "other"  # a mass-mailing worm's message dressed as a bounce, its copy attached
     subject = parsed.subject
-    listed = list_notice(parsed)
     if listed is not None:
         return "bounce" if listed else "other"  # a list manager's refusal, or its other notices
     if parsed.failed_header or says_bounce(subject):

@@ -7,7 +7,7 @@ import re
 
 from bot.engine.folded import Folded
 from bot.engine.smtpcodes import EMAIL, EMAIL_LOCAL_MAX
-from bot.engine.textnorm import matches_near
+from bot.engine.textnorm import URL, matches_near
 
 # Lines that open a recipient's block in common MTA formats.
 _POSTFIX_RCPT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:?\s*(.*)$")  # "<bob@x>: host ... said: ..."
@@ -62,7 +62,6 @@ _FIELD_RCPT = re.compile(
     r")",
     re.IGNORECASE,
 )
-_URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _REFUSED_MAP = re.compile(r"\{\s*u?['\"]([^'\"\s]+@[^'\"\s]+)['\"]\s*:\s*\(")
 """Python's refused-recipients map: {'bob@x': (550, b'...')}."""
 _SENDER_ADDRESS = re.compile(
@@ -252,7 +251,7 @@ def _senders(body: str) -> set[str]:
 def only_address(reply: str, body: str) -> str | None:
     """The one address a server's reply names, when it names exactly one and the reply is not
     about the sender (whom the reply or the words around it name)."""
-    words = _URL.sub(" ", reply) if "://" in reply else reply  # (a link's id=bob@x is no address)
+    words = URL.sub(" ", reply) if "://" in reply else reply  # (a link's id=bob@x is no address)
     found = {a.lower() for a in EMAIL.findall(words)} - _contacts(reply)
     if len(found) != 1 or "sender" in reply.lower() or _SENDER_ADDRESS.search(reply):
         return None
@@ -275,7 +274,7 @@ def sentence_recipient(body: str) -> str | None:
         return match.group(1).lower().rstrip(".")
     head = body[:5000]
     if "://" in head:
-        head = _URL.sub(" ", head)
+        head = URL.sub(" ", head)
     addresses = {m.group(0).lower() for m in matches_near(EMAIL, "@", EMAIL_LOCAL_MAX, head)}
     senders = _senders(body)
     candidates = {a for a in addresses - senders - _contacts(body) if not CONTACT.search(a)}

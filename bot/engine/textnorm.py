@@ -58,9 +58,9 @@ and its dot are what it finds (letters, digits and hyphens up to the dot), only 
 once on a word not followed by a dot, where the label's pattern would try each shorter length."""
 _DOMAIN_REACH = 63
 """How far into a match of _DOMAIN its first dot is (after a label of up to 63 characters)."""
-_URL = re.compile(r"\b(?:https?|ftp)://\S+")
+URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _URL_REACH = 5
-"""How far into a match of _URL its "://" is (after "https")."""
+"""How far into a match of URL its "://" is (after "https")."""
 # The seed (and provider docs) write placeholders as plain words.
 _DOC_PLACEHOLDERS = re.compile(r"\b(?:domain-name|ip-address|email-address)\b")
 _DOC_MAP = {"domain-name": "{domain}", "ip-address": "{ip}", "email-address": "{email}"}
@@ -94,7 +94,7 @@ def normalize(text: str) -> str:
     # Each pass searches only near what its matches hold (a regex pass costs a look at every
     # position even to find nothing).
     if "://" in text:
-        text = sub_near(_URL, "://", _URL_REACH, " ", text)
+        text = sub_near(URL, "://", _URL_REACH, " ", text)
     if "@" in text:
         text = sub_near(_EMAIL, "@", _LOCAL_PART_MAX, " {email} ", text)
     if text.count(".") >= 3:  # what an address needs
