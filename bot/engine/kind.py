@@ -84,7 +84,8 @@ FEEDBACK = re.compile(
 )
 DELIVERED = re.compile(
     r"(?=[drsym])(?:"  # what its alternatives start with: one look a place, not a try of each
-    r"delivery status notification \(success\)|^delivered:|^relayed:|successful mail delivery report|"
+    r"delivery status notification \((?:success|relay)\)|^delivered:|^relayed:|"
+    r"successful mail delivery report|successfully relayed to the following recipients|"
     r"your message (?:has been|was) (?:successfully )?delivered|"
     r"delivery to (?:these|the following) recipients or groups is complete|"
     r"message was delivered to the following recipient|^read:|"
@@ -92,7 +93,7 @@ DELIVERED = re.compile(
     r")",
     re.IGNORECASE | re.MULTILINE,
 )
-_DELIVERED = Folded(DELIVERED, guards=("deliver", "relayed:", "read:"))
+_DELIVERED = Folded(DELIVERED, guards=("deliver", "relayed", "read:"))
 _FEEDBACK_GUARDS = ("feedback-type", "abuse report", "arf report", "report domain", "<feedback>",
                     "forensic report", "failure report", "received a", "received an")  # fmt: skip
 """Lower-case words one of which FEEDBACK needs: the regex runs only when one is there."""
@@ -200,6 +201,9 @@ def message_kind(parsed: ParsedMessage, listed: bool | None) -> str:
     subject = parsed.subject
     if listed is not None:
         return "bounce" if listed else "other"  # a list manager's refusal, or its other notices
+    success_subject = _DELIVERED.search(subject) is not None
+    if success_subject and not parsed.failed_header and not _has_failure_code(parsed):
+        return "delivered"  # a postmaster's "Delivery Status Notification (Relay)"
     if parsed.failed_header or says_bounce(subject):
         return "bounce"
     is_report = parsed.report_type == "delivery-status" or _has_failure_code(parsed)
@@ -217,7 +221,7 @@ def message_kind(parsed: ParsedMessage, listed: bool | None) -> str:
         return "vacation"
     if not _has_failure_code(parsed) and _VACATION_BODY.search(head):
         return "vacation"
-    if _DELIVERED.search(subject) or (not _has_failure_code(parsed) and _DELIVERED.search(head)):
+    if success_subject or (not _has_failure_code(parsed) and _DELIVERED.search(head)):
         return "delivered"
     if says_bounce(head[:600]) or has_bounce_structure(head):
         return "bounce"
