@@ -66,3 +66,14 @@ def test_a_lists_own_rules_name_their_reason(matcher: Matcher, reply: str, reaso
         reason,
         False,
     )
+
+
+def test_a_relay_for_members_only_filters_a_non_member(matcher: Matcher) -> None:
+    notice = (
+        "From: care@dating.example\nTo: ann@example.com\n"
+        "Subject: Email Undeliverable: Cannot locate you\n\n"
+        "We received your email addressed to bob@relay.example. Unfortunately, we cannot find "
+        "your username or email address listed as a current member or subscriber of our site.\n"
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert diagnosis.reason == "filtered"  # not a blocklist, though the words say "listed"
