@@ -4,10 +4,13 @@ are facts."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from bot.engine.diagnose import analyze
 from bot.engine.matcher import Matcher
+from bot.engine.mimelite import parse_message
 
 
 def _postmaster_notice(subject: str, body: str) -> str:
@@ -68,12 +71,69 @@ def test_a_lists_own_rules_name_their_reason(matcher: Matcher, reply: str, reaso
     )
 
 
-def test_a_relay_for_members_only_filters_a_non_member(matcher: Matcher) -> None:
+@pytest.mark.parametrize(
+    ("subject", "body", "reason"),
+    [
+        # a relay that passes on members' mail only: not a blocklist, though it says "listed"
+        ("Email Undeliverable: Cannot locate you",
+         "We received your email addressed to bob@relay.example. Unfortunately, we cannot find "
+         "your username or email address listed as a current member or subscriber of our site.",
+         "filtered"),
+        # an employer's notice that points on to the person's new address
+        ("Re: Settlement",
+         "Bob is no longer with Firm & Partners.  Please direct any email to his new address:"
+         "\n\n             bob@newfirm.example\n\nThanks!",
+         "hasmoved"),
+    ],
+)  # fmt: skip
+def test_a_services_own_notice_names_its_reason(
+    matcher: Matcher, subject: str, body: str, reason: str
+) -> None:
     notice = (
-        "From: care@dating.example\nTo: ann@example.com\n"
-        "Subject: Email Undeliverable: Cannot locate you\n\n"
-        "We received your email addressed to bob@relay.example. Unfortunately, we cannot find "
-        "your username or email address listed as a current member or subscriber of our site.\n"
+        f"From: postmaster@service.example\nTo: ann@example.com\nSubject: {subject}\n\n{body}\n"
     )
-    diagnosis = analyze(notice, matcher).diagnoses[0]
-    assert diagnosis.reason == "filtered"  # not a blocklist, though the words say "listed"
+    assert analyze(notice, matcher).diagnoses[0].reason == reason
+
+
+_ARCHIVED_NOTICE = (
+    "This is an automatically generated Delivery Status Notification.\n\n"
+    "Delivery to the following recipients failed.\n\n       bob@example.net\n\n\n\n"
+    "-------------- next part --------------\n"
+    "Skipped content of type message/delivery-status"
+    "-------------- next part --------------\n"
+    "An embedded message was scrubbed...\nFrom: Ann <ann@example.com>\nSubject: Offer\n"
+    "Size: 6556\nUrl: http://lists.example.org/pipermail/news/attachments/1/attachment.eml\n"
+)
+
+
+def _archived(body: str) -> str:
+    return (
+        "From postmaster at example.net  Fri Nov 16 03:22:55 2007\n"
+        "From: postmaster at example.net (postmaster@example.net)\n"
+        "Date: Fri Nov 16 03:23:10 2007\n"
+        "Subject: [News] Delivery Status Notification (Failure)\n"
+        "Message-ID: <abc@mail.example.net>\n\n" + body
+    )
+
+
+def test_a_list_archives_notes_on_dropped_parts_are_no_servers_words(matcher: Matcher) -> None:
+    diagnosis = analyze(_archived(_ARCHIVED_NOTICE), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("bob@example.net", "undefined")
+    assert "scrubbed" not in diagnosis.diagnostic
+
+
+def test_a_body_in_base64_that_lost_its_headers_is_read(matcher: Matcher) -> None:
+    encoded = base64.encodebytes(_ARCHIVED_NOTICE.encode()).decode()  # lines of 76
+    analysis = analyze(_archived(encoded), matcher)
+    diagnosis = analysis.diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("bob@example.net", "undefined")
+
+
+def test_base64_that_decodes_to_binary_or_is_labelled_stays_as_it_is() -> None:
+    binary = base64.encodebytes(bytes(range(256)) * 2)
+    unlabelled = parse_message(_archived("").encode() + binary)
+    assert unlabelled.decoded().strip() == binary.strip()
+    text = base64.encodebytes(_ARCHIVED_NOTICE.encode())
+    plain = parse_message(b"Content-Type: text/plain\n\n" + text)  # says it is plain text
+    assert plain.decoded().strip() == text.strip()
+    assert parse_message(_archived("").encode() + text).decoded() == _ARCHIVED_NOTICE.encode()

@@ -18,6 +18,8 @@ MAX_DEPTH = 8
 _HEADER_END = re.compile(rb"\n[ \t]*\n")
 _PARAM = re.compile(r';\s*([\w.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))')
 _BASE64_JUNK = re.compile(rb"[^A-Za-z0-9+/=]")
+_BASE64_LINE = re.compile(rb"[A-Za-z0-9+/]{40,}={0,2}")
+_TEXT_BYTES = frozenset(b"\t\n\r") | frozenset(range(32, 127)) | frozenset(range(128, 256))
 
 
 class Part(Record):
@@ -66,7 +68,30 @@ class Part(Record):
                 return b""
         if encoding == "quoted-printable":
             return binascii.a2b_qp(self.body)
+        if not encoding and not self.headers.get("content-type"):
+            return _unlabelled_base64(self.body) or self.body
         return self.body
+
+
+def _unlabelled_base64(body: bytes) -> bytes | None:
+    """The text of a body that is base64 though no header says so (a list archive keeps a message's
+    body but drops its MIME headers): lines of one width, all base64, decoding to text."""
+    body = body.strip()
+    if not _BASE64_LINE.fullmatch(body.split(b"\n", 1)[0].rstrip(b"\r")):
+        return None  # (the usual case, decided without splitting the whole body)
+    lines = body.splitlines()
+    if len(lines) < 2:
+        return None
+    width = len(lines[0])
+    if any(len(line) != width for line in lines[1:-1]) or len(lines[-1]) > width:
+        return None
+    if not all(_BASE64_LINE.fullmatch(line) or len(line) < 40 for line in lines[1:]):
+        return None
+    try:
+        text = binascii.a2b_base64(b"".join(lines), strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None
+    return text if text and all(byte in _TEXT_BYTES for byte in text) else None
 
 
 class Budget:

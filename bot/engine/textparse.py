@@ -74,6 +74,15 @@ _LIST_FOOTER = re.compile(
 not part of a bounce the post quotes."""
 
 
+_ARCHIVE_SCRUB = re.compile(
+    r"^-{5,} next part -{5,}[ \t]*$|Skipped content of type [\w/.+-]+?(?=-{5,}|\s|$)|"
+    r"^An? [\w -]{1,40} was scrubbed\.\.\.(?:\n(?:From|Subject|Date|Size|Url|Name|Type|Desc): [^\n]*){0,8}",
+    re.MULTILINE | re.IGNORECASE,
+)
+"""What a list archiver (Mailman's pipermail) writes where it dropped a part of a message: its
+notes are no server's words."""
+
+
 def clean_text(text: str) -> str:
     """Normalise line ends, remove e-mail quoting and chat escaping, join multi-line SMTP replies."""
     if "\r" in text:
@@ -90,6 +99,8 @@ def clean_text(text: str) -> str:
         text = _MARKDOWN_LINK.sub(r"\1", text)
     if "\\n" in text and text.count("\n") < 3:  # a log line with its newlines escaped
         text = text.replace("\\n", "\n")
+    if "scrubbed..." in text or "Skipped content of type" in text:
+        text = _ARCHIVE_SCRUB.sub("", text)
     if "mailing list" in text and "_" * 20 in text:
         text = _LIST_FOOTER.sub("", text)
     if "\n<-" in text or "\n->" in text or "\n ->" in text:
