@@ -137,3 +137,38 @@ def test_base64_that_decodes_to_binary_or_is_labelled_stays_as_it_is() -> None:
     plain = parse_message(b"Content-Type: text/plain\n\n" + text)  # says it is plain text
     assert plain.decoded().strip() == text.strip()
     assert parse_message(_archived("").encode() + text).decoded() == _ARCHIVED_NOTICE.encode()
+
+
+@pytest.mark.parametrize(
+    ("error", "title"),
+    [
+        # a PHP library's exception around Gmail's reply: no Gmail host, so no Gmail entry
+        ('Failed to authenticate on SMTP server with username "x" using 3 possible '
+         'authenticators. Authenticator LOGIN returned Expected response code 235 but got code '
+         '"535", with message "535-5.7.8 Username and Password not accepted."',
+         "Login to the mail server failed"),
+        ("smtplib.SMTPSenderRefused: (530, b'5.7.0 Authentication Required.', 'me@example.com')",
+         "The server requires authentication"),
+    ],
+)  # fmt: skip
+def test_a_failed_login_is_explained_as_a_login(matcher: Matcher, error: str, title: str) -> None:
+    # "Security reason" is the reason; the code says which case of it (a login, not a refusal).
+    diagnosis = analyze(error, matcher, asked=True).diagnoses[0]
+    assert (diagnosis.reason, diagnosis.title) == ("securityerror", title)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "550 5.7.1 Client does not have permissions to send as this sender",
+        # Microsoft's own meaning of 5.7.12, not the registry's (a password change is needed)
+        "550 5.7.12 Sender was not authenticated by organization",
+    ],
+)
+def test_a_refused_sender_keeps_the_security_reasons_own_explanation(
+    matcher: Matcher, error: str
+) -> None:
+    diagnosis = analyze(error, matcher, asked=True).diagnoses[0]
+    assert diagnosis.reason == "securityerror"
+    assert "login" not in diagnosis.title.lower()
+    assert "password" not in diagnosis.title.lower()

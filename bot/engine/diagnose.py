@@ -197,7 +197,14 @@ def diagnose_failure(failure: Failure, context: Context, matcher: Matcher) -> Di
         else None
     )
     entry = explanation_entry(
-        reason, ranked, matcher.kb, context.providers, failure.status, replying, temporary
+        reason,
+        ranked,
+        matcher.kb,
+        context.providers,
+        failure.status,
+        replying,
+        temporary,
+        failure.reply_code,
     )
     status, reply_code, inferred = failure.status, failure.reply_code, False
     if status is None and reply_code is None and entry is not None and verdict.step == "entry":

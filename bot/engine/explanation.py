@@ -48,6 +48,26 @@ def _course_first(ranked: MatchResult, temporary: bool | None) -> list[Match]:
     return [m for m in ranked.ranked if m.entry.temporary is not (not temporary)] + other
 
 
+CODE_SAYS_WHICH = frozenset({"securityerror"})
+"""Reasons that gather unlike cases (a failed login, a sender not allowed to send, a bare 5.7.x):
+the entry of a reply code that agrees with the reason (530, 534, 535 and 454 answer a login, RFC
+4954) says which case it is, where the reason's own entry cannot. (Enhanced codes do not: providers
+give 5.7.3 or 5.7.12 meanings of their own.)"""
+
+
+def _reply_code_entry(reason: str, ranked: MatchResult, reply_code: str | None) -> Entry | None:
+    """The reply code's own entry ("535": the login failed), found by the code and agreeing with
+    the reason."""
+    if reply_code is None:
+        return None
+    for match in ranked.ranked:
+        entry = match.entry
+        found_by_code = match.via == "code" and entry.fallback
+        if found_by_code and entry.reason == reason and reply_code in entry.codes:
+            return entry
+    return None
+
+
 WHILE_RETRYING_ENTRY = {"expired": "delay-notice-no-cause"}
 """The generic entry for a reason whose notice is still being retried, where the reason's own
 ("the sending server gave up") would say the opposite."""
@@ -61,6 +81,7 @@ def explanation_entry(
     status: str | None = None,
     replying: frozenset[str] | None = None,
     temporary: bool | None = None,
+    reply_code: str | None = None,
 ) -> Entry | None:
     """The entry whose explanation and steps are shown for this reason. `replying` are the
     providers the reply itself points to (its words, its host) when a remote server gave it: a
@@ -85,6 +106,10 @@ def explanation_entry(
             match, repliers, own_code(entry, status, kb)
         ):
             return entry
+    if reason in CODE_SAYS_WHICH:
+        login = _reply_code_entry(reason, ranked, reply_code)
+        if login is not None:
+            return login
     generic = kb.get(f"reason-{reason}")
     if temporary and reason in WHILE_RETRYING_ENTRY:
         generic = kb.get(WHILE_RETRYING_ENTRY[reason]) or generic
