@@ -172,3 +172,11 @@ def test_a_refused_sender_keeps_the_security_reasons_own_explanation(
     assert diagnosis.reason == "securityerror"
     assert "login" not in diagnosis.title.lower()
     assert "password" not in diagnosis.title.lower()
+
+
+def test_a_providers_cap_on_outgoing_messages_is_a_rate_limit(matcher: Matcher) -> None:
+    error = (
+        "554 5.7.0 Your message could not be sent. The limit on the number of allowed outgoing "
+        "messages was exceeded. Try again later."
+    )
+    assert analyze(error, matcher, asked=True).diagnoses[0].reason == "speeding"
