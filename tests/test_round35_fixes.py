@@ -180,3 +180,21 @@ def test_a_providers_cap_on_outgoing_messages_is_a_rate_limit(matcher: Matcher) 
         "messages was exceeded. Try again later."
     )
     assert analyze(error, matcher, asked=True).diagnoses[0].reason == "speeding"
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("550 permanent failure for one or more recipients (bob@example.net:blocked)",
+         "policyviolation"),
+        # a gateway's recipient check quoting the next server: its words decide
+        ("550 permanent failure for one or more recipients (bob@example.net:550 5.1.1 "
+         "<bob@example.net>: Recipient address rejected: undeliverable address: host "
+         "mx.example.net[192.0.2.9] said: 550 5.1.1 User unknown)",
+         "userunknown"),
+    ],
+)  # fmt: skip
+def test_a_gateways_per_recipient_verdict_decides(
+    matcher: Matcher, reply: str, reason: str
+) -> None:
+    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
