@@ -198,3 +198,24 @@ def test_a_gateways_per_recipient_verdict_decides(
     matcher: Matcher, reply: str, reason: str
 ) -> None:
     assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
+
+
+def test_exchange_2000s_inline_copy_of_the_message_is_not_the_servers_words(
+    matcher: Matcher,
+) -> None:
+    notice = _postmaster_notice(
+        "Undeliverable: Minutes",
+        "Your message\n\n  To:      bob@example.net\n  Subject: Minutes\n\n"
+        "did not reach the following recipient(s):\n\n"
+        "bob@example.net on Mon, 12 Nov 2001 15:16:55 -0800\n"
+        "    The recipient name is not recognized\n"
+        "    MSEXCH:IMS:EXAMPLE:SERVER01:SERVER01 0 (000C05A6) Unknown Recipient\n\n\n\n"
+        "--------- Inline attachment follows ---------\n\n"
+        "From:  </O=EXAMPLE/OU=NA/CN=RECIPIENTS/CN=ANN>\nTo: bob@example.net\n"
+        "Subject: Minutes\n\nThe minutes of Monday's meeting are attached.\n",
+    )
+    diagnosis = analyze(notice, matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason) == ("bob@example.net", "userunknown")
+    assert "Unknown Recipient" in diagnosis.diagnostic
+    assert "Inline attachment" not in diagnosis.diagnostic
+    assert "CN=ANN" not in diagnosis.diagnostic

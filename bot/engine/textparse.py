@@ -183,6 +183,7 @@ _ORIGINAL_MARKERS = re.compile(
     r"-{0,40} ?The header of the original message is following|Original-Envelope-Id:|"
     r"[- ]{0,40}Below this line is a copy of the message|Text of returned message follows|"
     r"Original message follows|-{2,40} ?(?:original|returned|forwarded) message ?-{2,40}|"
+    r"-{2,40} ?Inline attachment follows ?-{2,40}|"  # Exchange 5.5/2000, its attachment as text
     rf"-{{2,40}} ?(?:{_LOCAL_FORWARDS}) ?-{{2,40}}|"
     r"-{0,40} ?The header and top \d+ lines of the message follows?|"
     r"\|?-{2,40} ?Message (?:text|header) follows:? ?-{2,40}\|?$|"
@@ -198,6 +199,7 @@ _ORIGINAL_CUES = (
     "forwarded message",
     "copy of",
     "original-envelope-id:",
+    "inline attachment follows",
     "lines of the message",
     "message text follows",
     "message header follows",
