@@ -219,3 +219,22 @@ def test_exchange_2000s_inline_copy_of_the_message_is_not_the_servers_words(
     assert "Unknown Recipient" in diagnosis.diagnostic
     assert "Inline attachment" not in diagnosis.diagnostic
     assert "CN=ANN" not in diagnosis.diagnostic
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        # the store driver's exception names the message as the fault
+        ("554 5.6.0 Corrupt message content; "
+         "STOREDRV.Deliver.Exception:ConversionFailedPermanentException", "contenterror"),
+        ("554 5.2.0 STOREDRV.Deliver.Exception:StoragePermanentException."
+         "MapiExceptionNoReplicaHere", "systemerror"),
+        # Outlook.com holds a sending account until its owner signs in (not a size limit)
+        ("550 5.3.4 Requested action not taken; To continue sending messages, please sign in "
+         "to your account.", "securityerror"),
+    ],
+)  # fmt: skip
+def test_microsofts_own_words_outweigh_its_wrappers(
+    matcher: Matcher, reply: str, reason: str
+) -> None:
+    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
