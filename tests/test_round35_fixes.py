@@ -238,3 +238,25 @@ def test_microsofts_own_words_outweigh_its_wrappers(
     matcher: Matcher, reply: str, reason: str
 ) -> None:
     assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Het bericht kan niet worden afgeleverd omdat de mailbox van de ontvanger vol is.",
+        "Het bericht kon niet worden afgeleverd: de mailbox van de ontvanger is vol.",
+    ],
+)
+def test_a_dutch_full_mailbox_notice_is_read_whatever_its_word_order(
+    matcher: Matcher, notice: str
+) -> None:
+    assert analyze(notice, matcher, asked=True).diagnoses[0].reason == "mailboxfull"
+
+
+@pytest.mark.parametrize(
+    "notice", ["Het bericht kon niet worden afgeleverd.", "Meddelandet kunde inte levereras."]
+)
+def test_a_failure_notice_in_dutch_or_swedish_is_a_bounce_when_asked(
+    matcher: Matcher, notice: str
+) -> None:
+    assert analyze(notice, matcher, asked=True).is_bounce

@@ -27,14 +27,16 @@ BOUNCE_SUBJECT = re.compile(
     r"n'a pas pu être (?:distribué|remis)|konnte nicht zugestellt werden|"
     r"no (?:se )?(?:ha )?pud(?:o|ieron) (?:ser )?entregar|non è stato possibile recapitare|"
     r"não (?:pôde|foi possível) ser entregue|配信できませんでした|не (?:может быть|удалось) достав|"
-    r"无法(?:送达|投递)|\"notificationtype\"\s*:\s*\"bounce\""
+    r"无法(?:送达|投递)|\"notificationtype\"\s*:\s*\"bounce\"|"
+    r"(?:kan|kon) niet (?:worden )?afgeleverd|onbestelbaar|kunde inte levereras|kunne ikke leveres"
     r")",
     re.IGNORECASE,
 )
 _BOUNCE = Folded(
     BOUNCE_SUBJECT,
     guards=("deliver", "returned mail", "mail failure", "delayed", "bounce", "failure notice",
-            "zustellbar", "zugestellt", "non remis", "entreg", "recapit"),
+            "zustellbar", "zugestellt", "non remis", "entreg", "recapit", "afgeleverd",
+            "onbestelbaar", "levereras", "leveres"),
 )  # fmt: skip
 
 
