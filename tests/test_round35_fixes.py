@@ -260,3 +260,29 @@ def test_a_failure_notice_in_dutch_or_swedish_is_a_bounce_when_asked(
     matcher: Matcher, notice: str
 ) -> None:
     assert analyze(notice, matcher, asked=True).is_bounce
+
+
+@pytest.mark.parametrize(
+    ("notice", "reason"),
+    [
+        ("Mottagarens e-postadress finns inte.", "userunknown"),
+        ("Modtagerens e-mailadresse findes ikke.", "userunknown"),
+        ("Mottakerens e-postadresse finnes ikke.", "userunknown"),
+        ("Vastaanottajan sähköpostiosoitetta ei ole olemassa.", "userunknown"),
+        ("Alıcının e-posta adresi mevcut değil.", "userunknown"),
+        ("Η διεύθυνση email του παραλήπτη δεν υπάρχει.", "userunknown"),
+        ("Adresa de e-mail a destinatarului nu există.", "userunknown"),
+        ("A címzett e-mail címe nem létezik.", "userunknown"),
+        ("Die Domain des Empfängers existiert nicht.", "hostunknown"),
+        ("Le domaine du destinataire n'existe pas.", "hostunknown"),
+        # an address "in the domain" that does not exist is still the address
+        ("L'adresse bob@example.fr dans le domaine example.fr n'existe pas.", "userunknown"),
+        ("Meddelandet är för stort.", "mesgtoobig"),
+        ("Viestiä ei voitu toimittaa, koska se luokiteltiin roskapostiksi.", "spamdetected"),
+        ("Beskeden kunne ikke leveres: indbakken er fuld.", "mailboxfull"),
+    ],
+)
+def test_short_notices_in_more_languages_name_their_reason(
+    matcher: Matcher, notice: str, reason: str
+) -> None:
+    assert analyze(notice, matcher, asked=True).diagnoses[0].reason == reason
