@@ -286,3 +286,30 @@ def test_short_notices_in_more_languages_name_their_reason(
     matcher: Matcher, notice: str, reason: str
 ) -> None:
     assert analyze(notice, matcher, asked=True).diagnoses[0].reason == reason
+
+
+@pytest.mark.parametrize(
+    ("notice", "reason", "temporary"),
+    [
+        ("Das Konto des Empfängers wurde deaktiviert.", "suspend", False),
+        ("Konto odbiorcy zostało zablokowane.", "suspend", False),
+        ("Учётная запись получателя заблокирована.", "suspend", False),
+        ("Wir konnten keine Verbindung zum Server des Empfängers herstellen.", "networkerror",
+         False),
+        ("Impossible de se connecter au serveur du destinataire.", "networkerror", False),
+        # the sending server gave up after days or attempts
+        ("Die Nachricht konnte nach mehreren Tagen nicht zugestellt werden und wurde gelöscht.",
+         "expired", False),
+        ("Le message n'a pas pu être remis après plusieurs tentatives ; il a été supprimé.",
+         "expired", False),
+        # still trying, no cause named: a delay
+        ("Die Zustellung wird weiterhin versucht.", "expired", True),
+        ("Nous continuerons d'essayer de remettre votre message.", "expired", True),
+        ("Het bericht is nog niet afgeleverd; we blijven proberen.", "expired", True),
+    ],
+)  # fmt: skip
+def test_notices_in_other_languages_say_who_gave_up_and_who_keeps_trying(
+    matcher: Matcher, notice: str, reason: str, temporary: bool
+) -> None:
+    diagnosis = analyze(notice, matcher, asked=True).diagnoses[0]
+    assert (diagnosis.reason, diagnosis.temporary) == (reason, temporary)

@@ -77,8 +77,14 @@ def _guarded(pattern: Folded, guards: tuple[str, ...], text: str) -> bool:
 
 
 # The sending server says it keeps trying, or that it gave up.
+_GAVE_UP_ABROAD = (
+    r"nach mehreren tagen nicht zugestellt|après plusieurs tentatives|después de varios intentos|"
+    r"dopo (?:diversi|vari|numerosi) tentativi|após várias tentativas|na meerdere pogingen"
+)
+"""'Could not be delivered after several days / attempts' in German, French, Spanish, Italian,
+Portuguese and Dutch: the sending server gave up."""
 RETRYING = re.compile(
-    r"(?=[wshd\(nrmtgzeд配延被])(?:"  # what its alternatives start with: one look a place, not a try of each
+    r"(?=[wshd\(nrmtgzeд配延被cb])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:will (?:continue to |keep )?(?:retry|re-?try|try again|attempt|keep trying|be retried)|"
     r"still (?:trying|being retried|retrying)|has been delayed|have been delayed|delivery (?:is )?delayed|"
     r"delayed mail|\(delay\)|not yet been delivered|no action is required on your part|"
@@ -91,13 +97,15 @@ RETRYING = re.compile(
     r"there was a temporary problem delivering|"  # Gmail's "Delivery incomplete" notice
     r"technical details of temporary failure|"  # Gmail's older delay notice
     r"greylist|tentativas restantes|zustellung verzögert|noch nicht zugestellt|remise différée|retardé|entrega retrasada|"
+    r"wird weiterhin versucht|weiterhin versuchen|continuerons (?:d'|à )essayer|seguiremos intentando|"
+    r"continueremo a (?:provare|tentare)|continuaremos (?:a )?tentando|blijven proberen|"
     r"доставка задерживается)|"
     r"配信が遅延|配送遅延|延迟|被延期"  # (no word boundary between CJK characters)
     r")",
     re.IGNORECASE,
 )
 GAVE_UP = re.compile(
-    r"(?=[girdmehctnpfws永已])(?:"  # what its alternatives start with: one look a place, not a try of each
+    r"(?=[girdmehctnpfws永已a])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:giving up|gave up|given up|i've given up|retry time(?:out)? (?:exceeded|not reached for any host after a long failure period)|"
     r"delivery time expired|message expired|expired after|has expired|"
     r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for \d+|"
@@ -106,7 +114,8 @@ GAVE_UP = re.compile(
     r"permanent(?:ly)? (?:error|failure|failed|fatal)|(?<!non-)(?<!non )fatal errors?|"
     r"will not be retried|message discarded|failed repeatedly and timed out|"
     r"rejected by non-smtp acl|"  # Exim refusing a locally submitted message: never queued
-    r"will not retry|no more retries|status=bounced|status=expired|result=\"?permfail)|"
+    r"will not retry|no more retries|status=bounced|status=expired|result=\"?permfail|"
+    rf"{_GAVE_UP_ABROAD})|"
     r"永久性错误|已放弃投递"  # qmail-send's Chinese notice: "a permanent error; I've given up"
     r")",
     re.IGNORECASE,
@@ -124,7 +133,8 @@ EXPIRED = re.compile(
     r"prolonged unavailability of its destination|"  # Citadel
     r"failed repeatedly and timed out|"  # chasquid: "... timed out, last error: <cause>"
     r"could not deliver the message in the time limit specified|"  # Exchange's X.400 timeout
-    r"maximum number of delivery attempts exceeded)",
+    r"maximum number of delivery attempts exceeded|"
+    rf"{_GAVE_UP_ABROAD})",
     re.IGNORECASE,
 )
 
@@ -147,23 +157,26 @@ FINAL_REPORT = re.compile(
 
 
 # Cheap lower-case substrings, one of which each wording needs: the regex runs only then.
+_ABROAD_GUARDS = ("mehreren tagen", "plusieurs tentatives", "varios intentos", "tentativi",
+                  "várias tentativas", "meerdere pogingen")  # fmt: skip
 _GUARDS = {
     "expired": ("retry time", "expired", "failing for a long", "could not be delivered for",
                 "too long in", "queue too long", "queue lifetime", "maximum time",
                 "inaccessible for too long", "time limit specified", "prolonged unavailability",
-                "failed repeatedly", "delivery attempts exceeded"),
+                "failed repeatedly", "delivery attempts exceeded", *_ABROAD_GUARDS),
     "retrying": ("greylist", "retr", "re-tr", "try again", "attempt", "trying", "delay", "defer (",
                  "not yet", "no action is required", "verzöger", "noch nicht zugestellt",
                  "status=deferred", "status=softbounce", "temporarily suspended", "temporary problem deliver",
                  "tentativas restantes",
                  "temporary failure", "tempfail", "deferred using",
-                 "différ", "retard", "遅延", "задерж", "延迟", "延期"),
+                 "différ", "retard", "遅延", "задерж", "延迟", "延期", "weiterhin", "continuer",
+                 "seguiremos", "continuar", "blijven proberen"),
     "gave_up": ("giv", "gave up", "retry time", "expire", "failing for a long",
                 "could not be delivered for", "too long in", "maximum time", "permanent",
                 "inaccessible for too long", "time limit specified",
                 "fatal", "not be retried", "not retry", "no more retries", "status=bounced",
                 "permfail", "queue too long", "not going to try", "message discarded", "failed repeatedly",
-                "non-smtp acl", "永久性错误", "已放弃投递"),
+                "non-smtp acl", "永久性错误", "已放弃投递", *_ABROAD_GUARDS),
     "final": ("deliver", "failed", "permanent", "returning", "returned mail", "did not reach",
               "automatically rejected", "niet bereikt", "zugestellt",
               "non remis", "entregar", "recapitare", "配信", "доставлено"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.engine.detect import REFUSAL_PHRASES, TALK_MAX_CHARS, is_talk, looks_like_bounce
 from bot.engine.explanation import OWN_SENTENCE
+from bot.engine.extract import is_final_report, says_gave_up, says_retrying
 from bot.engine.matcher import Matcher
 from bot.engine.textnorm import normalize
 
@@ -45,7 +46,11 @@ FAILURE_WORDS = frozenset(
 )
 """Words that say something went wrong, in any reply: enough to try when someone asks."""
 FAILURE_PAIRS = ("no longer", "could not", "couldn t", "can t", "not allowed", "no mailbox",
-                 "no such", "not possible", "only registered", "not stored")  # fmt: skip
+                 "no such", "not possible", "only registered", "not stored",
+                 # "could not" in German, French, Spanish, Portuguese, Italian, Dutch, Polish, Russian
+                 "nicht zugestellt", "nicht zustellbar", "pas pu", "no se pudo", "não foi possível",
+                 "non è stato possibile", "niet worden afgeleverd", "niet afgeleverd", "nie można",
+                 "не удалось")  # fmt: skip
 
 
 def has_failure_wording(text: str, matcher: Matcher) -> bool:
@@ -56,6 +61,9 @@ def has_failure_wording(text: str, matcher: Matcher) -> bool:
     norm = normalize(text[:3000])
     if not FAILURE_WORDS.isdisjoint(norm.split()) or any(pair in norm for pair in FAILURE_PAIRS):
         return True
+    head = text[:3000]
+    if is_final_report(head) or says_retrying(head) or says_gave_up(head):
+        return True  # a notice's own words: "could not be delivered", "will keep trying"
     classifier = matcher.classifier
     return bool(classifier.lexicon.hits(text[:3000])) or (
         classifier.cues.vote(normalize(text[:3000])) is not None
