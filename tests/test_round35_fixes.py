@@ -313,3 +313,39 @@ def test_notices_in_other_languages_say_who_gave_up_and_who_keeps_trying(
 ) -> None:
     diagnosis = analyze(notice, matcher, asked=True).diagnoses[0]
     assert (diagnosis.reason, diagnosis.temporary) == (reason, temporary)
+
+
+def _gmail_delay(details: str) -> str:
+    return (
+        "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: ann@gmail.com\n"
+        "Subject: Delivery Status Notification (Delay)\n\n"
+        "This is an automatically generated Delivery Status Notification\n\n"
+        "THIS IS A WARNING MESSAGE ONLY.\n\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\n\n"
+        "Delivery to the following recipient has been delayed:\n\n     bob@exmaple.com\n\n"
+        "Message will be retried for 1 more day(s)\n\n"
+        f"Technical details of temporary failure: \n{details}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("details", "reason"),
+    [
+        # a lookup that failed: the DNS on the way, not the recipient's server
+        ("DNS Error: 77466909 DNS type 'mx' lookup of exmaple.com had no relevant answers.\n"
+         "77466909 DNS type 'a' lookup of exmaple.com responded with code SERVFAIL",
+         "networkerror"),
+        # lookups that found nothing: the domain has no mail host
+        ("DNS Error: 77466909 DNS type 'mx' lookup of exmaple.com had no relevant answers.\n"
+         "77466909 DNS type 'a' lookup of exmaple.com had no relevant answers.",
+         "hostunknown"),
+    ],
+)  # fmt: skip
+def test_gmails_dns_error_lines_say_which_dns_problem(
+    matcher: Matcher, details: str, reason: str
+) -> None:
+    diagnosis = analyze(_gmail_delay(details), matcher).diagnoses[0]
+    assert (diagnosis.recipient, diagnosis.reason, diagnosis.temporary) == (
+        "bob@exmaple.com",
+        reason,
+        True,
+    )
