@@ -349,3 +349,20 @@ def test_gmails_dns_error_lines_say_which_dns_problem(
         reason,
         True,
     )
+
+
+@pytest.mark.parametrize(
+    ("notice", "reason"),
+    [
+        # PMDF's delivery notification
+        ("Your message cannot be delivered to the following recipients:\n\n"
+         "  Recipient address: carl@example.edu\n  Reason: Illegal host/domain name found\n",
+         "hostunknown"),
+        ("以下のアドレスへのメール配信に失敗しました。\nkenji@example.jp\n"
+         "宛先のメールアドレスが存在しません。\n", "userunknown"),
+    ],
+)  # fmt: skip
+def test_older_and_japanese_notices_name_their_reason(
+    matcher: Matcher, notice: str, reason: str
+) -> None:
+    assert analyze(notice, matcher, asked=True).diagnoses[0].reason == reason
