@@ -63,18 +63,19 @@ VACATION = re.compile(
     re.IGNORECASE,
 )
 VACATION_BODY = re.compile(
-    r"(?=[iwjes])(?:"  # what its alternatives start with: one look a place, not a try of each
+    r"(?=[iwjesnf])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:i am|i'm|i will be) (?:currently )?(?:out of (?:the )?office|on (?:annual )?leave|"
     r"away from (?:the|my) office|on vacation|on holiday)|\bwith limited access to (?:e-?mail|my email)|"
     r"ich bin (?:bis|vom|derzeit|zurzeit) .{0,40}(?:abwesend|nicht im büro|im urlaub)|"
-    r"je suis (?:absent|absente)|estoy fuera de la oficina|sono fuori (?:ufficio|sede)"
+    r"je suis (?:absent|absente)|estoy fuera de la oficina|sono fuori (?:ufficio|sede)|"
+    r"not checking (?:my )?e-?mail|filed for future reading"
     r")",
     re.IGNORECASE,
 )
 _VACATION_BODY = Folded(
     VACATION_BODY,
     guards=("i am", "i'm", "i will be", "with limited access", "ich bin", "je suis",
-            "estoy fuera", "sono fuori"),
+            "estoy fuera", "sono fuori", "not checking", "filed for future reading"),
 )  # fmt: skip
 FEEDBACK_SUBJECT = re.compile(r"^complaint about message from\b", re.IGNORECASE)
 """Microsoft's junk-mail reports (JMRP) carry no report part, only this subject."""
@@ -87,6 +88,7 @@ FEEDBACK = re.compile(
 DELIVERED = re.compile(
     r"(?=[drsym])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"delivery status notification \((?:success|relay)\)|^delivered:|^relayed:|"
+    r"delivery notification: delivery has been successful|"  # Sun's Internet Mail Server
     r"successful mail delivery report|successfully relayed to the following recipients|"
     r"your message (?:has been|was) (?:successfully )?delivered|"
     r"delivery to (?:these|the following) recipients or groups is complete|"

@@ -158,6 +158,10 @@ def parse_message(raw: bytes, budget: Budget | None = None, depth: int = 0) -> P
 def _part(headers: dict[str, list[str]], body: bytes, budget: Budget, depth: int) -> Part:
     values = headers.get("content-type")
     ctype, params = content_type(values[0]) if values else ("text/plain", {})
+    if not values and depth == 0:
+        boundary = _unlabelled_boundary(body)
+        if boundary is not None:
+            ctype, params = "multipart/mixed", {"boundary": boundary}
     part = Part(headers, body, content_type=ctype, params=params)
     if not budget.take() or depth >= MAX_DEPTH:
         return part
@@ -174,6 +178,25 @@ def _part(headers: dict[str, list[str]], body: bytes, budget: Budget, depth: int
     elif ctype in ("message/rfc822", "message/global"):
         part.children.append(_enclosed(part.decoded(), budget))
     return part
+
+
+MAX_PREAMBLE = 300
+_DELIMITER = re.compile(rb"^--([^\s-][^\s]{9,69})[ \t]*$", re.MULTILINE)
+
+
+def _unlabelled_boundary(body: bytes) -> str | None:
+    """The boundary of a multipart body whose headers a list archive dropped: a delimiter line
+    after a preamble of a line or two ("This is a MIME-encapsulated message."), a part's
+    Content-Type under it, and the same delimiter closing the body. (A bounce whose own text
+    comes first and quotes a multipart original further down is no such body.)"""
+    opening = _DELIMITER.search(body, 0, MAX_PREAMBLE)
+    if opening is None:
+        return None
+    boundary = opening.group(1)
+    rest = body[opening.end() : opening.end() + 300].lower()
+    if b"content-" not in rest or b"\n--" + boundary + b"--" not in body:
+        return None
+    return boundary.decode("ascii", "replace")
 
 
 def _enclosed(raw: bytes, budget: Budget) -> Part:
