@@ -82,7 +82,7 @@ class Outcome:
         return self.sample.temporary is None or self.temporary == self.sample.temporary
 
 
-LOCKED: frozenset[str] = frozenset()
+LOCKED: frozenset[str] = frozenset({"test19"})
 """Splits not scored yet: only ever read by naming them, never by `all`."""
 
 
@@ -234,7 +234,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--split",
-        choices=("dev", "test", *(f"test{n}" for n in range(2, 19)), "all"),
+        choices=("dev", "test", *(f"test{n}" for n in range(2, 20)), "all"),
         default="dev",
     )
     parser.add_argument("--misses", action="store_true", help="list every wrong answer")
