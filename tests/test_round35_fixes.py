@@ -457,3 +457,17 @@ def test_notices_that_are_not_failures(
         notice = notice.replace("postmaster@example.com", "carol@example.org")
     analysis = analyze(notice, matcher)
     assert (analysis.kind, analysis.is_bounce) == (kind, False)
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("550 5.1.1 <admin@example.com> recipient domain rejected - invalid DNS", "hostunknown"),
+        ("451 too many errors from your ip (192.0.2.44), please visit http://postmaster.free.fr/",
+         "blocked"),
+        ("Sorry, you don't have permission to send email from this server with a header that "
+         "states the email is from hotmail.com.", "securityerror"),
+    ],
+)  # fmt: skip
+def test_wordings_of_round_19s_development_half(matcher: Matcher, reply: str, reason: str) -> None:
+    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
