@@ -467,6 +467,8 @@ def test_notices_that_are_not_failures(
          "blocked"),
         ("Sorry, you don't have permission to send email from this server with a header that "
          "states the email is from hotmail.com.", "securityerror"),
+        ("550-1.0 MSGID_INVALID not good Message-ID formats. please see "
+         "https://tools.ietf.org/html/rfc5322#section-3.6.4", "notcompliantrfc"),
     ],
 )  # fmt: skip
 def test_wordings_of_round_19s_development_half(matcher: Matcher, reply: str, reason: str) -> None:
