@@ -76,13 +76,15 @@ def _guarded(pattern: Folded, guards: tuple[str, ...], text: str) -> bool:
     return any(g in lowered for g in guards) and bool(pattern.search(flat, lowered))
 
 
-# The sending server says it keeps trying, or that it gave up.
 _GAVE_UP_ABROAD = (
     r"nach mehreren tagen nicht zugestellt|après plusieurs tentatives|después de varios intentos|"
     r"dopo (?:diversi|vari|numerosi) tentativi|após várias tentativas|na meerdere pogingen"
 )
 """'Could not be delivered after several days / attempts' in German, French, Spanish, Italian,
 Portuguese and Dutch: the sending server gave up."""
+
+
+# The sending server says it keeps trying, or that it gave up.
 RETRYING = re.compile(
     r"(?=[wshd\(nrmtgzeд配延被cb])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:will (?:continue to |keep )?(?:retry|re-?try|try again|attempt|keep trying|be retried)|"

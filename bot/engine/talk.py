@@ -58,13 +58,11 @@ def has_failure_wording(text: str, matcher: Matcher) -> bool:
     lowered = text[:20_000].lower()
     if any(phrase in lowered for phrase in REFUSAL_PHRASES):
         return True
-    norm = normalize(text[:3000])
+    head = text[:3000]
+    norm = normalize(head)
     if not FAILURE_WORDS.isdisjoint(norm.split()) or any(pair in norm for pair in FAILURE_PAIRS):
         return True
-    head = text[:3000]
     if is_final_report(head) or says_retrying(head) or says_gave_up(head):
         return True  # a notice's own words: "could not be delivered", "will keep trying"
     classifier = matcher.classifier
-    return bool(classifier.lexicon.hits(text[:3000])) or (
-        classifier.cues.vote(normalize(text[:3000])) is not None
-    )
+    return bool(classifier.lexicon.hits(head)) or classifier.cues.vote(norm) is not None
