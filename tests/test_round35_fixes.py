@@ -473,3 +473,63 @@ def test_notices_that_are_not_failures(
 )  # fmt: skip
 def test_wordings_of_round_19s_development_half(matcher: Matcher, reply: str, reason: str) -> None:
     assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
+
+
+_CPANEL_CANNOT_ROUTE = (
+    "The mail server could not deliver mail to bob@example.con.  The account or domain may not "
+    "exist, they may be blacklisted, or missing the proper dns entries."
+)
+
+
+def test_cpanels_own_cannot_route_notice_is_about_the_domain(matcher: Matcher) -> None:
+    notice = (
+        "From: Mail Delivery System <Mailer-Daemon@host.example.net>\n"
+        "Subject: Mail delivery failed: returning message to sender\n\n"
+        "This message was created automatically by mail delivery software.\n\n"
+        "A message that you sent could not be delivered to one or more of its\n"
+        "recipients. This is a permanent error. The following address(es) failed:\n\n"
+        f"  bob@example.con\n    {_CPANEL_CANNOT_ROUTE}\n"
+    )
+    assert analyze(notice, matcher).diagnoses[0].reason == "hostunknown"
+
+
+def test_the_same_words_from_a_remote_server_at_rcpt_are_about_the_account(
+    matcher: Matcher,
+) -> None:
+    line = (
+        "SMTP error from remote mail server after RCPT TO:<bob@example.com>:\n"
+        f"host mx.example.com [192.0.2.3]: 550-{_CPANEL_CANNOT_ROUTE}"
+    )
+    assert analyze(line, matcher, asked=True).diagnoses[0].reason == "userunknown"
+
+
+@pytest.mark.parametrize(
+    ("error", "stage"),
+    [
+        ("smtplib.SMTPRecipientsRefused: {'bob@example.com': (550, b'5.1.1 User unknown')}",
+         "rcpt"),
+        ("smtplib.SMTPSenderRefused: (553, b'5.7.1 Sender address rejected', 'me@example.com')",
+         "mail"),
+        ("smtplib.SMTPDataError: (554, b'5.7.1 Message rejected under suspicion of SPAM')",
+         "data"),
+        ("com.sun.mail.smtp.SMTPAddressFailedException: 550 5.1.1 <bob@example.com>: Recipient "
+         "address rejected", "rcpt"),
+    ],
+)  # fmt: skip
+def test_a_mail_librarys_exception_names_the_refused_command(
+    matcher: Matcher, error: str, stage: str
+) -> None:
+    assert analyze(error, matcher, asked=True).diagnoses[0].stage == stage
+
+
+def test_cpanels_words_in_a_python_exception_at_rcpt_are_about_the_account(
+    matcher: Matcher,
+) -> None:
+    error = (
+        f"smtplib.SMTPRecipientsRefused: {{'bob@example.com': (550, b'{_CPANEL_CANNOT_ROUTE}')}}"
+    )
+    diagnosis = analyze(error, matcher, asked=True).diagnoses[0]
+    assert diagnosis.reason == "userunknown"
+    assert (
+        diagnosis.diagnostic.startswith("smtplib") or "proper dns entries" in diagnosis.diagnostic
+    )

@@ -274,7 +274,7 @@ def _sentence_with(hit: Hit, text: str, matcher: Matcher) -> str | None:
     lexicon = matcher.classifier.lexicon
     sentences = _SENTENCE_BREAK.split(text)
     for i, sentence in enumerate(sentences):
-        if any(found.phrase == hit.phrase for found in lexicon.hits(sentence)):
+        if any(found.phrase == hit.phrase for found in lexicon.hits(sentence, hit.phrase.stage)):
             if i and len(sentence) < SHORT_SENTENCE:  # "This could indicate a mail loop."
                 return f"{sentences[i - 1]} {sentence}"  # with the sentence it comments on
             return sentence

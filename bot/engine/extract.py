@@ -50,7 +50,8 @@ def smtp_stage(text: str, *, only: bool = False) -> str | None:
     """
     lowered = text[:20_000].lower()
     if not any(anchor in lowered for anchor in _STAGE_ANCHORS):
-        return None  # (most diagnostics name no stage: this is quicker than the search)
+        # (most diagnostics name no stage: this is quicker than the search)
+        return _library_stage(lowered) if "smtp" in lowered else None
     stages = []
     for anchor in _STAGE_ANCHOR.finditer(lowered):
         match = _STAGE_AT.match(lowered, anchor.start())
@@ -60,6 +61,20 @@ def smtp_stage(text: str, *, only: bool = False) -> str | None:
     if not stages or (only and len(set(stages)) > 1):
         return None
     return stages[-1]
+
+
+_LIBRARY_STAGES = {
+    "smtprecipientsrefused": "rcpt",  # Python's smtplib: every recipient refused
+    "smtpsenderrefused": "mail",
+    "smtpdataerror": "data",
+    "smtpaddressfailedexception": "rcpt",  # Jakarta/JavaMail
+    "smtpfailedrecipientexception": "rcpt",  # .NET System.Net.Mail
+}
+"""Mail libraries' exceptions named after the command the server refused."""
+
+
+def _library_stage(lowered: str) -> str | None:
+    return next((stage for name, stage in _LIBRARY_STAGES.items() if name in lowered), None)
 
 
 @lru_cache(maxsize=64)
