@@ -528,8 +528,4 @@ def test_cpanels_words_in_a_python_exception_at_rcpt_are_about_the_account(
     error = (
         f"smtplib.SMTPRecipientsRefused: {{'bob@example.com': (550, b'{_CPANEL_CANNOT_ROUTE}')}}"
     )
-    diagnosis = analyze(error, matcher, asked=True).diagnoses[0]
-    assert diagnosis.reason == "userunknown"
-    assert (
-        diagnosis.diagnostic.startswith("smtplib") or "proper dns entries" in diagnosis.diagnostic
-    )
+    assert analyze(error, matcher, asked=True).diagnoses[0].reason == "userunknown"
