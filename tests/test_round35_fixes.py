@@ -529,3 +529,10 @@ def test_cpanels_words_in_a_python_exception_at_rcpt_are_about_the_account(
         f"smtplib.SMTPRecipientsRefused: {{'bob@example.com': (550, b'{_CPANEL_CANNOT_ROUTE}')}}"
     )
     assert analyze(error, matcher, asked=True).diagnoses[0].reason == "userunknown"
+
+
+def test_an_administrative_rejection_is_the_receivers_rule_whatever_its_generic_code(
+    matcher: Matcher,
+) -> None:
+    reply = "550 5.5.0 Mail Administratively Rejected"
+    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == "policyviolation"
