@@ -536,3 +536,8 @@ def test_an_administrative_rejection_is_the_receivers_rule_whatever_its_generic_
 ) -> None:
     reply = "550 5.5.0 Mail Administratively Rejected"
     assert analyze(reply, matcher, asked=True).diagnoses[0].reason == "policyviolation"
+
+
+def test_a_badly_formed_from_header_is_the_messages_content(matcher: Matcher) -> None:
+    reply = "550 Badly formed From: header."
+    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == "contenterror"
