@@ -110,7 +110,11 @@ def test_short_deadline_on_dead_domain(make_checker: Callable[..., DnsChecker]) 
 def test_event_loop_is_never_blocked(
     make_checker: Callable[..., DnsChecker], dns_server: ZoneServer
 ) -> None:
-    dns_server.latency = 0.02
+    # Warm up first (one-time imports and compiles are not blocking I/O), then measure with a
+    # fresh checker (no cached answers) and a latency longer than the allowed gap, so a single
+    # lookup that blocked the loop would show.
+    asyncio.run(make_checker().checkmx("gw.test"))
+    dns_server.latency = 0.12
     checker = make_checker()
 
     async def go() -> float:
@@ -125,7 +129,7 @@ def test_event_loop_is_never_blocked(
         await task
         return worst_gap
 
-    assert asyncio.run(go()) < 0.05
+    assert asyncio.run(go()) < 0.09
 
 
 def test_a_dead_resolver_is_said_once_and_checkmx_exits_3(
