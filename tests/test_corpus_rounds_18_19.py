@@ -1,7 +1,7 @@
-"""Fixes from the eighteenth corpus round (bounces kept in e-mail datasets, list archives and
-hosting mailboxes, 1992-2026): its development half, probes of library errors and notices in other
-languages, and, after its locked half was scored, that half's misses. The texts are written here in
-the shape those servers sent; their fixed wordings are facts."""
+"""Fixes from the eighteenth and nineteenth corpus rounds (bounces kept in e-mail datasets, list
+archives and hosting mailboxes, 1992-2026): their development halves, probes of library errors and
+notices in other languages, and, after each locked half was scored, its misses. The texts are
+written here in the shape those servers sent; their fixed wordings are facts."""
 
 from __future__ import annotations
 
