@@ -1,11 +1,13 @@
 """What a user waits for: whole `ndrbot` processes, wall time (min / median / max) and peak RSS.
 
-    .venv/bin/python bench/bench_process.py [--runs N]
+    .venv/bin/python bench/bench_process.py [--runs N] [--all]
 
 Rows: `bounce 5.7.1 --no-dns` with the knowledge cache warm and with it off (YAML parsed); `explain
---no-dns` over every whole message of the two bounce corpora (many MTAs, not templates), with the
-default workers and with one; the same batch with DNS against the loopback test server at 20 ms per
-query; and with a DNS server that never answers.
+--no-dns` over a fixed batch of real bounces, the two corpora's whole messages as they stood at one
+commit (923 files, many MTAs, not templates; listed in `batch_files.txt`, so the numbers compare
+across sessions while the corpora grow; `--all` takes every file they hold today), with the default
+workers and with one; the same batch with DNS against the loopback test server at 20 ms per query;
+and with a DNS server that never answers.
 
 The commands run with their bytecode cached (in a temporary `PYTHONPYCACHEPREFIX`), as an installed
 ndrbot has it: pip compiles it at install time, while a checkout in a container that sets
@@ -37,6 +39,16 @@ TIME = Path("/usr/bin/time")
 """Starts each command from its own small process, so the peak RSS it reports is the command's.
 (A process started straight from this one inherits this one's peak: Linux keeps the peak of the
 memory a process had before `exec`.)"""
+
+
+BATCH = ROOT / "bench" / "batch_files.txt"
+"""The fixed batch: the corpora's whole messages at one commit (923 files), listed by path."""
+
+
+def batch_files() -> list[str]:
+    """The fixed batch's files (comment lines start with #)."""
+    lines = BATCH.read_text(encoding="utf-8").splitlines()
+    return [str(ROOT / line) for line in lines if line and not line.startswith("#")]
 
 
 def corpus_files() -> list[str]:
@@ -95,8 +107,11 @@ def main() -> None:
     parser.add_argument(
         "--source", action="store_true", help="no cached bytecode: compile every module each run"
     )
+    parser.add_argument(
+        "--all", action="store_true", help="every file of the corpora today, not the fixed batch"
+    )
     args = parser.parse_args()
-    files = corpus_files()
+    files = corpus_files() if args.all else batch_files()
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as bytecode:
         env = {**os.environ, "NDRBOT_CACHE_DIR": cache, "NDRBOT_DNS": "on"}
         env.pop("NDRBOT_KNOWLEDGE", None)
