@@ -541,3 +541,17 @@ def test_an_administrative_rejection_is_the_receivers_rule_whatever_its_generic_
 def test_a_badly_formed_from_header_is_the_messages_content(matcher: Matcher) -> None:
     reply = "550 Badly formed From: header."
     assert analyze(reply, matcher, asked=True).diagnoses[0].reason == "contenterror"
+
+
+def test_a_relay_subject_over_a_report_of_failure_is_still_a_bounce(matcher: Matcher) -> None:
+    report = (
+        "From: postmaster@example.com\nTo: ann@example.com\n"
+        "Subject: Delivery Status Notification (Relay)\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nThis is an automatically generated notification.\n\n"
+        "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
+        "Final-Recipient: rfc822; bob@example.net\nAction: failed\n\n--b--\n"
+    )
+    analysis = analyze(report, matcher)
+    assert analysis.is_bounce
+    assert analysis.diagnoses[0].recipient == "bob@example.net"

@@ -206,7 +206,8 @@ def message_kind(parsed: ParsedMessage, listed: bool | None) -> str:
     if listed is not None:
         return "bounce" if listed else "other"  # a list manager's refusal, or its other notices
     success_subject = _DELIVERED.search(subject) is not None
-    if success_subject and not parsed.failed_header and not _has_failure_code(parsed):
+    reported = any(f.action in ("failed", "delayed") for f in parsed.failures)
+    if success_subject and not (parsed.failed_header or reported or _has_failure_code(parsed)):
         return "delivered"  # a postmaster's "Delivery Status Notification (Relay)"
     if parsed.failed_header or says_bounce(subject):
         return "bounce"
