@@ -9,9 +9,15 @@ import base64
 
 import pytest
 
+from bot.engine.analysis import Diagnosis
 from bot.engine.diagnose import analyze
 from bot.engine.matcher import Matcher
 from bot.engine.mimelite import parse_message
+
+
+def _asked(text: str, matcher: Matcher) -> Diagnosis:
+    """The first diagnosis of a text someone asked about (`ndrbot bounce TEXT`)."""
+    return analyze(text, matcher, asked=True).diagnoses[0]
 
 
 def _postmaster_notice(subject: str, body: str) -> str:
@@ -154,7 +160,7 @@ def test_base64_that_decodes_to_binary_or_is_labelled_stays_as_it_is() -> None:
 )  # fmt: skip
 def test_a_failed_login_is_explained_as_a_login(matcher: Matcher, error: str, title: str) -> None:
     # "Security reason" is the reason; the code says which case of it (a login, not a refusal).
-    diagnosis = analyze(error, matcher, asked=True).diagnoses[0]
+    diagnosis = _asked(error, matcher)
     assert (diagnosis.reason, diagnosis.title) == ("securityerror", title)
 
 
@@ -169,7 +175,7 @@ def test_a_failed_login_is_explained_as_a_login(matcher: Matcher, error: str, ti
 def test_a_refused_sender_keeps_the_security_reasons_own_explanation(
     matcher: Matcher, error: str
 ) -> None:
-    diagnosis = analyze(error, matcher, asked=True).diagnoses[0]
+    diagnosis = _asked(error, matcher)
     assert diagnosis.reason == "securityerror"
     assert "login" not in diagnosis.title.lower()
     assert "password" not in diagnosis.title.lower()
@@ -180,7 +186,7 @@ def test_a_providers_cap_on_outgoing_messages_is_a_rate_limit(matcher: Matcher) 
         "554 5.7.0 Your message could not be sent. The limit on the number of allowed outgoing "
         "messages was exceeded. Try again later."
     )
-    assert analyze(error, matcher, asked=True).diagnoses[0].reason == "speeding"
+    assert _asked(error, matcher).reason == "speeding"
 
 
 @pytest.mark.parametrize(
@@ -198,7 +204,7 @@ def test_a_providers_cap_on_outgoing_messages_is_a_rate_limit(matcher: Matcher) 
 def test_a_gateways_per_recipient_verdict_decides(
     matcher: Matcher, reply: str, reason: str
 ) -> None:
-    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
+    assert _asked(reply, matcher).reason == reason
 
 
 def test_exchange_2000s_inline_copy_of_the_message_is_not_the_servers_words(
@@ -238,7 +244,7 @@ def test_exchange_2000s_inline_copy_of_the_message_is_not_the_servers_words(
 def test_microsofts_own_words_outweigh_its_wrappers(
     matcher: Matcher, reply: str, reason: str
 ) -> None:
-    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
+    assert _asked(reply, matcher).reason == reason
 
 
 @pytest.mark.parametrize(
@@ -251,7 +257,7 @@ def test_microsofts_own_words_outweigh_its_wrappers(
 def test_a_dutch_full_mailbox_notice_is_read_whatever_its_word_order(
     matcher: Matcher, notice: str
 ) -> None:
-    assert analyze(notice, matcher, asked=True).diagnoses[0].reason == "mailboxfull"
+    assert _asked(notice, matcher).reason == "mailboxfull"
 
 
 @pytest.mark.parametrize(
@@ -286,7 +292,7 @@ def test_a_failure_notice_in_dutch_or_swedish_is_a_bounce_when_asked(
 def test_short_notices_in_more_languages_name_their_reason(
     matcher: Matcher, notice: str, reason: str
 ) -> None:
-    assert analyze(notice, matcher, asked=True).diagnoses[0].reason == reason
+    assert _asked(notice, matcher).reason == reason
 
 
 @pytest.mark.parametrize(
@@ -312,7 +318,7 @@ def test_short_notices_in_more_languages_name_their_reason(
 def test_notices_in_other_languages_say_who_gave_up_and_who_keeps_trying(
     matcher: Matcher, notice: str, reason: str, temporary: bool
 ) -> None:
-    diagnosis = analyze(notice, matcher, asked=True).diagnoses[0]
+    diagnosis = _asked(notice, matcher)
     assert (diagnosis.reason, diagnosis.temporary) == (reason, temporary)
 
 
@@ -366,7 +372,7 @@ def test_gmails_dns_error_lines_say_which_dns_problem(
 def test_older_and_japanese_notices_name_their_reason(
     matcher: Matcher, notice: str, reason: str
 ) -> None:
-    assert analyze(notice, matcher, asked=True).diagnoses[0].reason == reason
+    assert _asked(notice, matcher).reason == reason
 
 
 @pytest.mark.parametrize(
@@ -395,7 +401,7 @@ def test_older_and_japanese_notices_name_their_reason(
     ],
 )  # fmt: skip
 def test_wordings_of_round_18s_locked_half(matcher: Matcher, notice: str, reason: str) -> None:
-    assert analyze(notice, matcher, asked=True).diagnoses[0].reason == reason
+    assert _asked(notice, matcher).reason == reason
 
 
 def test_a_multipart_report_whose_headers_an_archive_dropped_is_read_as_mime(
@@ -472,7 +478,7 @@ def test_notices_that_are_not_failures(
     ],
 )  # fmt: skip
 def test_wordings_of_round_19s_development_half(matcher: Matcher, reply: str, reason: str) -> None:
-    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == reason
+    assert _asked(reply, matcher).reason == reason
 
 
 _CPANEL_CANNOT_ROUTE = (
@@ -500,7 +506,7 @@ def test_the_same_words_from_a_remote_server_at_rcpt_are_about_the_account(
         "SMTP error from remote mail server after RCPT TO:<bob@example.com>:\n"
         f"host mx.example.com [192.0.2.3]: 550-{_CPANEL_CANNOT_ROUTE}"
     )
-    assert analyze(line, matcher, asked=True).diagnoses[0].reason == "userunknown"
+    assert _asked(line, matcher).reason == "userunknown"
 
 
 @pytest.mark.parametrize(
@@ -519,7 +525,7 @@ def test_the_same_words_from_a_remote_server_at_rcpt_are_about_the_account(
 def test_a_mail_librarys_exception_names_the_refused_command(
     matcher: Matcher, error: str, stage: str
 ) -> None:
-    assert analyze(error, matcher, asked=True).diagnoses[0].stage == stage
+    assert _asked(error, matcher).stage == stage
 
 
 def test_cpanels_words_in_a_python_exception_at_rcpt_are_about_the_account(
@@ -528,19 +534,19 @@ def test_cpanels_words_in_a_python_exception_at_rcpt_are_about_the_account(
     error = (
         f"smtplib.SMTPRecipientsRefused: {{'bob@example.com': (550, b'{_CPANEL_CANNOT_ROUTE}')}}"
     )
-    assert analyze(error, matcher, asked=True).diagnoses[0].reason == "userunknown"
+    assert _asked(error, matcher).reason == "userunknown"
 
 
 def test_an_administrative_rejection_is_the_receivers_rule_whatever_its_generic_code(
     matcher: Matcher,
 ) -> None:
     reply = "550 5.5.0 Mail Administratively Rejected"
-    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == "policyviolation"
+    assert _asked(reply, matcher).reason == "policyviolation"
 
 
 def test_a_badly_formed_from_header_is_the_messages_content(matcher: Matcher) -> None:
     reply = "550 Badly formed From: header."
-    assert analyze(reply, matcher, asked=True).diagnoses[0].reason == "contenterror"
+    assert _asked(reply, matcher).reason == "contenterror"
 
 
 def test_a_relay_subject_over_a_report_of_failure_is_still_a_bounce(matcher: Matcher) -> None:

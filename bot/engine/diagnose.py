@@ -17,7 +17,7 @@ from bot.engine.extract import (
     server_reply,
     smtp_stage,
 )
-from bot.engine.kind import DAEMON, list_address, list_notice, message_kind
+from bot.engine.kind import DAEMON, SUCCESS_ACTIONS, list_address, list_notice, message_kind
 from bot.engine.lexicon import Hit
 from bot.engine.matcher import MAX_QUERY_CHARS, Matcher, MatchResult, detect_providers
 from bot.engine.parse import parse
@@ -89,7 +89,7 @@ def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool
     if list_refused:
         _name_the_list(parsed)
     context = Context(parsed)
-    failures = [f for f in parsed.failures if f.action not in ("delivered", "relayed", "expanded")]
+    failures = [f for f in parsed.failures if f.action not in SUCCESS_ACTIONS]
     if asked:
         for failure in failures:
             success = SUCCESS_REPLY.match(failure.diagnostic.lstrip())
