@@ -76,10 +76,10 @@ class Part(Record):
 def _unlabelled_base64(body: bytes) -> bytes | None:
     """The text of a body that is base64 though no header says so (a list archive keeps a message's
     body but drops its MIME headers): lines of one width, all base64, decoding to text."""
-    body = body.strip()
-    if not _BASE64_LINE.fullmatch(body.split(b"\n", 1)[0].rstrip(b"\r")):
-        return None  # (the usual case, decided without splitting the whole body)
-    lines = body.splitlines()
+    first = body[:200].lstrip().split(b"\n", 1)[0].rstrip(b"\r")
+    if not _BASE64_LINE.fullmatch(first):
+        return None  # (the usual case, decided without copying or splitting the whole body)
+    lines = body.strip().splitlines()
     if len(lines) < 2:
         return None
     width = len(lines[0])
