@@ -19,6 +19,7 @@ from bot.engine.folded import compile_all
 from bot.explain import explain_offline
 from bot.intent import Deps
 from bot.model import Reply
+from bot.present import reply_for_analysis
 from bot.record import Frozen, set_field
 
 MIN_FILES_PER_WORKER = 16
@@ -284,47 +285,59 @@ class _Child:
 
 
 def _with_dns(names: Sequence[str], deps: Deps, style: Style, read: Reader) -> list[Outcome]:
-    """Analyse every file, then gather all their DNS evidence in one event loop, at once."""
     import asyncio
 
-    analyses: list[tuple[str, Analysis] | Outcome] = []
+    return asyncio.run(_explain_with_dns(names, deps, style, read))
+
+
+async def _explain_with_dns(
+    names: Sequence[str], deps: Deps, style: Style, read: Reader
+) -> list[Outcome]:
+    """Analyse file after file in one event loop, each file's DNS evidence gathered while the
+    next files are analysed: the lookups wait on the network while the processor reads on."""
+    import asyncio
+
+    from bot.evidence import plan_evidence
+    from bot.explain import diagnosed, with_evidence
+
+    gate = asyncio.Semaphore(CONCURRENT_FILES)
+    checked: asyncio.Future[Deps] | None = None
+    """The DNS server asked once, when the first file needs it: the deps to explain with."""
+
+    async def evidenced(name: str, analysis: Analysis, checked: asyncio.Future[Deps]) -> Outcome:
+        using = await checked
+        async with gate:
+            reply = await with_evidence(analysis, using)
+        return Outcome(format_reply(name, reply, style))
+
+    pending: list[Outcome | asyncio.Future[Outcome]] = []
     for name in names:
         try:
             data = read(name)
         except FileError as exc:
-            analyses.append(format_error(name, str(exc), style))
+            pending.append(format_error(name, str(exc), style))
             continue
-        analysis, _ = explain_offline(data, deps)
+        analysis = diagnosed(data, deps)
         refused = refusal(analysis, name)
-        analyses.append(format_error(name, refused, style) if refused else (name, analysis))
-    return asyncio.run(_evidence_for_all(analyses, deps, style))
+        if refused:
+            pending.append(format_error(name, refused, style))
+        elif analysis.is_bounce and not plan_evidence(analysis).empty:
+            if checked is None:
+                checked = asyncio.ensure_future(_checked_deps(deps))
+            pending.append(asyncio.ensure_future(evidenced(name, analysis, checked)))
+        else:
+            pending.append(Outcome(format_reply(name, reply_for_analysis(analysis, ()), style)))
+        await asyncio.sleep(0)  # the lookups in flight take their answers
+    return [item if isinstance(item, Outcome) else await item for item in pending]
 
 
-async def _evidence_for_all(
-    analyses: list[tuple[str, Analysis] | Outcome], deps: Deps, style: Style
-) -> list[Outcome]:
-    import asyncio
-
-    from bot.evidence import plan_evidence
-    from bot.explain import with_evidence
-
-    wanted = [a[1] for a in analyses if isinstance(a, tuple) and a[1].is_bounce]
-    if any(not plan_evidence(analysis).empty for analysis in wanted):
-        problem = await _resolver_problem(deps)
-        if problem:
-            print(f"ndrbot: {problem}; explaining without DNS checks", file=sys.stderr)
-            deps = deps.replace(dns=None)
-    gate = asyncio.Semaphore(CONCURRENT_FILES)
-
-    async def one(item: tuple[str, Analysis] | Outcome) -> Outcome:
-        if isinstance(item, Outcome):
-            return item
-        name, analysis = item
-        async with gate:
-            reply = await with_evidence(analysis, deps)
-        return Outcome(format_reply(name, reply, style))
-
-    return list(await asyncio.gather(*(one(item) for item in analyses)))
+async def _checked_deps(deps: Deps) -> Deps:
+    """The deps, without DNS when the DNS server does not answer (said once, on stderr)."""
+    problem = await _resolver_problem(deps)
+    if not problem:
+        return deps
+    print(f"ndrbot: {problem}; explaining without DNS checks", file=sys.stderr)
+    return deps.replace(dns=None)
 
 
 async def _resolver_problem(deps: Deps) -> str | None:

@@ -29,7 +29,8 @@ def analyze_with(data: str | bytes, deps: Deps, *, asked: bool = False) -> Analy
     return analyze(data, matcher, asked=asked)
 
 
-def _diagnosed(data: str | bytes, deps: Deps, *, asked: bool) -> Analysis:
+def diagnosed(data: str | bytes, deps: Deps, *, asked: bool = False) -> Analysis:
+    """The analysis, its diagnoses counted in the metrics."""
     analysis = analyze_with(data, deps, asked=asked)
     for diagnosis in analysis.diagnoses:
         METRICS.inc("ndrbot_diagnoses_total", reason=diagnosis.reason)
@@ -40,7 +41,7 @@ def explain_offline(
     data: str | bytes, deps: Deps, *, asked: bool = False
 ) -> tuple[Analysis, Reply]:
     """`explain_full` without DNS evidence: no event loop, for `--no-dns` and batch workers."""
-    analysis = _diagnosed(data, deps, asked=asked)
+    analysis = diagnosed(data, deps, asked=asked)
     return analysis, reply_for_analysis(analysis, ())
 
 
@@ -52,7 +53,7 @@ async def explain_full(
     `asked`: a person asked for this text to be explained (`/bounce TEXT`), so failure wording
     is diagnosed even when the text is not a whole bounce.
     """
-    analysis = _diagnosed(data, deps, asked=asked)
+    analysis = diagnosed(data, deps, asked=asked)
     return analysis, await with_evidence(analysis, deps)
 
 
