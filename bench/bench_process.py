@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/bench_process.py [--runs N] [--all]
 
-Rows: `bounce 5.7.1 --no-dns` with the knowledge cache warm and with it off (YAML parsed); `explain
+Rows: first two references of this machine's speed today (the bare interpreter's start, and a
+fixed pure-Python loop): the same code measures up to twice as slow on some days here, so rows
+compare across sessions only beside them. Then `bounce 5.7.1 --no-dns` with the knowledge cache warm and with it off (YAML parsed); `explain
 --no-dns` over a fixed batch of real bounces, the two corpora's whole messages as they stood at one
 commit (923 files, many MTAs, not templates; listed in `batch_files.txt`, so the numbers compare
 across sessions while the corpora grow; `--all` takes every file they hold today), with the default
@@ -62,8 +64,22 @@ def corpus_files() -> list[str]:
     return [str(p) for p in files]
 
 
-def measure(label: str, args: list[str], runs: int, env: dict[str, str]) -> dict[str, object]:
-    """Run the command `runs` times: wall and CPU times, and the highest peak RSS of one run."""
+REFERENCE_LOOP = (
+    "words = ('mailbox', 'unavailable', 'rejected', 'relay', 'spam', 'quota')\n"
+    "seen = {}\n"
+    "for i in range(400_000):\n"
+    "    word = words[i % 6] + str(i % 97)\n"
+    "    seen[word] = seen.get(word, 0) + len(word.upper())\n"
+)
+"""A fixed pure-Python workload (string, dict and loop work, as the engine's), whose time tells
+how fast this machine is today: the rows compare across sessions only after scaling by it."""
+
+
+def measure(
+    label: str, args: list[str], runs: int, env: dict[str, str], command: list[str] = NDRBOT
+) -> dict[str, object]:
+    """Run the command (`ndrbot` with `args`) `runs` times: wall and CPU times, and the highest
+    peak RSS of one run."""
     times = []
     cpu = []
     peak_kb = 0
@@ -72,7 +88,7 @@ def measure(label: str, args: list[str], runs: int, env: dict[str, str]) -> dict
         for _ in range(runs):
             started = time.perf_counter()
             child = subprocess.Popen(
-                [*launcher, *NDRBOT, *args],
+                [*launcher, *command, *args],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
@@ -123,7 +139,12 @@ def main() -> None:
         # Writes the knowledge cache (and the bytecode of every module the rows load).
         for warm in (["bounce", "5.7.1", "--no-dns"], ["explain", "--no-dns", *files]):
             subprocess.run([*NDRBOT, *warm], cwd=ROOT, env=env, capture_output=True, check=True)
+        python = [sys.executable, "-S"]  # without site: the interpreter alone
         rows = [
+            measure("reference: python -S -c pass (interpreter start)", ["-c", "pass"],
+                    args.runs, env, python),
+            measure("reference: python -S, a fixed pure-Python loop", ["-c", REFERENCE_LOOP],
+                    args.runs, env, python),
             measure("bounce 5.7.1 --no-dns (cache warm)", ["bounce", "5.7.1", "--no-dns"],
                     args.runs, env),
             measure("bounce 5.7.1 --no-dns (no cache)", ["bounce", "5.7.1", "--no-dns"],
