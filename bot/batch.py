@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.engine.analysis import Analysis
 from bot.engine.folded import compile_all
+from bot.engine.lazyre import compile_all as compile_lazy
 from bot.explain import explain_offline
 from bot.intent import Deps
 from bot.model import Reply
@@ -159,6 +160,7 @@ def _forked(
     # parsers, the fuzzy matcher): forked children inherit it instead of each loading its own.
     explain_offline(WARM_UP, deps)
     compile_all()  # the case-folded patterns the warm-up did not need
+    compile_lazy()  # and the others: a batch of any size needs most of them
     chunks = _Chunks(len(names))
     children = [_fork_worker(names, deps, style, read, chunks) for _ in range(workers - 1)]
     try:

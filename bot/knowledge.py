@@ -37,13 +37,13 @@ A knowledge file without `lexicon:` has an empty lexicon: reasons then come from
 from __future__ import annotations
 
 import os
-import re
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.engine.lazyre import lazy
 from bot.engine.lexicon import STAGES, Phrase, parse_phrase
 from bot.engine.textnorm import CJK_RUN, normalize_pattern
 from bot.model import Link
@@ -62,11 +62,11 @@ def _loader_class() -> Any:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
-_CODE = re.compile(r"^(?:[245X]\.\d{1,3}\.\d{1,3}|[2345]\d\d)$")
-_LANG = re.compile(r"^[a-z]{2}$")
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_ID = lazy(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+_CODE = lazy(r"^(?:[245X]\.\d{1,3}\.\d{1,3}|[2345]\d\d)$")
+_LANG = lazy(r"^[a-z]{2}$")
+_URL = lazy(r"^https?://[^\s/$.?#][^\s]*$")
+_PLACEHOLDER = lazy(r"\{([^{}]*)\}")
 _KNOWN_PLACEHOLDERS = {"domain", "ip", "email", "n", "text"}
 MIN_PATTERN_CHARS = 12
 

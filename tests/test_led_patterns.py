@@ -12,13 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.engine import extract, kind, recipients, replylines, textparse
+from bot.engine.lazyre import LazyPattern, compiled
 
 _LEAD = re.compile(r"\(\?=\[[^\]]+\]\)\(\?:")
 LED = [
-    value
+    compiled(value)
     for module in (extract, kind, recipients, replylines)
     for value in vars(module).values()
-    if isinstance(value, re.Pattern) and _LEAD.match(value.pattern)
+    if isinstance(value, (re.Pattern, LazyPattern)) and _LEAD.match(value.pattern)
 ]
 CORPUS = Path(__file__).parent / "data"
 

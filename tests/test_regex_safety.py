@@ -19,6 +19,7 @@ import pytest
 
 import bot
 import intents
+from bot.engine.lazyre import LazyPattern
 
 LENGTH = 10_000
 BUDGET_SECONDS = 1.5
@@ -41,10 +42,13 @@ def _patterns() -> list[tuple[str, re.Pattern[str] | re.Pattern[bytes]]]:
 
 
 def _compiled(value: object) -> list[re.Pattern[str] | re.Pattern[bytes]]:
-    """A compiled pattern, or those a cached function without parameters compiles on first use
-    (`@cache def _patterns() -> tuple[re.Pattern[str], ...]`, for the rarely needed ones)."""
+    """A compiled pattern, a lazy one (`lazy(...)`, compiled here), or those a cached function
+    without parameters compiles on first use (`@cache def _patterns() -> tuple[re.Pattern[str],
+    ...]`)."""
     if isinstance(value, re.Pattern):
         return [value]
+    if isinstance(value, LazyPattern):
+        return [value.compiled()]
     if not callable(value) or not hasattr(value, "cache_info"):
         return []
     if inspect.signature(value).parameters:

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 
 from bot.engine.cues import WordCues
+from bot.engine.lazyre import lazy
 from bot.engine.lexicon import Hit, Lexicon, strongest
 from bot.engine.matcher import MAX_QUERY_CHARS, Match, MatchResult, x_form
 from bot.engine.textnorm import normalize
@@ -118,7 +119,7 @@ BLOCKLISTS = (
     "mail-abuse.org",
     "dnsbl",
 )
-_RBL_WORD = re.compile(r"\brbl\b")
+_RBL_WORD = lazy(r"\brbl\b")
 """The bare word: "listed in an RBL", "refused by RBL" (not uribl or surbl, domain lists)."""
 DOMAIN_LISTS = ("dbl.spamhaus", "spamhaus dbl", "spamhaus domain block", "surbl", "uribl")
 LISTING_REASONS = frozenset({"blocked", "badreputation", "requireptr"})
@@ -126,7 +127,7 @@ SPF_WHY = "openspf."
 """openspf.org / openspf.net: the host of the "Why?" page SPF checkers link their failures to."""
 
 
-_REFUSAL = re.compile(
+_REFUSAL = lazy(
     r"\b(?:reject(?:ed|s)?|refus(?:ed|es|e)|denied|not\s+accepted|restricted|not\s+allowed"
     r"|forbidden|does\s+not\s+like|failed\s+after)\b",
     re.IGNORECASE,

@@ -5,13 +5,12 @@ Kept apart from the pipeline so that `ndrbot bounce 5.7.1` loads no parser, lexi
 
 from __future__ import annotations
 
-import re
-
 from bot.engine.analysis import Analysis, Diagnosis
+from bot.engine.lazyre import lazy
 from bot.engine.matcher import Matcher
 from bot.reasons import NOT_FAILURES
 
-_BARE_CODE = re.compile(r"^\s*(?:([2345]\d\d)[ -]?)?\s*#?([245]\.\d{1,3}\.\d{1,3})?\s*$")
+_BARE_CODE = lazy(r"^\s*(?:([2345]\d\d)[ -]?)?\s*#?([245]\.\d{1,3}\.\d{1,3})?\s*$")
 
 
 def is_bare_code(text: str) -> bool:

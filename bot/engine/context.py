@@ -12,6 +12,7 @@ from bot.engine.extract import (
     says_retrying,
     smtp_stage,
 )
+from bot.engine.lazyre import lazy
 from bot.engine.matcher import detect_providers
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.smtpcodes import EMAIL
@@ -76,17 +77,17 @@ class Context:
         return is_final_report(self.notice)
 
 
-_ANOTHER_SERVERS_REPLY = re.compile(
+_ANOTHER_SERVERS_REPLY = lazy(
     r"\bthe (?:error that the other server returned|response from the remote server) was\b",
     re.IGNORECASE,
 )
-_TRIED = re.compile(r"^tried \d+ time\(s\)[ \t]*$", re.IGNORECASE | re.MULTILINE)
-_HEADING = re.compile(r"-{3,} [^-]{1,80} -{3,}")
+_TRIED = lazy(r"^tried \d+ time\(s\)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_HEADING = lazy(r"-{3,} [^-]{1,80} -{3,}")
 """A dashed section heading inside a diagnostic."""
 USUALLY_TEMPORARY = frozenset({"speeding", "toomanyconn", "systemfull"})
 
 
-_GREYLISTING = re.compile(r"greylist\w*", re.IGNORECASE)
+_GREYLISTING = lazy(r"greylist\w*", re.IGNORECASE)
 
 
 def is_temporary(failure: Failure, context: Context, text: str) -> bool | None:

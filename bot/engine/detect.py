@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from bot.engine.lazyre import lazy
 from bot.engine.matcher import Matcher
 
 # Bounce structure that involves a code: only searched when the text has code-like digits.
-CODE_STRUCTURE = re.compile(
+CODE_STRUCTURE = lazy(
     r"(?<![\w.])[245]\d\d[ -]#?[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)|"
     r"^[ \t]*status:\s*[45]\.\d|\bsaid:\s*[45]\d\d|\(#[45]\.\d\.\d{1,3}\)|^[ \t]*(?:<<<|>>>)\s*[45]\d\d\b|"
     # an SMTP client library's error naming the command refused ("Mail command failed: 553 ...")
@@ -28,7 +29,7 @@ CODE_STRUCTURE = re.compile(
     r"address|invalid|account)\b)",
     re.IGNORECASE | re.MULTILINE,
 )
-CODE_LIKE = re.compile(r"[245]\.\d{1,3}\.\d|[45]\d\d[ -]")
+CODE_LIKE = lazy(r"[245]\.\d{1,3}\.\d|[45]\d\d[ -]")
 # Phrases only bounce reports (and automatic replies) carry, matched on lower-cased text.
 STRUCTURE_PHRASES = (
     "diagnostic-code:",
@@ -188,7 +189,7 @@ def _talk_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]
 
 
 TALK_MAX_CHARS = 300
-_REPLY_FIRST = re.compile(r"(?<![ \t])[ \t]*[45]\d\d[ -]")
+_REPLY_FIRST = lazy(r"(?<![ \t])[ \t]*[45]\d\d[ -]")
 MIN_PROSE_CHARS = 40
 TEXT_MATCH_MIN = 0.8
 
@@ -216,7 +217,7 @@ def looks_like_bounce(text: str, matcher: Matcher | None = None) -> bool:
     return False
 
 
-_EXIM_LOG_FAILURE = re.compile(r"\b\w{6}-\w{6,11}-\w{2,4} (?:\*\*|==) \S+@\S+ R=")
+_EXIM_LOG_FAILURE = lazy(r"\b\w{6}-\w{6,11}-\w{2,4} (?:\*\*|==) \S+@\S+ R=")
 """Exim's log line of a failed (`**`) or deferred (`==`) delivery: its message id, the address,
 the router ("1tryQ2-00A1bC-3x ** bob@x R=dnslookup ...")."""
 

@@ -18,6 +18,7 @@ from bot.engine.extract import (
     smtp_stage,
 )
 from bot.engine.kind import DAEMON, SUCCESS_ACTIONS, list_address, list_notice, message_kind
+from bot.engine.lazyre import lazy
 from bot.engine.lexicon import Hit
 from bot.engine.matcher import MAX_QUERY_CHARS, Matcher, MatchResult, detect_providers
 from bot.engine.parse import parse
@@ -266,7 +267,7 @@ def _classify(
 LONG_QUOTE = 200
 """A quote this long with no reply code is a notice's prose (a mail app's screen, a library's
 exception): the sentence that decided the reason is quoted instead."""
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_BREAK = lazy(r"(?<=[.!?])\s+")
 
 
 def _sentence_with(hit: Hit, text: str, matcher: Matcher) -> str | None:
@@ -284,7 +285,7 @@ def _sentence_with(hit: Hit, text: str, matcher: Matcher) -> str | None:
 SHORT_SENTENCE = 80
 
 
-_REPORTERS_SUFFIX = re.compile(r"\(in reply to [\w ]{2,20} command\)", re.IGNORECASE)
+_REPORTERS_SUFFIX = lazy(r"\(in reply to [\w ]{2,20} command\)", re.IGNORECASE)
 """Postfix's note on the reply it quotes: the reporting MTA's words, not the replying server's
 (a Dovecot LMTP reply quoted by Postfix is no Postfix refusal)."""
 
@@ -339,7 +340,7 @@ def _settle_reason(
 HEADERS_BODY = 500
 """A header block followed by more text than this is a message, and is read as one."""
 HEADERS_NOTE = "These are message headers, not a bounce: `ndrbot headers` (or /headers) reads them."
-SUCCESS_REPLY = re.compile(r"(2[0-5]\d)[ -]")
+SUCCESS_REPLY = lazy(r"(2[0-5]\d)[ -]")
 """A server's success reply opening the text (failure codes are found by smtpcodes)."""
 VAGUE_STEPS = frozenset({"generic", "none", "stage"})
 RECIPIENT_ADDRESS_REASONS = frozenset({"userunknown", "hostunknown", "notaccept"})

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from bot.engine.folded import Folded
+from bot.engine.lazyre import lazy
 
 # The SMTP command the server was answering, in the wordings MTAs use:
 #   Postfix  "(in reply to RCPT TO command)", "(in reply to end of DATA command)"
@@ -15,8 +16,8 @@ from bot.engine.folded import Folded
 #   Sendmail ">>> RCPT To:<a@b>" then "<<< 550 ...", "... while talking to mx: >>> DATA"
 #   others   "after MAIL FROM", "in response to the RCPT command", "during the DATA phase"
 _STAGE_ANCHORS = ("in reply to ", "after ", "during ", "in response to ", ">>>")
-_STAGE_ANCHOR = re.compile("|".join(map(re.escape, _STAGE_ANCHORS)))
-_STAGE_AT = re.compile(
+_STAGE_ANCHOR = lazy("|".join(map(re.escape, _STAGE_ANCHORS)))
+_STAGE_AT = lazy(
     r"in reply to (?:the )?(rcpt to|mail from|end of data|data|helo|ehlo|starttls|quit|"
     r"message text)\b|(?:after|during|in response to) (?:the )?(?:pipelined )?(rcpt\b|rcpt to|"
     r"mail from|mail\b|end of data|data\b|helo|ehlo|initial connection|connect(?:ion)?\b|"
@@ -100,7 +101,7 @@ Portuguese and Dutch: the sending server gave up."""
 
 
 # The sending server says it keeps trying, or that it gave up.
-RETRYING = re.compile(
+RETRYING = lazy(
     r"(?=[wshd\(nrmtgzeд配延被cb])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:will (?:continue to |keep )?(?:retry|re-?try|try again|attempt|keep trying|be retried)|"
     r"still (?:trying|being retried|retrying)|has been delayed|have been delayed|delivery (?:is )?delayed|"
@@ -121,7 +122,7 @@ RETRYING = re.compile(
     r")",
     re.IGNORECASE,
 )
-GAVE_UP = re.compile(
+GAVE_UP = lazy(
     r"(?=[girdmehctnpfws永已a])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:giving up|gave up|given up|i've given up|retry time(?:out)? (?:exceeded|not reached for any host after a long failure period)|"
     r"delivery time expired|message expired|expired after|has expired|"
@@ -140,7 +141,7 @@ GAVE_UP = re.compile(
 
 
 # The sending server gave up retrying a temporary failure: the message expired.
-EXPIRED = re.compile(
+EXPIRED = lazy(
     r"\b(?:retry time(?:out)? exceeded|retry time not reached for any host after a long failure|"
     r"delivery time expired|message expired|expired after \d|"
     r"hosts? ha(?:ve|s) been failing for a long time|could not be delivered for (?:\d+|the past)|"
@@ -157,7 +158,7 @@ EXPIRED = re.compile(
 
 
 # A final report: the sending server stopped trying (as opposed to a delay warning).
-FINAL_REPORT = re.compile(
+FINAL_REPORT = lazy(
     r"(?=[cwdfpruman配н])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"could not be delivered to one or more|(?:could ?n[o']t|was ?n[o']t|wasn't|were not) "
     r"(?:be )?delivered to|delivery (?:has )?failed|failed permanently|permanent(?:ly)? "
@@ -230,7 +231,7 @@ def is_final_report(text: str) -> bool:
 
 # Where a server's own reply starts inside a diagnostic: a reply code with its enhanced code, a
 # reply code after "said:" / "returned" / "smtp;", or an enhanced code on its own.
-_REPLY_START = re.compile(
+_REPLY_START = lazy(
     r"(?=[245sre#])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"(?<![\w.#-])[245]\d\d[ -]#?[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)|"
     r"(?:said|returned|response|reply|error)\s*:?\s*['\"]?(?=[45]\d\d\b)|"
@@ -239,14 +240,14 @@ _REPLY_START = re.compile(
     re.IGNORECASE,
 )
 _REPLY_START_FOLDED = Folded(_REPLY_START)
-_REPLY_START_DIGITS = re.compile(r"[245][.\d]\d")
+_REPLY_START_DIGITS = lazy(r"[245][.\d]\d")
 """What every start of _REPLY_START holds (a code's first digits): searched for first, quicker."""
 QUOTE_CHARS = 1000
 MIN_REPLY_CHARS = 12
 # What the reporting MTA writes right after the reply (not the server's words): OpenSMTPD's "Below
 # is a copy of the original message:", hMailServer's signature; qmail's "Giving up on <ip>.".
 _TRAILERS = ("below is a copy of the original message:", "hmailserver")
-_GIVING_UP = re.compile(r"[\w.:\[\]]{1,60}\.?")
+_GIVING_UP = lazy(r"[\w.:\[\]]{1,60}\.?")
 
 
 def _drop_trailer(text: str) -> str:
@@ -260,10 +261,10 @@ def _drop_trailer(text: str) -> str:
     return text
 
 
-_REFUSAL_START = re.compile(r"(?<![\w.#-])[45]\d\d[ -]#?[45]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)")
+_REFUSAL_START = lazy(r"(?<![\w.#-])[45]\d\d[ -]#?[45]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)")
 """A refusal's reply code with its enhanced code, after a transcript's success lines."""
 # A label after which a report quotes the server's reply (the rest of a long report is prose).
-_LABELLED_REPLY = re.compile(
+_LABELLED_REPLY = lazy(
     r"(?=[restladm])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:(?:reported error|remote server returned|error(?=:)|server response|"
     r"resposta do servidor|respuesta del servidor|réponse du serveur|serverantwort)\s*:?\s*"
@@ -286,7 +287,7 @@ _LABELLED_REPLY = re.compile(
 # Where a quoted reply has ended: a pasted delivery-status block, Exchange's "#SMTP#" tail, a chat
 # code fence, mox's repeat of the reply, MessageLabs' message details, an ISP's footer, the
 # returned message's first header.
-_REPLY_END = re.compile(
+_REPLY_END = lazy(
     r"(?=[\s>'\"},])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\s(?:Reporting-MTA|Final-Recipient|Original-Recipient|Remote-MTA|Diagnostic-Code|"
     r"Last-Attempt-Date|Arrival-Date|Received-From-MTA|X-Postfix-Queue-ID|X-Postfix-Sender):|"
@@ -346,15 +347,15 @@ _LABELLED_REPLY_FOLDED = Folded(
 )
 _REPLY_END_FOLDED = Folded(_REPLY_END)
 # Exchange's "Remote Server returned '<...> #5.7.1 smtp;550 5.7.1 ...'": the reply follows "smtp;".
-_EXCHANGE_PREFIX = re.compile(r"#[245]\.\d{1,3}\.\d{1,3}\s+smtp;\s*(?=[245]\d\d)", re.IGNORECASE)
+_EXCHANGE_PREFIX = lazy(r"#[245]\.\d{1,3}\.\d{1,3}\s+smtp;\s*(?=[245]\d\d)", re.IGNORECASE)
 
 
-_FIELD_AFTER = re.compile(r"\s(?:Date|Campaign|Recipient|Status|Event|created_at|Timestamp) ?: ")
+_FIELD_AFTER = lazy(r"\s(?:Date|Campaign|Recipient|Status|Event|created_at|Timestamp) ?: ")
 """A dashboard's or log's next field after the reply ("Date: ...", "Campaign: ..."), capitalised
 as labels are (a reply's own "invalid recipient: <x>" is not one)."""
-_SENDMAIL_STATUS = re.compile(r"\w{1,30}: \w")
-_LEADING_RULE = re.compile(r"^-{3,} ?.{3,120}? ?-{3,} ?")
-_REASON_LABEL = re.compile(
+_SENDMAIL_STATUS = lazy(r"\w{1,30}: \w")
+_LEADING_RULE = lazy(r"^-{3,} ?.{3,120}? ?-{3,} ?")
+_REASON_LABEL = lazy(
     r"\b(?:reason|because|error description|原因|理由|grund|weil|raison|"
     r"pour la raison suivante|motivo|causa|причина) ?[:：] ?"
     r"(?=[\w<\"'])",
@@ -364,9 +365,9 @@ _REASON_LABEL_FOLDED = Folded(
     _REASON_LABEL,
     guards=("reason", "because", "error description", "grund", "weil", "raison", "motivo", "causa"),
 )
-_RETURNED_LINE = re.compile(r"\breturned '([245]\d\d[ -].*)'[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_RETURNED_LINE = lazy(r"\breturned '([245]\d\d[ -].*)'[ \t]*$", re.IGNORECASE | re.MULTILINE)
 """Exchange's report line "Server at mx (ip) returned '<reply>'"."""
-_DELAY_PLACEHOLDER = re.compile(r"\d\d\d[ -][45]\.4\.7\b")
+_DELAY_PLACEHOLDER = lazy(r"\d\d\d[ -][45]\.4\.7\b")
 
 
 def cause_behind_delay(report_text: str) -> str | None:
@@ -383,7 +384,7 @@ def cause_behind_delay(report_text: str) -> str | None:
 
 _CLOSING_QUOTE = {"'": "'", '"': '"', "“": "”", "„": "“", "«": "»", "「": "」", "‘": "’"}
 """The quote marks a report puts around the reply it quotes, and the mark that closes each."""
-_QMAIL_LOG = re.compile(r"\bdelivery \d+: (?:failure|deferral): (.+)")
+_QMAIL_LOG = lazy(r"\bdelivery \d+: (?:failure|deferral): (.+)")
 """A qmail-send log line's outcome and the remote reply it logged (written out as words)."""
 MIN_REPEAT_WORDS = 3
 MAX_REPEAT_WORDS = 80
@@ -394,7 +395,7 @@ _WRAPPER_TAIL_CHARS = 60
 ("' が返されました", "' Encabezados de mensaje originales:"), not more of the reply."""
 
 
-_JSON_STRING_END = re.compile(r'(?<!\\)"\s*(?:,\s*"[\w-]{1,40}"\s*:|[}\]])')
+_JSON_STRING_END = lazy(r'(?<!\\)"\s*(?:,\s*"[\w-]{1,40}"\s*:|[}\]])')
 """The close of a JSON string value, where the object's next field or its end follows."""
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from bot.engine.lazyre import source_and_flags
+
 _NOT_LOWERABLE = re.compile(r"\(\?P[<=]|\(\?[aiLmsux-]|\\[NxuU0-9]")
 """What lower-casing the pattern would get wrong: group names, flags set inside it, characters
 written by number or name (an "\\x41" is an upper-case letter). A pattern with any of them is
@@ -24,12 +26,13 @@ def _lower_pattern(pattern: str) -> str:
     return "".join(p if p[0] == "\\" else p.lower() for p in _PIECES.findall(pattern))
 
 
-def _lowerable(pattern: re.Pattern[str]) -> bool:
-    if not pattern.flags & re.IGNORECASE or _NOT_LOWERABLE.search(pattern.pattern):
+def _lowerable(source: str, flags: int) -> bool:
+    """`flags` as given: a pattern that sets flags of its own is never lowered (_NOT_LOWERABLE)."""
+    if not flags & re.IGNORECASE or _NOT_LOWERABLE.search(source):
         return False
     # A non-ASCII letter that matches an ASCII one when case is ignored ("ſ" matches "s", "ı"
     # matches "I", the Kelvin sign "k") would find less once lower-cased.
-    letters = {c for c in set(pattern.pattern) if not c.isascii()}
+    letters = {c for c in set(source) if not c.isascii()}
     return not any(c.upper().isascii() or c.lower().isascii() for c in letters)
 
 
@@ -42,7 +45,10 @@ class Folded:
         self.guards = guards
         """Lower-case strings one of which every match in ASCII text holds: without one, the
         search ends there (tests/test_folded.py proves each list from the pattern's source)."""
-        self.lowerable = _lowerable(pattern)
+        self._source, self._flags = source_and_flags(pattern)
+        """Read without compiling the pattern (a lazy one is compiled only if ever searched as
+        it is: in text that is not ASCII)."""
+        self.lowerable = _lowerable(self._source, self._flags)
         self._lower: re.Pattern[str] | None = None
         """Compiled on first use (a module that holds a Folded may never search with it), or by
         `compile_all`."""
@@ -72,7 +78,7 @@ class Folded:
         return self._lower.finditer(lowered)
 
     def _compile_lower(self) -> re.Pattern[str]:
-        return re.compile(_lower_pattern(self.pattern.pattern), self.pattern.flags & ~re.IGNORECASE)
+        return re.compile(_lower_pattern(self._source), self._flags & ~re.IGNORECASE)
 
 
 _MADE: list[Folded] = []

@@ -4,9 +4,9 @@ event publishing), SendGrid and Mailgun events, Postmark bounce webhooks."""
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import Any
 
+from bot.engine.lazyre import lazy
 from bot.engine.parsed import Failure
 from bot.engine.smtpcodes import find_codes
 
@@ -167,7 +167,7 @@ def _postmark(doc: dict[str, Any]) -> tuple[str, list[Failure]] | None:
     return "bounce", [failure]
 
 
-_STATUS = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
+_STATUS = lazy(r"[245]\.\d{1,3}\.\d{1,3}")
 
 
 def _status(value: Any) -> str | None:

@@ -6,10 +6,11 @@ import re
 
 from bot.engine.detect import has_bounce_structure
 from bot.engine.folded import Folded
+from bot.engine.lazyre import lazy
 from bot.engine.parsed import ParsedMessage
 
 # Subjects and opening lines that bounce generators use, in the languages users paste.
-BOUNCE_SUBJECT = re.compile(
+BOUNCE_SUBJECT = lazy(
     r"(?=[urmfdwnbcé配未н退投系k无\"])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"undeliver|undelivered mail|returned mail|mail delivery (?:failed|failure|subsystem|problem)|"
     r"mail failure|failure delivering|failed delivery|delivery (?:failed|failure|problem)|"
@@ -46,12 +47,12 @@ def says_bounce(text: str) -> bool:
 
 
 # Who sends bounces: a mailer daemon, postmaster or "Mail Delivery System/Subsystem".
-DAEMON = re.compile(
+DAEMON = lazy(
     r"mailer[-_ ]?daemon|\bpostmaster@|mail delivery (?:system|subsystem|service)|"
     r"\bmail administrator\b|\bmaildelivery@|\bbounces?@|\bMAILER@",
     re.IGNORECASE,
 )
-VACATION = re.compile(
+VACATION = lazy(
     r"^(?:[\w!.-]+ )?(?:automatic reply|auto(?:matische)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
     r"abwesenheit|réponse automatique|absence|respuesta automática|fuera de la oficina|"
     r"risposta automatica|fuori sede|resposta automática|ausente|自動応答|自動返信|不在|"
@@ -62,7 +63,7 @@ VACATION = re.compile(
     r"automatická odpověď|自动答复|自動回覆|자동 회신)",
     re.IGNORECASE,
 )
-VACATION_BODY = re.compile(
+VACATION_BODY = lazy(
     r"(?=[iwjesnf])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"\b(?:i am|i'm|i will be) (?:currently )?(?:out of (?:the )?office|on (?:annual )?leave|"
     r"away from (?:the|my) office|on vacation|on holiday)|\bwith limited access to (?:e-?mail|my email)|"
@@ -77,15 +78,15 @@ _VACATION_BODY = Folded(
     guards=("i am", "i'm", "i will be", "with limited access", "ich bin", "je suis",
             "estoy fuera", "sono fuori", "not checking", "filed for future reading"),
 )  # fmt: skip
-FEEDBACK_SUBJECT = re.compile(r"^complaint about message from\b", re.IGNORECASE)
+FEEDBACK_SUBJECT = lazy(r"^complaint about message from\b", re.IGNORECASE)
 """Microsoft's junk-mail reports (JMRP) carry no report part, only this subject."""
-FEEDBACK = re.compile(
+FEEDBACK = lazy(
     r"^feedback-type:\s*\w+|this is an? (?:e-?mail )?abuse report|\barf report\b|"
     r"we (?:have )?received an? (?:spam |abuse )?complaint\b|"  # an abuse desk's own letter
     r"^report domain:.{1,200}submitter:|<feedback>\s*<report_metadata>|dmarc (?:forensic|failure) report",
     re.IGNORECASE | re.MULTILINE,
 )
-DELIVERED = re.compile(
+DELIVERED = lazy(
     r"(?=[drsym])(?:"  # what its alternatives start with: one look a place, not a try of each
     r"delivery status notification \((?:success|relay)\)|^delivered:|^relayed:|"
     r"delivery notification: delivery has been successful|"  # Sun's Internet Mail Server
@@ -111,19 +112,19 @@ def _may_be_feedback(head: str) -> bool:
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 
-_LIST_HELD = re.compile(
+_LIST_HELD = lazy(
     r"is\s+being\s+held\s+until\s+the\s+list\s+moderator|awaits\s+moderator\s+approval"
 )
 """A list manager's notice that a post waits for its moderator (Mailman 2 and 3), in lower case:
 nothing failed (yet)."""
-_LIST_OWNER_NOTICE = re.compile(
+_LIST_OWNER_NOTICE = lazy(
     r"your\s+authorization\s+is\s+requested|content\s+filtering\s+rules\s+and\s+was\s+prevented|"
     r"has\s+been\s+automatically\s+discarded|subscription\s+request\s+has\s+been\s+rejected|"
     r"results\s+of\s+your\s+email\s+command"
 )
 """What a list's own address writes where nothing failed: requests to the owner, a discarded
 post's note, a refused subscription, command results (Mailman 2 and 3), in lower case."""
-_LIST_REJECTION = re.compile(
+_LIST_REJECTION = lazy(
     r"has\s+been\s+rejected\s+by\s+the\s+list\s+moderator|"
     r"mailing[- ]list\s+was\s+rejected\s+for\s+the\s+following|"
     r"your\s+message\s+has\s+been\s+rejected,\s+probably\s+because\s+you\s+are\s+not\s+subscribed|"
@@ -133,8 +134,8 @@ _LIST_REJECTION = re.compile(
 """A list manager returning a post it refused (Mailman 2 and 3, ezmlm), in lower case."""
 _LIST_ROLES = ("-owner@", "-bounces@", "-request@", "-admin@", "-help@")
 """A list's role addresses ("devel-owner@lists.x"): the list is the part before the role."""
-_LIST_NAME = re.compile(r"[\w.+]{1,64}$")
-_LIST_DOMAIN = re.compile(r"[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}")
+_LIST_NAME = lazy(r"[\w.+]{1,64}$")
+_LIST_DOMAIN = lazy(r"[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}")
 MAX_BARE_REJECTION = 400
 """How long Mailman 2's bare return of a refused post (its reason alone) may be."""
 
@@ -174,7 +175,7 @@ def list_notice(parsed: ParsedMessage) -> bool | None:
     )
 
 
-_WORM_DECOY = re.compile(
+_WORM_DECOY = lazy(
     r"^(?:Mail transaction failed\. Partial message is available\.|"
     r"The message contains Unicode characters and has been sent as a binary attachment\.|"
     r"The message cannot be represented in 7-bit ASCII encoding and has been sent as a binary "

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from bot.engine.lazyre import lazy
 from bot.engine.textnorm import normalize, tokens
 from bot.knowledge import Entry, KnowledgeBase
 from bot.record import Frozen, set_field
@@ -87,7 +87,7 @@ PROVIDER_MARKERS: dict[str, tuple[str, ...]] = {
     "sendmail": ("----- transcript of session follows -----", "... user unknown"),
 }
 
-_WORD = re.compile(r"[a-z0-9_]+")
+_WORD = lazy(r"[a-z0-9_]+")
 STORE_KEY = "matcher"
 """The name of a knowledge base's matcher among the values derived from it (KnowledgeStore)."""
 

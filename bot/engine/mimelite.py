@@ -10,15 +10,16 @@ from __future__ import annotations
 import binascii
 import re
 
+from bot.engine.lazyre import lazy
 from bot.record import Record
 
 MAX_PARTS = 200
 MAX_DEPTH = 8
 
-_HEADER_END = re.compile(rb"\n[ \t]*\n")
-_PARAM = re.compile(r';\s*([\w.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))')
-_BASE64_JUNK = re.compile(rb"[^A-Za-z0-9+/=]")
-_BASE64_LINE = re.compile(rb"[A-Za-z0-9+/]{40,}={0,2}")
+_HEADER_END = lazy(rb"\n[ \t]*\n")
+_PARAM = lazy(r';\s*([\w.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))')
+_BASE64_JUNK = lazy(rb"[^A-Za-z0-9+/=]")
+_BASE64_LINE = lazy(rb"[A-Za-z0-9+/]{40,}={0,2}")
 _TEXT_BYTES = frozenset(b"\t\n\r") | frozenset(range(32, 127)) | frozenset(range(128, 256))
 
 
@@ -181,7 +182,7 @@ def _part(headers: dict[str, list[str]], body: bytes, budget: Budget, depth: int
 
 
 MAX_PREAMBLE = 300
-_DELIMITER = re.compile(rb"^--([^\s-][^\s]{9,69})[ \t]*$", re.MULTILINE)
+_DELIMITER = lazy(rb"^--([^\s-][^\s]{9,69})[ \t]*$", re.MULTILINE)
 
 
 def _unlabelled_boundary(body: bytes) -> str | None:

@@ -8,6 +8,7 @@ import sys
 from email.header import decode_header, make_header
 
 from bot.engine.extract import QUOTE_CHARS
+from bot.engine.lazyre import lazy
 from bot.engine.mimelite import MAX_PARTS, Budget, Part, parse_message, split_headers
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.smtpcodes import find_codes
@@ -23,12 +24,10 @@ from bot.engine.textparse import (
 
 MAX_PART_TEXT = 200_000
 
-_TAGS = re.compile(r"<[^>]{0,2000}>")
-_BLOCK_TAGS = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d)\b[^>]{0,200}>", re.IGNORECASE)
-_SCRIPTS = re.compile(
-    r"<(script|style)\b[^>]{0,500}>.{0,100000}?</\1\s*>", re.IGNORECASE | re.DOTALL
-)
-_DKIM_TAG = re.compile(r"(?:^|;)\s*([ds])\s*=\s*([^;\s]+)")
+_TAGS = lazy(r"<[^>]{0,2000}>")
+_BLOCK_TAGS = lazy(r"<(?:br|/p|/div|/tr|/li|/h\d)\b[^>]{0,200}>", re.IGNORECASE)
+_SCRIPTS = lazy(r"<(script|style)\b[^>]{0,500}>.{0,100000}?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_DKIM_TAG = lazy(r"(?:^|;)\s*([ds])\s*=\s*([^;\s]+)")
 
 
 def header_text(value: object) -> str:
@@ -101,7 +100,7 @@ def parse_mime(raw: bytes) -> ParsedMessage | None:
     return parsed
 
 
-_EML_NAME = re.compile(r"\.eml\b", re.IGNORECASE)
+_EML_NAME = lazy(r"\.eml\b", re.IGNORECASE)
 MAX_ATTACHED = 3
 """Attached messages kept for a second look: a forwarded bounce is the first or second."""
 
@@ -212,7 +211,7 @@ _SYSEXITS = {
 """The exit statuses of sysexits.h a local mailer reports in `Diagnostic-Code: X-Unix; N`."""
 
 
-_EXIT_STATUS = re.compile(r"[0-9]{1,3}")
+_EXIT_STATUS = lazy(r"[0-9]{1,3}")
 
 
 def exit_status(number: str) -> str:
@@ -279,7 +278,7 @@ def _address(value: str | None) -> str | None:
     return words[-1].lower() if words and words[-1].count("@") == 1 else None
 
 
-_UTF8_ESCAPE = re.compile(r"\\x\{([0-9A-Fa-f]{2,6})\}")
+_UTF8_ESCAPE = lazy(r"\\x\{([0-9A-Fa-f]{2,6})\}")
 """RFC 6533's escape of a non-ASCII character in a `utf-8;` address."""
 
 

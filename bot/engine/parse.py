@@ -11,6 +11,7 @@ import re
 from functools import cache
 
 from bot.engine import mimeparse
+from bot.engine.lazyre import lazy
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.smtpcodes import find_ips
 from bot.engine.textparse import clean_text, decode_text, failures_from_body, split_original
@@ -19,8 +20,8 @@ MAX_INPUT_BYTES = 1_000_000
 MAX_RECIPIENTS = 100
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
-_HEADER_LINE = re.compile(rb"^(?:From |[A-Za-z][A-Za-z0-9-]{0,76}:[ \t]?)")
-_MESSAGE_FIELD = re.compile(
+_HEADER_LINE = lazy(rb"^(?:From |[A-Za-z][A-Za-z0-9-]{0,76}:[ \t]?)")
+_MESSAGE_FIELD = lazy(
     rb"^(?:(?-i:From )|(?:from|to|cc|subject|date|sender|reply-to|received|return-path|message-id|"
     rb"delivered-to|mime-version|content-[a-z-]+|x-[a-z0-9-]+):)",
     re.IGNORECASE,

@@ -6,14 +6,15 @@ from __future__ import annotations
 import itertools
 import re
 
+from bot.engine.lazyre import lazy
 from bot.engine.parsed import Failure
 from bot.engine.smtpcodes import EMAIL, find_codes
 
 _QUEUE_HEADER = "-Queue ID-"
-_QUEUE_FOOTER = re.compile(r"^-- \d+ Kbytes in \d+ Requests?\.", re.MULTILINE)
-_QUEUE_ENTRY = re.compile(r"^[0-9A-Za-z]{6,20}[*!]?\s+\d+\s+\w{3} \w{3}\s+\d", re.MULTILINE)
+_QUEUE_FOOTER = lazy(r"^-- \d+ Kbytes in \d+ Requests?\.", re.MULTILINE)
+_QUEUE_ENTRY = lazy(r"^[0-9A-Za-z]{6,20}[*!]?\s+\d+\s+\w{3} \w{3}\s+\d", re.MULTILINE)
 """An entry's first line: queue ID (with `*` active or `!` held), size, arrival time, sender."""
-_RECIPIENT_LINE = re.compile(r"^\s{8,}(\S+@\S+)\s*$")
+_RECIPIENT_LINE = lazy(r"^\s{8,}(\S+@\S+)\s*$")
 MAX_QUEUE_CHARS = 200_000
 
 
@@ -92,8 +93,8 @@ def accounting_failures(text: str) -> list[Failure]:
     return failures
 
 
-_QMAIL_OUTCOME = re.compile(r"(\bdelivery \d+: (?:failure|deferral): )(\S+)")
-_QMAIL_BREAK = re.compile(r"(?<=[.:\s])/|/(?=[A-Z\s]|$)")
+_QMAIL_OUTCOME = lazy(r"(\bdelivery \d+: (?:failure|deferral): )(\S+)")
+_QMAIL_BREAK = lazy(r"(?<=[.:\s])/|/(?=[A-Z\s]|$)")
 """A logged line break; a slash inside a word or a URL's path stays."""
 
 

@@ -7,15 +7,16 @@ import re
 
 from bot.engine.detect import is_talk
 from bot.engine.folded import Folded
+from bot.engine.lazyre import lazy
 from bot.engine.smtpcodes import find_codes
 
-CODE_LINE = re.compile(r"[245](?<![\w.].)(?:\.\d{1,3}\.\d{1,3}|(?<=[45])\d\d[ -])")
+CODE_LINE = lazy(r"[245](?<![\w.].)(?:\.\d{1,3}\.\d{1,3}|(?<=[45])\d\d[ -])")
 """A line with a reply or status code ("550 ", "5.1.1") that no word character or dot precedes.
 It starts with the digit it takes and looks back past it, so that a search skips to the next such
 digit instead of trying every place."""
 
 
-_BOILERPLATE = re.compile(
+_BOILERPLATE = lazy(
     r"(?=[tifyahsrxcmp-])(?:"  # what its alternatives start with: one look, not a try of each
     r"^(?:this is the mail system at host|this is the [\w .-]{1,60} at [\w-]+(?:\.[\w-]+)+\.?$|"
     r"i'm sorry to have to inform you|for further assistance|"
@@ -29,14 +30,14 @@ _BOILERPLATE = re.compile(
     r")",
     re.IGNORECASE,
 )
-_NOISE_LINE = re.compile(r"^[\s*=_-]*$")
+_NOISE_LINE = lazy(r"^[\s*=_-]*$")
 _NOISE_STARTS = "*=_-"
 """What a stripped line _NOISE_LINE matches starts with: other lines are not searched."""
 
 
 FINDING_LABEL = r"(?:report|virus(?: name)?):[ \t]*(?=\S)"
 """A virus scanner's finding, one line ("Report: ClamAV: x.pif contains Worm.Mydoom.M")."""
-LABELLED_LINE = re.compile(
+LABELLED_LINE = lazy(
     r"^[ \t>]*(?:reported error|the response (?:from the remote server )?was|"
     r"remote server returned|error:\s*(?=[245]\d\d[ -])|"
     rf"{FINDING_LABEL})",
@@ -125,12 +126,10 @@ class _CodeSeen:
 
 _LABEL_STARTS = frozenset("RrTtEe> \t")
 """The first characters of LABELLED_LINE's matches (a cheap test before the pattern)."""
-_TRANSCRIPT_ARROW = re.compile(r"(?:[^<>]{0,40}: )?(?:>>>|<<<|-->|<--) ")
+_TRANSCRIPT_ARROW = lazy(r"(?:[^<>]{0,40}: )?(?:>>>|<<<|-->|<--) ")
 """A transcript line's direction, maybe after its time stamp ("Mon 2025-03-03 10:12:05.241: ")."""
-_TRANSCRIPT_END = re.compile(
-    r"-{2,40} ?end (?:of )?(?:session )?transcript ?-{2,40}$", re.IGNORECASE
-)
-_SMTP_COMMAND = re.compile(
+_TRANSCRIPT_END = lazy(r"-{2,40} ?end (?:of )?(?:session )?transcript ?-{2,40}$", re.IGNORECASE)
+_SMTP_COMMAND = lazy(
     r"(?:mail from|rcpt to|data|bdat|helo|ehlo|quit|rset|starttls|auth|noop|vrfy)\b", re.IGNORECASE
 )
 
@@ -157,7 +156,7 @@ def _double_spaced(lines: list[str]) -> bool:
 
 
 ASIDE_CHARS = 120
-_FIELD_LINE = re.compile(r"[\w -]{1,40}:(?:\s|$)")
+_FIELD_LINE = lazy(r"[\w -]{1,40}:(?:\s|$)")
 """A "Label: value" line (a report's field, "Reporting-MTA:", "Generating server:")."""
 
 

@@ -6,29 +6,30 @@ import ipaddress
 import re
 
 from bot.engine.folded import Folded
+from bot.engine.lazyre import lazy
 from bot.engine.textnorm import matches_near
 from bot.record import Frozen, set_field
 
 # "550-5.7.26", "550 5.1.1", "421 4.7.0" (a reply code with its enhanced code)
-_PAIR = re.compile(r"(?<![\w.#-])#?([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
+_PAIR = lazy(r"(?<![\w.#-])#?([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
 # a bare enhanced code: "5.7.1", "(#5.1.1)"
-_STATUS = re.compile(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
-CODE_DOTS = re.compile(r"\.\d{1,3}\.\d")
+_STATUS = lazy(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
+CODE_DOTS = lazy(r"\.\d{1,3}\.\d")
 """What every enhanced code holds (".1.1" of "5.1.1"), so every match of _PAIR and _STATUS: led by
 a literal, this search skips from dot to dot, quicker than theirs."""
 _STATUS_DOTS_AT = 2
 """How far into a match of _STATUS ("#5.1.1") CODE_DOTS (".1.1") starts, at most."""
 # a reply code where servers put one: line start (also "SMTP 421"), after "said:", "returned '",
 # "smtp;", "error:" ...; followed by a space, a hyphen, a comma ("421, response: ...") or the end
-_REPLY = re.compile(
+_REPLY = lazy(
     r"(?:^(?:smtp[ \t]+)?|said:|returned\s'|smtp;|error:|failed:|reply:|response:|answer:|was:|reason:|code ?:|:[ \t]*[\"']|<<<|\(|\]:|>:|返回[:：]|回应[:：]|回复[:：]|応答 ?[:：]|응답 ?[:：])"
     r"[ \t]*([45]\d\d)(?=[ ,-]|$)",
     re.MULTILINE | re.IGNORECASE,
 )
 _REPLY_FOLDED = Folded(_REPLY)  # its group is digits: no letters to lower-case
-_REPLY_DIGITS = re.compile(r"[45]\d\d")
+_REPLY_DIGITS = lazy(r"[45]\d\d")
 """What _REPLY needs: most texts without a code pair have none, and this finds that sooner."""
-EMAIL = re.compile(
+EMAIL = lazy(
     r"[A-Za-z0-9.!#$%&*+/=?^_~-][A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{0,63}"
     r"@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}"
 )
@@ -36,12 +37,10 @@ EMAIL = re.compile(
 ('bob@...', PowerShell's {bob@...})."""
 EMAIL_LOCAL_MAX = 64
 """The longest local part EMAIL takes (its `{1,64}`, before the "@")."""
-IPV4 = re.compile(
+IPV4 = lazy(
     r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.]*\d)"
 )
-IPV6 = re.compile(
-    r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?:[0-9A-Fa-f:]*)(?![\w:])"
-)
+IPV6 = lazy(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?:[0-9A-Fa-f:]*)(?![\w:])")
 
 
 class Codes(Frozen):
@@ -59,7 +58,7 @@ class Codes(Frozen):
         set_field(self, "status", status)
 
 
-_SECTION_BEFORE = re.compile(r"(?:\brfc ?\d{3,4},?|\bsection|§) ?$", re.IGNORECASE)
+_SECTION_BEFORE = lazy(r"(?:\brfc ?\d{3,4},?|\bsection|§) ?$", re.IGNORECASE)
 """What a document's section number follows ("see RFC 5322 2.1.1"): not a status code."""
 
 

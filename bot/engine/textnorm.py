@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
+from bot.engine.lazyre import lazy
+
 # Placeholders that knowledge patterns may use; bounce text is rewritten to the same tokens.
 PLACEHOLDERS = ("{domain}", "{ip}", "{email}", "{n}", "{text}")
 
@@ -18,17 +20,17 @@ _COMMON_TLDS = (
     "ltd|host|hosting|zone|today|academy|school|health|law|finance|travel|art|photo|games|"
     "social|chat|link|click|[a-z]{2}"
 )
-_EMAIL = re.compile(r"[\w.+'=-]{1,64}@(?:[\w-]{1,63}\.){1,8}[\w-]{1,63}")
+_EMAIL = lazy(r"[\w.+'=-]{1,64}@(?:[\w-]{1,63}\.){1,8}[\w-]{1,63}")
 _LOCAL_PART_MAX = 64
 """The longest local part _EMAIL takes (its `{1,64}`)."""
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\w)")
+_IPV4 = lazy(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\w)")
 # Addresses masked in documentation and pasted logs: x.x.x.x, xxx.xxx.xxx.xxx, nnn.nnn.nnn.nnn,
 # 1.2.3.x, 37.x.y.z, a.b.c.d, 2***.***.***.*** (every group a number, a mask or one letter).
 _MASK_GROUP = r"(?:\d{1,3}|x{1,3}|n{1,3}|\d{0,3}\*{1,3}|[a-z])"
-_MASKED_IPV4 = re.compile(
+_MASKED_IPV4 = lazy(
     rf"(?<![\w.*])(?=[\d.*]*[a-z*])(?:{_MASK_GROUP}\.){{3}}{_MASK_GROUP}(?![\w.*]*\w)"
 )
-_ADDRESS_DOTS = re.compile(r"\.[\w*]{1,6}\.[\w*]{1,6}\.")
+_ADDRESS_DOTS = lazy(r"\.[\w*]{1,6}\.[\w*]{1,6}\.")
 """What every match of _IPV4 and _MASKED_IPV4 holds from its first dot on (its two middle groups
 between dots): a search for it, which skips from dot to dot, is quicker than theirs, which try
 every position."""
@@ -36,20 +38,20 @@ _IPV4_REACH = 3
 _MASKED_REACH = 6
 """How far into a match of _IPV4 (a number) and _MASKED_IPV4 (up to "123***") its first dot is."""
 # Addresses redacted by whoever pasted the bounce: "Client host [redacted]", "RCPT TO:<hidden>".
-_REDACTED_IP = re.compile(r"[\[(](?:redacted|removed|hidden|masked|anonymi[sz]ed|ip)[\])]")
-_REDACTED_EMAIL = re.compile(r"<(?:redacted|removed|hidden|masked|anonymi[sz]ed|email)>")
+_REDACTED_IP = lazy(r"[\[(](?:redacted|removed|hidden|masked|anonymi[sz]ed|ip)[\])]")
+_REDACTED_EMAIL = lazy(r"<(?:redacted|removed|hidden|masked|anonymi[sz]ed|email)>")
 _REDACTION_CUES = ("redact", "removed", "hidden", "masked", "anonymi", "ip]", "ip)", "email>")
 """Lower-case substrings every redaction above holds: without one, neither pass runs."""
-_IPV6 = re.compile(
+_IPV6 = lazy(
     r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:"
     r"(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?|::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}))(?![\w:])"
 )
-_IPV6_COLONS = re.compile(r":(?::|(?<=[0-9a-f]:)[0-9a-f])")
+_IPV6_COLONS = lazy(r":(?::|(?<=[0-9a-f]:)[0-9a-f])")
 """What every match of _IPV6 holds at its first colon: "::", or two hex digits around a colon
 (not "said: 550")."""
 _IPV6_REACH = 4
 """How far into a match of _IPV6 its first colon is (after a group of four hex digits)."""
-_DOMAIN = re.compile(
+_DOMAIN = lazy(
     rf"(?<![\w.-])(?=[a-z0-9-]{{1,63}}+\.)(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+"
     rf"(?:{_COMMON_TLDS})(?![\w-])"
 )
@@ -58,23 +60,23 @@ and its dot are what it finds (letters, digits and hyphens up to the dot), only 
 once on a word not followed by a dot, where the label's pattern would try each shorter length."""
 _DOMAIN_REACH = 63
 """How far into a match of _DOMAIN its first dot is (after a label of up to 63 characters)."""
-URL = re.compile(r"\b(?:https?|ftp)://\S+")
+URL = lazy(r"\b(?:https?|ftp)://\S+")
 _URL_REACH = 5
 """How far into a match of URL its "://" is (after "https")."""
 # The seed (and provider docs) write placeholders as plain words.
-_DOC_PLACEHOLDERS = re.compile(r"\b(?:domain-name|ip-address|email-address)\b")
+_DOC_PLACEHOLDERS = lazy(r"\b(?:domain-name|ip-address|email-address)\b")
 _DOC_MAP = {"domain-name": "{domain}", "ip-address": "{ip}", "email-address": "{email}"}
-_COMBINING = re.compile(r"[\u0300-\u036f\u0591-\u05c7\u05f3\u05f4\u0610-\u061a\u064b-\u065f\u0670]")
+_COMBINING = lazy(r"[\u0300-\u036f\u0591-\u05c7\u05f3\u05f4\u0610-\u061a\u064b-\u065f\u0670]")
 """Combining accents, Hebrew points and gershayim, Arabic vowel marks: dropped, so a word stays
 one word ("İleti" lower-cases to i + a combining dot; "تعذّر", "דוא״ל")."""
-_NOT_WORDS = re.compile(r"[^\w{}\s]+|[\d_]+")
+_NOT_WORDS = lazy(r"[^\w{}\s]+|[\d_]+")
 """Punctuation, digits and underscores: what separates the words `normalize` keeps."""
 _ASCII_NOT_WORDS = str.maketrans(
     {c: " " for c in map(chr, range(128)) if not (c.isalpha() or c in "{}" or c.isspace())}
 )
 """What _NOT_WORDS replaces in ASCII text, as a table: a space for each such character."""
-_SPACE = re.compile(r"\s+")
-CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+_SPACE = lazy(r"\s+")
+CJK_RUN = lazy(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 """A run of Chinese, Japanese or Korean characters (matched as substrings, not words)."""
 _CJK = CJK_RUN
 

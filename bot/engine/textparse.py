@@ -8,6 +8,7 @@ import re
 from bot.engine.extract import is_final_report, says_gave_up, says_retrying, server_reply
 from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
+from bot.engine.lazyre import lazy
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.queuelists import (
     accounting_failures,
@@ -50,22 +51,22 @@ def decode_text(data: bytes) -> str:
 
 # ---------------------------------------------------------------- text clean-up
 
-_QUOTE = re.compile(r"^[ \t]*>(?!>>)[ \t]?", re.MULTILINE)
-_SLACK_LINK = re.compile(r"<(?:mailto:)?([^<>|\s]+)\|([^<>]+)>")
+_QUOTE = lazy(r"^[ \t]*>(?!>>)[ \t]?", re.MULTILINE)
+_SLACK_LINK = lazy(r"<(?:mailto:)?([^<>|\s]+)\|([^<>]+)>")
 # SMTP session transcripts (swaks and similar): "<-  250 ...", " -> RCPT TO:", "<** 550-...".
-_TRANSCRIPT = re.compile(r"^(?:[ \t]*(?:<-|->|<\*\*|\*\*>|<~|~>)[ \t]+|===[ \t].*$)", re.MULTILINE)
-_CONTINUATION = re.compile(r"^[ \t]*([245]\d\d)-(.*)$")
-_ANY_CONTINUATION = re.compile(r"^[ \t]*[245]\d\d-", re.MULTILINE)
+_TRANSCRIPT = lazy(r"^(?:[ \t]*(?:<-|->|<\*\*|\*\*>|<~|~>)[ \t]+|===[ \t].*$)", re.MULTILINE)
+_CONTINUATION = lazy(r"^[ \t]*([245]\d\d)-(.*)$")
+_ANY_CONTINUATION = lazy(r"^[ \t]*[245]\d\d-", re.MULTILINE)
 """Where _CONTINUATION matches a line, this finds it in the whole text (one search, not one a line)."""
-_LATER_CONTINUATION = re.compile(r"\n[ \t]*[245]\d\d-")
+_LATER_CONTINUATION = lazy(r"\n[ \t]*[245]\d\d-")
 """_ANY_CONTINUATION after the first line: led by a literal, this search skips from line break to
 line break instead of trying every position."""
 
 
-_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\((?:mailto:|https?://)[^()\s]{1,500}\)")
+_BREAK_TAG = lazy(r"<br\s*/?>", re.IGNORECASE)
+_MARKDOWN_LINK = lazy(r"\[([^\[\]\n]{1,300})\]\((?:mailto:|https?://)[^()\s]{1,500}\)")
 """`[<bob@x>](mailto:bob@x)`, `[https://x/y](https://x/y)`: the words shown, once."""
-_LIST_FOOTER = re.compile(
+_LIST_FOOTER = lazy(
     r"^[ \t>]*_{20,}[ \t]*\n[ \t>]*[^\n]{0,120}\bmailing list\b[^\n]*"
     r"(?:\n[ \t>]*[^\n]{0,200}?(?:@|https?://|unsubscribe|listinfo)[^\n]*){0,4}",
     re.MULTILINE | re.IGNORECASE,
@@ -74,7 +75,7 @@ _LIST_FOOTER = re.compile(
 not part of a bounce the post quotes."""
 
 
-_ARCHIVE_SCRUB = re.compile(
+_ARCHIVE_SCRUB = lazy(
     r"^-{5,} next part -{5,}[ \t]*$|Skipped content of type [\w/.+-]+?(?=-{5,}|\s|$)|"
     r"^An? [\w -]{1,40} was scrubbed\.\.\.(?:\n(?:From|Subject|Date|Size|Url|Name|Type|Desc): [^\n]*){0,8}",
     re.MULTILINE | re.IGNORECASE,
@@ -124,8 +125,8 @@ def _cut_long_lines(text: str) -> str:
     return "\n".join(line[:MAX_LINE_CHARS] for line in lines)
 
 
-_QUOTED_FIRST = re.compile(r"[^\S\n]*>(?!>>)")
-_QUOTED_LATER = re.compile(r"\n[^\S\n]*>(?!>>)")
+_QUOTED_FIRST = lazy(r"[^\S\n]*>(?!>>)")
+_QUOTED_LATER = lazy(r"\n[^\S\n]*>(?!>>)")
 
 
 def quoted_lines(text: str) -> int:
@@ -177,8 +178,8 @@ _LOCAL_FORWARDS = (
 )
 """Mail clients' forward and reply separators in the languages notices come in (Gmail's,
 Outlook's), between dashes as in "---------- Forwarded message ----------"."""
-_FINDING = re.compile(FINDING_LABEL, re.IGNORECASE)
-_ORIGINAL_MARKERS = re.compile(
+_FINDING = lazy(FINDING_LABEL, re.IGNORECASE)
+_ORIGINAL_MARKERS = lazy(
     r"^[ \t]{0,20}(?:original message headers:?|-{0,40} ?This is a copy of (?:the|your) message|"
     r"-{0,40} ?The header of the original message is following|Original-Envelope-Id:|"
     r"[- ]{0,40}Below this line is a copy of the message|Text of returned message follows|"
@@ -218,13 +219,13 @@ _ORIGINAL_CUES = (
 _ORIGINAL_FOLDED = Folded(_ORIGINAL_MARKERS)
 
 
-_FORWARD_MARKER = re.compile(
+_FORWARD_MARKER = lazy(
     rf"-{{2,40}} ?(?:original message|forwarded message|{_LOCAL_FORWARDS}) ?-{{2,40}}",
     re.IGNORECASE,
 )
 """A mail client's forward or reply separator (not a bounce's own "copy of your message")."""
 MAX_FORWARDS = 3
-_FORWARD_HEADERS = re.compile(r"\A\s*(?:[^\W\d][\w-]{0,20}:[ \t][^\n]*\n){2,8}")
+_FORWARD_HEADERS = lazy(r"\A\s*(?:[^\W\d][\w-]{0,20}:[ \t][^\n]*\n){2,8}")
 """The header lines a mail client writes below its forward separator ("From: ...", "Date: ...",
 "Subject: ...", in the client's language)."""
 
@@ -306,7 +307,7 @@ def _without_the_sender(failures: list[Failure], sender: str) -> list[Failure]:
     return kept or failures
 
 
-_NOTICE_TITLE = re.compile(
+_NOTICE_TITLE = lazy(
     r"^[ \t>]*(?:Delivery has failed to these recipients or groups|"
     r"(?:Address not found|Message not delivered|Message blocked|Delivery incomplete)[ \t]*$|"
     r"This is the mail system at host\b|"
@@ -365,7 +366,7 @@ def _without_trailing_words(notice: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-_LOG_LINE = re.compile(r"(?:\w{3} [ \d]\d \d\d:\d\d:\d\d |\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d|@4000)")
+_LOG_LINE = lazy(r"(?:\w{3} [ \d]\d \d\d:\d\d:\d\d |\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d|@4000)")
 """A log line's time stamp: syslog's, Exim's own, qmail's TAI64N."""
 
 
@@ -523,16 +524,16 @@ MAX_NOTICES_TEXT = 50_000
 """How far into a paste notices are looked for."""
 
 
-_SUCCESS_LOG = re.compile(r"\b(?:stat=Sent\b|status=sent \(|dsn=2\.\d)")
+_SUCCESS_LOG = lazy(r"\b(?:stat=Sent\b|status=sent \(|dsn=2\.\d)")
 """An MTA log line of a delivery (Sendmail's `stat=Sent`, Postfix's `status=sent (`)."""
 
-_REFUSAL_REPLY = re.compile(r"(?<![\w.:])[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}(?![\w.])")
+_REFUSAL_REPLY = lazy(r"(?<![\w.:])[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}(?![\w.])")
 """A refusal with its enhanced code ("550 5.1.1"), wherever it stands in a line."""
 
 
-_LINE_REPLY = re.compile(r"^[ \t>*`•-]*[45]\d\d[ -](?=[^\W\d])", re.MULTILINE)
+_LINE_REPLY = lazy(r"^[ \t>*`•-]*[45]\d\d[ -](?=[^\W\d])", re.MULTILINE)
 """A line that opens with a refusal's reply code and its words ("421 mwinf5d40 ME Service ...")."""
-_REPLY_DIGITS = re.compile(r"(?<!\d)[45]\d\d(?!\d)")
+_REPLY_DIGITS = lazy(r"(?<!\d)[45]\d\d(?!\d)")
 
 
 def _line_reply(body: str, start: int) -> re.Match[str] | None:
@@ -549,7 +550,7 @@ def _refusal_code(codes: Codes) -> bool:
     return (codes.reply_code or codes.status or "2")[0] in "45"
 
 
-_PAIR_ANYWHERE = re.compile(r"([245](?<!\w.)\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
+_PAIR_ANYWHERE = lazy(r"([245](?<!\w.)\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b")
 """A reply code and status ("550 5.7.1") that start a word. It starts with the digit it takes
 and looks back past it for the word's start, so that a search skips to the next such digit."""
 _PAIR_DOTS_AT = 5
@@ -582,7 +583,7 @@ def fold_inline_continuations(text: str) -> str:
     return text[: first.end()] + tail
 
 
-_LEADING_CODE = re.compile(r"([45]\d\d)[ -](?=\S)")
+_LEADING_CODE = lazy(r"([45]\d\d)[ -](?=\S)")
 
 
 def _fold_bare_code_continuations(text: str) -> str:

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import re
 
+from bot.engine.lazyre import lazy
 from bot.record import Frozen, Record, set_field
 
 METHODS = ("spf", "dkim", "dmarc", "arc", "compauth")
-_RESULT = re.compile(
-    r"^\s*([a-z0-9_-]{2,20})\s*=\s*([a-z]{2,12})\b(.*)$", re.IGNORECASE | re.DOTALL
-)
-_PROPERTY = re.compile(
-    r"\b([a-z]{2,10}\.[a-z0-9_-]{1,20})\s*=\s*\"?([^\s\";]{1,255})", re.IGNORECASE
-)
-_REASON = re.compile(r"\breason\s*=\s*\"?([^\s\";]{1,40})", re.IGNORECASE)
+_RESULT = lazy(r"^\s*([a-z0-9_-]{2,20})\s*=\s*([a-z]{2,12})\b(.*)$", re.IGNORECASE | re.DOTALL)
+_PROPERTY = lazy(r"\b([a-z]{2,10}\.[a-z0-9_-]{1,20})\s*=\s*\"?([^\s\";]{1,255})", re.IGNORECASE)
+_REASON = lazy(r"\breason\s*=\s*\"?([^\s\";]{1,40})", re.IGNORECASE)
 
 
 class Dkim(Frozen):

@@ -6,15 +6,14 @@ kept, and every step is one pass over the lines.
 
 from __future__ import annotations
 
-import re
-
+from bot.engine.lazyre import lazy
 from bot.record import Frozen, set_field
 
 MAX_BYTES = 1_000_000
 MAX_FIELDS = 2_000
 MAX_FIELD_CHARS = 8_000
 
-_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]{0,76}):[ \t]?(.*)$")
+_NAME = lazy(r"^([A-Za-z0-9][A-Za-z0-9-]{0,76}):[ \t]?(.*)$")
 WANTED = frozenset(
     "received authentication-results arc-authentication-results arc-seal "
     "arc-message-signature dkim-signature from to subject date message-id return-path "

@@ -13,14 +13,15 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from email._parseaddr import parsedate_tz  # type: ignore[import-not-found]
 
+from bot.engine.lazyre import lazy
 from bot.record import Frozen, set_field
 
 MAX_HOPS = 100
 
-_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
-_IPV6 = re.compile(r"\[(?:IPv6:)?([0-9A-Fa-f:]{2,39}(?::\d{1,3}(?:\.\d{1,3}){3})?)\]")
-_WORD = re.compile(r"[^\s()\[\];]+")
-_TLS = re.compile(
+_IPV4 = lazy(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
+_IPV6 = lazy(r"\[(?:IPv6:)?([0-9A-Fa-f:]{2,39}(?::\d{1,3}(?:\.\d{1,3}){3})?)\]")
+_WORD = lazy(r"[^\s()\[\];]+")
+_TLS = lazy(
     r"\bwith\s+(?:E?SMTPS|E?SMTPSA|UTF8SMTPS|UTF8SMTPSA|LMTPS)\b|\btls\s*1|\bTLS(?:v1|1_|_)|"
     r"\bversion=TLS|\busing\s+TLS|\bcipher=|\bStartTLS\b",
     re.IGNORECASE,
@@ -169,7 +170,7 @@ def _between(text: str, lowered: str, start: str, ends: tuple[str, ...]) -> str:
     return text[begin:stop].strip()
 
 
-_COMMENT = re.compile(r"\([^()]*\)")
+_COMMENT = lazy(r"\([^()]*\)")
 
 
 def _mask_comments(text: str) -> str:
