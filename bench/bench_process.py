@@ -4,12 +4,14 @@
 
 Rows: first two references of this machine's speed today (the bare interpreter's start, and a
 fixed pure-Python loop): the same code measures up to twice as slow on some days here, so rows
-compare across sessions only beside them. Then `bounce 5.7.1 --no-dns` with the knowledge cache warm and with it off (YAML parsed); `explain
---no-dns` over a fixed batch of real bounces, the two corpora's whole messages as they stood at one
-commit (923 files, many MTAs, not templates; listed in `batch_files.txt`, so the numbers compare
-across sessions while the corpora grow; `--all` takes every file they hold today), with the default
-workers and with one; the same batch with DNS against the loopback test server at 20 ms per query;
-and with a DNS server that never answers.
+compare across sessions only beside them. Then one answer, as a user asks for it: `bounce 5.7.1
+--no-dns` with the knowledge cache warm and with it off (YAML parsed), `bounce` of a pasted reply,
+and `explain` of the README's example. Then `explain --no-dns` over a fixed batch of real bounces,
+the two corpora's whole messages as they stood at one commit (923 files, many MTAs, not templates;
+listed in `batch_files.txt`, so the numbers compare across sessions while the corpora grow; `--all`
+takes every file they hold today), with one worker and with the default workers. Last, DNS against
+the loopback test server at 20 ms per query, for the README's example and for the batch; and the
+batch with a DNS server that never answers.
 
 The commands run with their bytecode cached (in a temporary `PYTHONPYCACHEPREFIX`), as an installed
 ndrbot has it: pip compiles it at install time, while a checkout in a container that sets
@@ -43,6 +45,13 @@ TIME = Path("/usr/bin/time")
 memory a process had before `exec`.)"""
 
 
+EXAMPLE = "examples/gmail-unauthenticated.eml"
+"""The bounce the README's first command explains."""
+PASTED = (
+    "550-5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail"
+    " users, and has been blocked. The sender must authenticate with at least one of SPF or DKIM."
+)
+"""A reply as users paste it (Gmail's words)."""
 BATCH = ROOT / "bench" / "batch_files.txt"
 """The fixed batch: the corpora's whole messages at one commit (923 files), listed by path."""
 
@@ -149,6 +158,10 @@ def main() -> None:
                     args.runs, env),
             measure("bounce 5.7.1 --no-dns (no cache)", ["bounce", "5.7.1", "--no-dns"],
                     args.runs, {**env, "NDRBOT_CACHE_DIR": "off"}),
+            measure("bounce TEXT --no-dns (a pasted reply)", ["bounce", PASTED, "--no-dns"],
+                    args.runs, env),
+            measure("explain --no-dns, one .eml (the README's)", ["explain", "--no-dns", EXAMPLE],
+                    args.runs, env),
             measure(f"explain --no-dns, {len(files)} real bounces, --jobs 1",
                     ["explain", "--no-dns", "--jobs", "1", *files], args.runs, env),
             measure(f"explain --no-dns, {len(files)} real bounces (workers: cores)",
@@ -157,6 +170,14 @@ def main() -> None:
         server = ZoneServer().start()
         try:
             server.latency = 0.020
+            rows.append(
+                measure(
+                    "explain, one .eml (the README's), DNS at 20 ms/query",
+                    ["explain", "--nameserver", server.address, EXAMPLE],
+                    args.runs,
+                    env,
+                )
+            )
             rows.append(
                 measure(
                     f"explain, {len(files)} real bounces, DNS at 20 ms/query",

@@ -12,8 +12,14 @@ if TYPE_CHECKING:
     from bot.registry import Registry
 
 
-def build_deps(settings: Settings, *, knowledge: KnowledgeStore | None = None) -> Deps:
-    """Load knowledge (raises KnowledgeError) and set up the DNS checker when DNS is on."""
+def build_deps(
+    settings: Settings, *, knowledge: KnowledgeStore | None = None, service: bool = False
+) -> Deps:
+    """Load knowledge (raises KnowledgeError) and set up the DNS checker when DNS is on.
+
+    `service`: a long-running bot, which loads now what a one-shot command loads when first
+    needed (the public suffix list), so that no answer waits for it.
+    """
     store = knowledge or KnowledgeStore(settings.knowledge_path, cache_dir=settings.cache_dir)
     dns = None
     if settings.dns_enabled:
@@ -30,6 +36,10 @@ def build_deps(settings: Settings, *, knowledge: KnowledgeStore | None = None) -
             deadline=settings.dns_deadline,
             shared_cache=shared,
         )
+    if service:
+        from bot.dnscheck.orgdomain import warm_up
+
+        warm_up()
     from bot.store import RateLimiter, make_store  # here: one-shot commands start faster
 
     state = make_store(settings.redis_url or None)

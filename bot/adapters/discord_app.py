@@ -625,7 +625,7 @@ def serve_discord(settings: Settings, *, check: bool = False) -> int:
     channel_ids(settings.discord_channels)
     from bot.app import build_deps, build_registry
 
-    deps = build_deps(settings)
+    deps = build_deps(settings, service=True)
     registry = build_registry()
     _configure_logging(settings)
     stop = StopSignal().install()

@@ -694,7 +694,7 @@ def serve_slack(
 
     socket_mode = check_settings(settings, http=http)
     logging.getLogger("bot").setLevel(settings.log_level)
-    deps = build_deps(settings)
+    deps = build_deps(settings, service=True)
     stop = StopSignal().install()
     try:
         return _serve(

@@ -320,7 +320,7 @@ def serve_teams(settings: Settings, *, host: str, port: int) -> int:
 
     if settings.teams_no_auth:
         log.warning("NDRBOT_TEAMS_NO_AUTH is on: requests are NOT authenticated (tests only)")
-    deps = build_deps(settings)
+    deps = build_deps(settings, service=True)
     app, app_bot = build_app(settings, deps, build_registry(), host=host, port=port)
     stop = StopSignal().install()
 

@@ -14,7 +14,6 @@ from bot.dnscheck import bimi, dkim, dmarc, dnsbl, dnssec, mtasts, mx, provider,
 from bot.dnscheck.context import Context
 from bot.dnscheck.dnsbl import DEFAULT_DNSBLS
 from bot.dnscheck.https import Fetcher, FetchResult, HttpsFetcher
-from bot.dnscheck.orgdomain import warm_up
 from bot.dnscheck.resolver import Resolver, Session, SharedCache, parse_nameserver
 from bot.dnscheck.target import Target, validate_domain, validate_ip, validate_target
 from bot.model import CheckResult
@@ -108,7 +107,6 @@ class DnsChecker:
         self.dnsbls = tuple(validate_domain(z) for z in dnsbls) if dnsbls else DEFAULT_DNSBLS
         self.deadline = deadline
         self.fetch: Fetcher = https_fetch or HttpsFetcher(timeout=min(3.0, deadline))
-        warm_up()
 
     async def checkmx(
         self,

@@ -61,6 +61,41 @@ def test_org_domain() -> None:
     assert org_domain("example.com") == "example.com"
 
 
+def test_the_suffix_list_loads_when_first_needed_off_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A one-shot command's DNS checker loads no list (~45 ms); a DMARC check loads it in a
+    thread, never on the event loop; a service loads it at start."""
+    import asyncio
+    import threading
+
+    import publicsuffixlist
+
+    from bot.app import build_deps
+    from bot.config import Settings
+    from bot.dnscheck import orgdomain
+
+    loaded_in: list[threading.Thread] = []
+
+    class Recorded(publicsuffixlist.PublicSuffixList):
+        def __init__(self) -> None:
+            loaded_in.append(threading.current_thread())
+            super().__init__()
+
+    monkeypatch.setattr(publicsuffixlist, "PublicSuffixList", Recorded)
+    monkeypatch.setattr(orgdomain, "_LIST", None)
+    DnsChecker(["127.0.0.1"])
+    assert loaded_in == []
+    found = asyncio.run(orgdomain.org_domain_off_loop("mail.example.co.uk"))
+    assert found == "example.co.uk"
+    assert len(loaded_in) == 1 and loaded_in[0] is not threading.main_thread()
+    assert asyncio.run(orgdomain.org_domain_off_loop("a.b.gw.test")) == "gw.test"
+    assert len(loaded_in) == 1  # loaded once
+    monkeypatch.setattr(orgdomain, "_LIST", None)
+    build_deps(Settings(dns_enabled=False), service=True)
+    assert len(loaded_in) == 2 and loaded_in[1] is threading.main_thread()
+
+
 def test_dashed_forms() -> None:
     assert dashed_forms("contoso.com") == ("contoso-com",)
     assert dashed_forms("my-shop.co.uk") == ("my-shop-co-uk", "myshop-co-uk")
