@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 
+from bot.engine.lazyre import lazy
 from bot.record import Frozen, set_field
 
-_ZONE = re.compile(
+_ZONE = lazy(
     r"^(?=.{1,253}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$"
 )
 _TRUE = {"1", "true", "yes", "on"}
@@ -345,10 +345,10 @@ def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
     return values
 
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_VARIABLE = re.compile(r"^(?:[\w./-]+: )?((?:NDRBOT|SLACK|DISCORD|REDIS)_[A-Z_]+)")
-_DISCORD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
-_SNOWFLAKE = re.compile(r"^\d{15,21}$")
+_ENV_NAME = lazy(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_VARIABLE = lazy(r"^(?:[\w./-]+: )?((?:NDRBOT|SLACK|DISCORD|REDIS)_[A-Z_]+)")
+_DISCORD_TOKEN = lazy(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+_SNOWFLAKE = lazy(r"^\d{15,21}$")
 
 
 def settings_problems(env: Mapping[str, str]) -> tuple[Settings | None, list[str]]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from bot.engine.lazyre import lazy
 from bot.model import CheckResult, Finding, Reply, Section
 from bot.reasons import NOT_FAILURES
 
@@ -135,7 +135,7 @@ def _checks(checks: tuple[CheckResult, ...], style: _Style, width: int) -> list[
     return out
 
 
-_WRAP_WHITESPACE = re.compile(r"[\t\n\x0b\x0c\r]")
+_WRAP_WHITESPACE = lazy(r"[\t\n\x0b\x0c\r]")
 """White space textwrap rewrites: text without it and shorter than a line passes unchanged."""
 
 
@@ -154,9 +154,9 @@ def _wrap(text: str, width: int, prefix: str, *, indent_len: int | None = None) 
     return [prefix + lines[0], *[indent + line for line in lines[1:]]]
 
 
-_SPACE_RUNS = re.compile(r"( +)")
+_SPACE_RUNS = lazy(r"( +)")
 _TO_SPACE = str.maketrans("\t\n\x0b\x0c\r", "     ")
-_ODD_SPACE = re.compile(r"[^\S ]|  ")
+_ODD_SPACE = lazy(r"[^\S ]|  ")
 """White space other than single spaces: such text takes the chunk-by-chunk way."""
 _ASCII_ODD_SPACE = ("  ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f")
 """What _ODD_SPACE finds in ASCII text: two spaces, or ASCII white space other than a space."""

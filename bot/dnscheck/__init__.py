@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from bot.dnscheck.dnsbl import DEFAULT_DNSBLS
 from bot.dnscheck.https import Fetcher, FetchResult, HttpsFetcher
 from bot.dnscheck.resolver import Resolver, Session, SharedCache, parse_nameserver
 from bot.dnscheck.target import Target, validate_domain, validate_ip, validate_target
+from bot.engine.lazyre import lazy
 from bot.model import CheckResult
 from bot.reasons import CHECK_NAMES
 
@@ -51,7 +51,7 @@ CHECKS: dict[str, CheckFn] = {
 IP_CHECKS = ("ptr", "dnsbl")
 DEADLINE_MARGIN = 0.1
 """Lookups stop this long before the deadline, leaving time to write the report."""
-_SELECTOR = re.compile(r"^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*$")
+_SELECTOR = lazy(r"^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*$")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,9 @@ class HttpsFetcher:
         max_bytes: int = 65536,
     ) -> None:
         self.port = port
-        self.ssl_context = ssl_context or ssl.create_default_context()
+        self.ssl_context = ssl_context
+        """None until the first fetch makes the default one: loading the system's CA
+        certificates takes ~20 ms, which a run that fetches no policy should not pay."""
         self.timeout = timeout
         self.max_bytes = max_bytes
 
@@ -57,6 +59,8 @@ class HttpsFetcher:
         return last
 
     async def _get(self, host: str, address: str, path: str) -> FetchResult:
+        if self.ssl_context is None:  # read the certificates in a thread, off the event loop
+            self.ssl_context = await asyncio.to_thread(ssl.create_default_context)
         reader, writer = await asyncio.open_connection(
             address, self.port, ssl=self.ssl_context, server_hostname=host
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.dnscheck.context import Context, plural, worst
 from bot.dnscheck.resolver import Answer
+from bot.engine.lazyre import lazy
 from bot.model import CheckResult, CheckStatus
 
 NAME = "spf"
@@ -18,12 +19,10 @@ MX_NAME_LIMIT = 10
 MAX_RECORDS_FETCHED = 40
 MAX_DEPTH = 12
 
-_MACRO = re.compile(r"%\{[slodiphcrtv][0-9]*r?[.\-+,/_=]*\}|%%|%_|%-", re.IGNORECASE)
+_MACRO = lazy(r"%\{[slodiphcrtv][0-9]*r?[.\-+,/_=]*\}|%%|%_|%-", re.IGNORECASE)
 _MECHANISMS = {"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"}
 _COUNTED = {"include", "a", "mx", "ptr", "exists"}
-_DOMAIN = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_-]+\.?$", re.I
-)
+_DOMAIN = lazy(r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_-]+\.?$", re.I)
 
 
 def spf_records(texts: tuple[str, ...]) -> list[str]:

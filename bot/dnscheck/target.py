@@ -11,15 +11,16 @@ as are IP literals that are not globally routable.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
 import idna
 
+from bot.engine.lazyre import lazy
+
 PRIVATE_SUFFIXES = ("local", "internal", "home.arpa", "localhost", "invalid", "lan", "corp")
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_LABEL = lazy(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _PRIVATE_REVERSE = tuple(
     ipaddress.ip_network(n)
     for n in (
