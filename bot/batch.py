@@ -1,4 +1,5 @@
-"""`ndrbot explain` over many files: forked workers without DNS, one event loop with DNS.
+"""`ndrbot explain` over many files: forked workers (one per core), and with DNS one event loop
+in the parent that asks every question (`bot/batch_dns.py`).
 
 Whatever the route, the output is the same bytes in the order the files were given: each file
 becomes one `Outcome` (what to print on stdout, or an error for stderr), printed by the parent.
@@ -10,9 +11,7 @@ import contextlib
 import os
 import pickle
 import signal
-import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 
 from bot.engine.analysis import Analysis
 from bot.engine.folded import compile_all
@@ -20,13 +19,10 @@ from bot.engine.lazyre import compile_all as compile_lazy
 from bot.explain import explain_offline
 from bot.intent import Deps
 from bot.model import Reply
-from bot.present import reply_for_analysis
 from bot.record import Frozen, set_field
 
 MIN_FILES_PER_WORKER = 16
 """Forking pays off only with this many files or more for each worker."""
-CONCURRENT_FILES = 32
-"""Files whose DNS evidence is gathered at the same time (each asks a handful of questions)."""
 
 
 class Style(Frozen):
@@ -107,9 +103,11 @@ def explain_files(
     names: Sequence[str], deps: Deps, style: Style, read: Reader, jobs: int = 1
 ) -> list[Outcome]:
     """Every file's outcome, in the order given."""
-    if deps.dns is not None:
-        return _with_dns(names, deps, style, read)
     workers = min(jobs, len(names) // MIN_FILES_PER_WORKER)
+    if deps.dns is not None:
+        from bot.batch_dns import explain_with_dns
+
+        return explain_with_dns(names, deps, style, read, workers)
     if workers > 1 and hasattr(os, "fork"):
         return _forked(names, deps, style, read, workers)
     return [_offline(name, deps, style, read) for name in names]
@@ -151,17 +149,22 @@ MAX_CHUNKS = 2048
 """Chunk numbers (two bytes each) fill one pipe page at most: written before any reader runs."""
 
 
+def prepare_to_fork(deps: Deps) -> None:
+    """Load once, before forking, what explaining loads on first use (the classifier, the MIME
+    and header parsers, the fuzzy matcher, the patterns): the children inherit it instead of each
+    loading its own."""
+    explain_offline(WARM_UP, deps)
+    compile_all()  # the case-folded patterns the warm-up did not need
+    compile_lazy()  # and the others: a batch of any size needs most of them
+
+
 def _forked(
     names: Sequence[str], deps: Deps, style: Style, read: Reader, workers: int
 ) -> list[Outcome]:
     """The parent and `workers - 1` children forked after the knowledge is loaded (so they share
     it) explain the files chunk by chunk; each child sends its outcomes back when done."""
-    # Load once, here, what explaining loads on first use (the classifier, the MIME and header
-    # parsers, the fuzzy matcher): forked children inherit it instead of each loading its own.
-    explain_offline(WARM_UP, deps)
-    compile_all()  # the case-folded patterns the warm-up did not need
-    compile_lazy()  # and the others: a batch of any size needs most of them
-    chunks = _Chunks(len(names))
+    prepare_to_fork(deps)
+    chunks = Chunks(len(names))
     children = [_fork_worker(names, deps, style, read, chunks) for _ in range(workers - 1)]
     try:
         outcomes = _explain_chunks(names, deps, style, read, chunks)
@@ -177,7 +180,7 @@ def _forked(
     return [outcomes[i] for i in range(len(names))]
 
 
-class _Chunks:
+class Chunks:
     """The chunks of files still to explain, shared by forked processes: a pipe that holds the
     chunk numbers, written whole before the fork. Reads of two bytes never split a number, so
     each chunk goes to exactly one process."""
@@ -203,6 +206,11 @@ class _Chunks:
         start = int.from_bytes(number, "big") * self.size
         return range(start, min(start + self.size, self.count))
 
+    def indexes(self) -> Iterator[int]:
+        """The indexes of the files of every chunk this process takes, one chunk after another."""
+        while (chunk := self.take()) is not None:
+            yield from chunk
+
     def close(self) -> None:
         if self.pipe is not None:
             os.close(self.pipe)
@@ -210,7 +218,7 @@ class _Chunks:
 
 
 def _explain_chunks(
-    names: Sequence[str], deps: Deps, style: Style, read: Reader, chunks: _Chunks
+    names: Sequence[str], deps: Deps, style: Style, read: Reader, chunks: Chunks
 ) -> dict[int, Outcome]:
     """Explain chunk after chunk until none is left: the outcomes by file index."""
     done = {}
@@ -221,23 +229,33 @@ def _explain_chunks(
 
 
 def _fork_worker(
-    names: Sequence[str], deps: Deps, style: Style, read: Reader, chunks: _Chunks
-) -> _Child:
+    names: Sequence[str], deps: Deps, style: Style, read: Reader, chunks: Chunks
+) -> Child:
     """Fork a child that explains chunks of files and writes their outcomes to a pipe."""
+
+    def work(writable: int) -> None:
+        done = _explain_chunks(names, deps, style, read, chunks)
+        with os.fdopen(writable, "wb") as pipe:
+            pickle.dump(_to_wire(done), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+
+    return fork_child(work)
+
+
+def fork_child(work: Callable[[int], None]) -> Child:
+    """Fork a child that does `work`, given the end of a pipe to write to, then ends (its exit
+    status tells whether `work` returned). The parent reads the other end."""
     readable, writable = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller
         status = 1
         try:
             os.close(readable)
-            done = _explain_chunks(names, deps, style, read, chunks)
-            with os.fdopen(writable, "wb") as pipe:
-                pickle.dump(_to_wire(done), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            work(writable)
             status = 0
         finally:
             os._exit(status)
     os.close(writable)
-    return _Child(pid, readable)
+    return Child(pid, readable)
 
 
 _Wire = dict[int, tuple[str, str, bool]]
@@ -253,7 +271,7 @@ def _from_wire(sent: _Wire) -> dict[int, Outcome]:
     return {i: Outcome(*fields) for i, fields in sent.items()}
 
 
-class _Child:
+class Child:
     """A forked worker, seen from the parent: its process and the pipe it answers through."""
 
     def __init__(self, pid: int, pipe: int) -> None:
@@ -274,6 +292,12 @@ class _Child:
             return None
         return _from_wire(pickle.loads(data))
 
+    def reap(self) -> bool:
+        """Wait for the child to end (its pipe read to the end): whether it ended well."""
+        _, status = os.waitpid(self.pid, 0)
+        self.running = False
+        return status == 0
+
     def stop(self) -> None:
         """Close the pipe, and end and reap the child if it still runs (the parent failed)."""
         if self.pipe is not None:
@@ -284,77 +308,3 @@ class _Child:
                 os.kill(self.pid, signal.SIGTERM)
                 os.waitpid(self.pid, 0)
             self.running = False
-
-
-def _with_dns(names: Sequence[str], deps: Deps, style: Style, read: Reader) -> list[Outcome]:
-    import asyncio
-
-    return asyncio.run(_explain_with_dns(names, deps, style, read))
-
-
-async def _explain_with_dns(
-    names: Sequence[str], deps: Deps, style: Style, read: Reader
-) -> list[Outcome]:
-    """Analyse file after file in one event loop, each file's DNS evidence gathered while the
-    next files are analysed: the lookups wait on the network while the processor reads on."""
-    import asyncio
-
-    from bot.evidence import plan_evidence
-    from bot.explain import diagnosed, with_evidence
-
-    gate = asyncio.Semaphore(CONCURRENT_FILES)
-    checked: asyncio.Future[Deps] | None = None
-    """The DNS server asked once, when the first file needs it: the deps to explain with."""
-
-    async def evidenced(name: str, analysis: Analysis, checked: asyncio.Future[Deps]) -> Outcome:
-        using = await checked
-        async with gate:
-            reply = await with_evidence(analysis, using)
-        return Outcome(format_reply(name, reply, style))
-
-    pending: list[Outcome | asyncio.Future[Outcome]] = []
-    for name in names:
-        try:
-            data = read(name)
-        except FileError as exc:
-            pending.append(format_error(name, str(exc), style))
-            continue
-        analysis = diagnosed(data, deps)
-        refused = refusal(analysis, name)
-        if refused:
-            pending.append(format_error(name, refused, style))
-        elif analysis.is_bounce and not plan_evidence(analysis).empty:
-            if checked is None:
-                checked = asyncio.ensure_future(_checked_deps(deps))
-            pending.append(asyncio.ensure_future(evidenced(name, analysis, checked)))
-        else:
-            pending.append(Outcome(format_reply(name, reply_for_analysis(analysis, ()), style)))
-        await asyncio.sleep(0)  # the lookups in flight take their answers
-    return [item if isinstance(item, Outcome) else await item for item in pending]
-
-
-async def _checked_deps(deps: Deps) -> Deps:
-    """The deps, without DNS when the DNS server does not answer (said once, on stderr)."""
-    problem = await _resolver_problem(deps)
-    if not problem:
-        return deps
-    print(f"ndrbot: {problem}; explaining without DNS checks", file=sys.stderr)
-    return deps.replace(dns=None)
-
-
-async def _resolver_problem(deps: Deps) -> str | None:
-    """Ask the DNS server one question first: a dead one is reported once, not per file."""
-    checker: Any = deps.dns
-    resolver = checker.resolver
-    session = resolver.session(min(deps.settings.dns_deadline, resolver.timeout + 0.5))
-    try:
-        answer = await session.lookup(".", "NS")
-    finally:
-        session.close()
-    unreachable = answer.error in ("timeout", "deadline exceeded") or answer.error.startswith(
-        "network error"
-    )
-    if answer.status != "error" or not unreachable:
-        return None  # an answer, even a refusal, means the server is there
-    servers = ", ".join(f"{ip}:{port}" for ip, port in resolver.nameservers) or "none configured"
-    return f"the DNS server did not answer ({servers}: {answer.error})"

@@ -89,7 +89,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
             type=int,
             default=None,
             metavar="N",
-            help="worker processes for many files without DNS (default: one per CPU core)",
+            help="processes that explain many files (default: one per CPU core)",
         )
         add_dns_options(p)
     if command is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import bot.batch
-from bot.batch import MAX_CHUNKS, _Chunks
+from bot.batch import MAX_CHUNKS, Chunks
 from tests.bounce_factory import Rcpt, make_dsn
 from tests.test_cli import run
 
@@ -70,7 +70,7 @@ def test_the_knowledge_cache_changes_nothing(
 
 
 def test_each_chunk_goes_to_exactly_one_process() -> None:
-    chunks = _Chunks(1000)
+    chunks = Chunks(1000)
     readable, writable = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child takes chunks as a worker does, and tells which
@@ -93,7 +93,7 @@ def test_each_chunk_goes_to_exactly_one_process() -> None:
 
 
 def test_a_huge_batch_is_cut_into_no_more_chunks_than_the_pipe_holds() -> None:
-    chunks = _Chunks(100_003)
+    chunks = Chunks(100_003)
     taken = list(iter(chunks.take, None))
     assert len(taken) <= MAX_CHUNKS
     assert [i for chunk in taken for i in chunk] == list(range(100_003))

@@ -203,6 +203,10 @@ class Resolver:
         default_factory=dict, repr=False
     )
     """Questions on the wire now, whichever session asked: a batch asks each one once."""
+    error_ttl: int = 0
+    """Seconds an error answer (SERVFAIL, REFUSED, a timeout) is kept. A service keeps none and
+    asks again next time; a batch keeps them for its run, so that it asks each question once and
+    waits for an unreachable name's timeout once (RFC 2308 section 7.1 allows five minutes)."""
 
     def __post_init__(self) -> None:
         if not self.nameservers:
@@ -345,6 +349,8 @@ class Session:
             self.resolver.cache.put(key, answer, ttl)
             if shared is not None:
                 await shared.put(key, replace(answer, ttl=ttl), ttl)
+        elif answer.error != "deadline exceeded":  # (that one is this session's, not the name's)
+            self.resolver.cache.put(key, answer, self.resolver.error_ttl)
         return answer
 
     async def _follow(

@@ -112,3 +112,73 @@ def test_a_batch_asks_each_question_once_and_answers_like_single_runs(
     # Six copies of each bounce, yet no more questions than the two single runs asked (plus the
     # batch's one probe of the server).
     assert dns_server.count() <= asked_alone + 1
+
+
+NO_DNS_BOUNCE = "550 5.2.2 <eva@ex.test>: Mailbox full"
+
+
+@pytest.fixture
+def mixed_folder(tmp_path: Path) -> list[str]:
+    """Forty pastes (two that call for DNS checks, one that does not), an empty file and a
+    missing one: enough for two processes to share."""
+    files = []
+    for index in range(40):
+        path = tmp_path / f"{index:02}.txt"
+        path.write_text((PTR_BOUNCE, DMARC_BOUNCE, NO_DNS_BOUNCE)[index % 3], encoding="utf-8")
+        files.append(str(path))
+    (tmp_path / "empty.txt").write_bytes(b"")
+    files.insert(5, str(tmp_path / "empty.txt"))
+    files.insert(17, str(tmp_path / "missing.txt"))
+    return files
+
+
+def _batch(
+    capsys: pytest.CaptureFixture[str], server: ZoneServer, jobs: int, files: list[str]
+) -> tuple[int, str, str, int]:
+    server.log.clear()
+    code = main(["explain", "--json", "--jobs", str(jobs), "--nameserver", server.address, *files])
+    out, err = capsys.readouterr()
+    return code, out, err, server.count()
+
+
+def test_analysing_processes_answer_as_one_and_ask_each_question_once(
+    dns_server: ZoneServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    mixed_folder: list[str],
+) -> None:
+    """With workers, children analyse and the parent alone asks the questions: the same bytes
+    in the same order, and no more questions than one process asks."""
+    monkeypatch.setenv("NDRBOT_DNSBLS", "bl.test")
+    code, out, err, asked = _batch(capsys, dns_server, 1, mixed_folder)
+    assert (code, err.count("ndrbot:")) == (2, 0)  # the two bad files are JSON error lines
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["file"] for line in lines] == mixed_folder
+    assert sum(bool(line.get("checks")) for line in lines) >= 20
+    assert _batch(capsys, dns_server, 3, mixed_folder)[:3] == (code, out, err)
+    assert dns_server.count() <= asked
+
+
+def test_the_files_of_an_analyser_that_fails_are_done_by_the_parent(
+    dns_server: ZoneServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    mixed_folder: list[str],
+) -> None:
+    import os
+
+    import bot.batch_dns
+
+    alone = _batch(capsys, dns_server, 1, mixed_folder)[:3]
+    parent = os.getpid()
+    analysed = bot.batch_dns._analysed
+    calls = []
+
+    def failing_in_children(*args: object) -> object:
+        calls.append(1)
+        if os.getpid() != parent and len(calls) > 3:
+            raise RuntimeError("an analyser fails")
+        return analysed(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.batch_dns, "_analysed", failing_in_children)
+    assert _batch(capsys, dns_server, 2, mixed_folder)[:3] == alone

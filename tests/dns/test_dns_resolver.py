@@ -130,6 +130,18 @@ def test_cache_honours_ttl_and_skips_errors(dns_server: ZoneServer) -> None:
     assert lookup(resolver, "ex.test", "MX").ok
 
 
+def test_a_batch_keeps_errors_for_its_run(dns_server: ZoneServer) -> None:
+    resolver = resolver_for(dns_server, timeout=0.2)
+    resolver.error_ttl = 300
+    dns_server.set_fault("ex.test", Fault(servfail=True))
+    assert lookup(resolver, "ex.test", "MX").error == "SERVFAIL"
+    sent = resolver.stats.queries
+    dns_server.set_fault("ex.test", None)
+    assert lookup(resolver, "ex.test", "MX").error == "SERVFAIL"  # asked once
+    assert resolver.stats.queries == sent
+    assert lookup(resolver, "gw.test", "MX").ok
+
+
 def test_cache_expiry_and_bound() -> None:
     cache = AnswerCache(max_entries=2)
     answer = Answer("a.", "A", "nodata")
