@@ -18,7 +18,7 @@ def build_deps(
     """Load knowledge (raises KnowledgeError) and set up the DNS checker when DNS is on.
 
     `service`: a long-running bot, which loads now what a one-shot command loads when first
-    needed (the public suffix list), so that no answer waits for it.
+    needed (the public suffix list, dnspython's DNSSEC module), so that no answer waits for it.
     """
     store = knowledge or KnowledgeStore(settings.knowledge_path, cache_dir=settings.cache_dir)
     dns = None
@@ -37,9 +37,9 @@ def build_deps(
             shared_cache=shared,
         )
     if service:
-        from bot.dnscheck.orgdomain import warm_up
+        from bot.dnscheck import load_everything
 
-        warm_up()
+        load_everything()
     from bot.store import RateLimiter, make_store  # here: one-shot commands start faster
 
     state = make_store(settings.redis_url or None)

@@ -292,11 +292,10 @@ class Child:
             return None
         return _from_wire(pickle.loads(data))
 
-    def reap(self) -> bool:
-        """Wait for the child to end (its pipe read to the end): whether it ended well."""
-        _, status = os.waitpid(self.pid, 0)
+    def reap(self) -> None:
+        """Wait for the child to end, once its pipe is read to the end."""
+        os.waitpid(self.pid, 0)
         self.running = False
-        return status == 0
 
     def stop(self) -> None:
         """Close the pipe, and end and reap the child if it still runs (the parent failed)."""

@@ -13,6 +13,7 @@ from bot.dnscheck import bimi, dkim, dmarc, dnsbl, dnssec, mtasts, mx, provider,
 from bot.dnscheck.context import Context
 from bot.dnscheck.dnsbl import DEFAULT_DNSBLS
 from bot.dnscheck.https import Fetcher, FetchResult, HttpsFetcher
+from bot.dnscheck.orgdomain import warm_up
 from bot.dnscheck.resolver import Resolver, Session, SharedCache, parse_nameserver
 from bot.dnscheck.target import Target, validate_domain, validate_ip, validate_target
 from bot.engine.lazyre import lazy
@@ -52,6 +53,14 @@ IP_CHECKS = ("ptr", "dnsbl")
 DEADLINE_MARGIN = 0.1
 """Lookups stop this long before the deadline, leaving time to write the report."""
 _SELECTOR = lazy(r"^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*$")
+
+
+def load_everything() -> None:
+    """What checks load when they first need it (so that one answer starts sooner), loaded now:
+    for a service, at start, so that no check stalls the event loop loading it."""
+    import dns.dnssec  # noqa: F401 (the dnssec check's key tags; it loads `cryptography`)
+
+    warm_up()
 
 
 @dataclass(frozen=True)

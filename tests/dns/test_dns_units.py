@@ -67,6 +67,7 @@ def test_the_suffix_list_loads_when_first_needed_off_the_event_loop(
     """A one-shot command's DNS checker loads no list (~45 ms); a DMARC check loads it in a
     thread, never on the event loop; a service loads it at start."""
     import asyncio
+    import sys
     import threading
 
     import publicsuffixlist
@@ -94,6 +95,7 @@ def test_the_suffix_list_loads_when_first_needed_off_the_event_loop(
     monkeypatch.setattr(orgdomain, "_LIST", None)
     build_deps(Settings(dns_enabled=False), service=True)
     assert len(loaded_in) == 2 and loaded_in[1] is threading.main_thread()
+    assert "dns.dnssec" in sys.modules
 
 
 def test_dashed_forms() -> None:
