@@ -133,10 +133,14 @@ def mixed_folder(tmp_path: Path) -> list[str]:
 
 
 def _batch(
-    capsys: pytest.CaptureFixture[str], server: ZoneServer, jobs: int, files: list[str]
+    capsys: pytest.CaptureFixture[str],
+    server: ZoneServer,
+    jobs: int,
+    files: list[str],
+    form: tuple[str, ...] = ("--json",),
 ) -> tuple[int, str, str, int]:
     server.log.clear()
-    code = main(["explain", "--json", "--jobs", str(jobs), "--nameserver", server.address, *files])
+    code = main(["explain", *form, "--jobs", str(jobs), "--nameserver", server.address, *files])
     out, err = capsys.readouterr()
     return code, out, err, server.count()
 
@@ -157,6 +161,9 @@ def test_analysing_processes_answer_as_one_and_ask_each_question_once(
     assert sum(bool(line.get("checks")) for line in lines) >= 20
     assert _batch(capsys, dns_server, 3, mixed_folder)[:3] == (code, out, err)
     assert dns_server.count() <= asked
+    text = _batch(capsys, dns_server, 1, mixed_folder, ())[:3]
+    assert text[1].count("=== ") == 40 and text[2].count("ndrbot: ") == 2
+    assert _batch(capsys, dns_server, 2, mixed_folder, ())[:3] == text
 
 
 def test_the_files_of_an_analyser_that_fails_are_done_by_the_parent(
