@@ -12,7 +12,7 @@ from typing import Any
 from bot.dnscheck import bimi, dkim, dmarc, dnsbl, dnssec, mtasts, mx, provider, ptr, spf, tlsrpt
 from bot.dnscheck.context import Context
 from bot.dnscheck.dnsbl import DEFAULT_DNSBLS
-from bot.dnscheck.https import Fetcher, FetchResult, HttpsFetcher
+from bot.dnscheck.https import Fetcher, FetchResult, HttpsFetcher, default_context
 from bot.dnscheck.orgdomain import warm_up
 from bot.dnscheck.resolver import Resolver, Session, SharedCache, parse_nameserver
 from bot.dnscheck.target import Target, validate_domain, validate_ip, validate_target
@@ -61,6 +61,7 @@ def load_everything() -> None:
     import dns.dnssec  # noqa: F401 (the dnssec check's key tags; it loads `cryptography`)
 
     warm_up()
+    default_context()
 
 
 @dataclass(frozen=True)

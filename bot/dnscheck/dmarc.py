@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from bot.dnscheck.context import Context, worst
-from bot.dnscheck.orgdomain import org_domain, org_domain_off_loop
+from bot.dnscheck.orgdomain import org_domain
 from bot.dnscheck.resolver import Answer
 from bot.dnscheck.tags import parse_tags, records_with_version
 from bot.model import CheckResult, CheckStatus
@@ -39,8 +39,8 @@ def dmarc_info(ctx: Context) -> asyncio.Task[DmarcInfo]:
 
 
 async def _info(ctx: Context) -> DmarcInfo:
-    own = ctx.lookup(f"_dmarc.{ctx.domain}", "TXT")  # on its way while the list may load
-    org = await org_domain_off_loop(ctx.domain)
+    own = ctx.lookup(f"_dmarc.{ctx.domain}", "TXT")
+    org = org_domain(ctx.domain)
     parent = ctx.lookup(f"_dmarc.{org}", "TXT") if org != ctx.domain else None
     answer = await own
     records = tuple(records_with_version(answer.texts, "DMARC1"))
@@ -132,7 +132,7 @@ def _uris(value: str) -> list[str]:
 
 async def _external(ctx: Context, where: str, uris: list[str]) -> list[tuple[CheckStatus, str]]:
     """RFC 7489 7.1: a report address in another org domain must authorise us."""
-    own_org = await org_domain_off_loop(where)
+    own_org = org_domain(where)
     tasks: dict[str, asyncio.Task[Answer]] = {}
     out: list[tuple[CheckStatus, str]] = []
     for uri in uris:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,14 @@ Fetcher = Callable[[str, Sequence[str], str], Awaitable[FetchResult]]
 """fetch(host, addresses, path): GET https://host/path, connecting to one of `addresses`."""
 
 
+@functools.cache
+def default_context() -> ssl.SSLContext:
+    """The TLS context that trusts the system's CA certificates. Reading them takes ~20 ms, so a
+    one-shot command makes it at its first policy fetch (a run without one never does), and a
+    service at start (`dnscheck.load_everything`)."""
+    return ssl.create_default_context()
+
+
 class HttpsFetcher:
     """Fetch over HTTPS, connecting to addresses we resolved ourselves (SNI = host name)."""
 
@@ -35,8 +44,7 @@ class HttpsFetcher:
     ) -> None:
         self.port = port
         self.ssl_context = ssl_context
-        """None until the first fetch makes the default one: loading the system's CA
-        certificates takes ~20 ms, which a run that fetches no policy should not pay."""
+        """None for the default one, made at the first fetch (`default_context`)."""
         self.timeout = timeout
         self.max_bytes = max_bytes
 
@@ -59,8 +67,8 @@ class HttpsFetcher:
         return last
 
     async def _get(self, host: str, address: str, path: str) -> FetchResult:
-        if self.ssl_context is None:  # read the certificates in a thread, off the event loop
-            self.ssl_context = await asyncio.to_thread(ssl.create_default_context)
+        if self.ssl_context is None:
+            self.ssl_context = default_context()
         reader, writer = await asyncio.open_connection(
             address, self.port, ssl=self.ssl_context, server_hostname=host
         )

@@ -1,8 +1,9 @@
 """Organizational domains (RFC 7489 3.2) from the Public Suffix List bundled with `publicsuffixlist`.
 
 The list takes ~45 ms to load (its ~10,000 rules are parsed): a one-shot command loads it when a
-DMARC check first needs it, in a thread, while that check's first lookup is on its way; a service
-loads it at start (`warm_up`). Either way it is never parsed on the event loop.
+DMARC check first needs it (a run without one never does), a service at start (`warm_up`), so that
+it never stalls a service's event loop. (Loaded in a thread instead, it made the one-shot slower:
+each socket call of the event loop then waited for the loading thread to let go of the GIL.)
 """
 
 from __future__ import annotations
@@ -37,12 +38,3 @@ def org_domain(domain: str) -> str:
     """The registrable domain ('mail.example.co.uk' -> 'example.co.uk'), or the name itself."""
     name = domain.lower().rstrip(".")
     return _psl().privatesuffix(name) or name
-
-
-async def org_domain_off_loop(domain: str) -> str:
-    """`org_domain`, the list loaded in a thread the first time (not on the event loop)."""
-    if _LIST is None:
-        import asyncio
-
-        await asyncio.to_thread(_psl)
-    return org_domain(domain)

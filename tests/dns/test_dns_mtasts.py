@@ -86,8 +86,8 @@ def test_unreachable_and_slow_policy_hosts(
 def test_the_default_tls_context_is_made_at_the_first_fetch_and_trusts_the_system_cas(
     make_checker: Callable[..., DnsChecker], https_server: PolicyServer
 ) -> None:
-    """Made when first needed (loading the CA certificates costs every run that fetches no
-    policy ~20 ms otherwise): the test server's own certificate is no system CA's."""
+    """Made when first needed (loading the CA certificates would cost every run that fetches
+    no policy ~20 ms): the test server's own certificate is no system CA's."""
     fetcher = HttpsFetcher(port=https_server.port, timeout=2.0)
     assert fetcher.ssl_context is None
     result = sts(make_checker(https_fetch=fetcher))

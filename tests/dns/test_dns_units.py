@@ -61,41 +61,40 @@ def test_org_domain() -> None:
     assert org_domain("example.com") == "example.com"
 
 
-def test_the_suffix_list_loads_when_first_needed_off_the_event_loop(
+def test_the_suffix_list_loads_when_first_needed_or_at_a_services_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A one-shot command's DNS checker loads no list (~45 ms); a DMARC check loads it in a
-    thread, never on the event loop; a service loads it at start."""
-    import asyncio
+    """A one-shot command's DNS checker loads no list (~45 ms) until a DMARC check needs it, and
+    then once; a service loads it at start, with dnspython's DNSSEC module and the TLS context."""
     import sys
-    import threading
 
     import publicsuffixlist
 
     from bot.app import build_deps
     from bot.config import Settings
     from bot.dnscheck import orgdomain
+    from bot.dnscheck.https import default_context
 
-    loaded_in: list[threading.Thread] = []
+    loads: list[int] = []
 
-    class Recorded(publicsuffixlist.PublicSuffixList):
+    class Counted(publicsuffixlist.PublicSuffixList):
         def __init__(self) -> None:
-            loaded_in.append(threading.current_thread())
+            loads.append(1)
             super().__init__()
 
-    monkeypatch.setattr(publicsuffixlist, "PublicSuffixList", Recorded)
+    monkeypatch.setattr(publicsuffixlist, "PublicSuffixList", Counted)
     monkeypatch.setattr(orgdomain, "_LIST", None)
     DnsChecker(["127.0.0.1"])
-    assert loaded_in == []
-    found = asyncio.run(orgdomain.org_domain_off_loop("mail.example.co.uk"))
-    assert found == "example.co.uk"
-    assert len(loaded_in) == 1 and loaded_in[0] is not threading.main_thread()
-    assert asyncio.run(orgdomain.org_domain_off_loop("a.b.gw.test")) == "gw.test"
-    assert len(loaded_in) == 1  # loaded once
+    assert loads == []
+    assert org_domain("mail.example.co.uk") == "example.co.uk"
+    assert org_domain("a.b.gw.test") == "gw.test"
+    assert loads == [1]
     monkeypatch.setattr(orgdomain, "_LIST", None)
+    default_context.cache_clear()
     build_deps(Settings(dns_enabled=False), service=True)
-    assert len(loaded_in) == 2 and loaded_in[1] is threading.main_thread()
+    assert loads == [1, 1]
     assert "dns.dnssec" in sys.modules
+    assert default_context.cache_info().currsize == 1  # the TLS context, too
 
 
 def test_dashed_forms() -> None:
