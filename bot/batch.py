@@ -221,11 +221,7 @@ def _explain_chunks(
     names: Sequence[str], deps: Deps, style: Style, read: Reader, chunks: Chunks
 ) -> dict[int, Outcome]:
     """Explain chunk after chunk until none is left: the outcomes by file index."""
-    done = {}
-    while (chunk := chunks.take()) is not None:
-        for i in chunk:
-            done[i] = _offline(names[i], deps, style, read)
-    return done
+    return {i: _offline(names[i], deps, style, read) for i in chunks.indexes()}
 
 
 def _fork_worker(
@@ -263,8 +259,13 @@ _Wire = dict[int, tuple[str, str, bool]]
 `Outcome` objects (each pickled through `__reduce__` and loaded through `__init__`)."""
 
 
+def wire_fields(outcome: Outcome) -> tuple[str, str, bool]:
+    """An outcome as a plain tuple, to send between processes (`Outcome(*fields)` again)."""
+    return outcome.out, outcome.error, outcome.to_stderr
+
+
 def _to_wire(done: dict[int, Outcome]) -> _Wire:
-    return {i: (o.out, o.error, o.to_stderr) for i, o in done.items()}
+    return {i: wire_fields(o) for i, o in done.items()}
 
 
 def _from_wire(sent: _Wire) -> dict[int, Outcome]:

@@ -29,6 +29,7 @@ from bot.batch import (
     format_reply,
     prepare_to_fork,
     refusal,
+    wire_fields,
 )
 from bot.engine.analysis import Analysis
 from bot.evidence import plan_evidence
@@ -142,18 +143,16 @@ def _analysed(name: str, deps: Deps, read: Reader, style: Style) -> _Made:
     try:
         data = read(name)
     except FileError as exc:
-        return "outcome", _fields(format_error(name, str(exc), style))
+        return "outcome", wire_fields(format_error(name, str(exc), style))
     analysis = diagnosed(data, deps)
     refused = refusal(analysis, name)
     if refused:
-        return "outcome", _fields(format_error(name, refused, style))
+        return "outcome", wire_fields(format_error(name, refused, style))
     if analysis.is_bounce and not plan_evidence(analysis).empty:
         return "analysis", analysis
-    return "outcome", _fields(Outcome(format_reply(name, reply_for_analysis(analysis, ()), style)))
-
-
-def _fields(outcome: Outcome) -> tuple[str, str, bool]:
-    return outcome.out, outcome.error, outcome.to_stderr
+    return "outcome", wire_fields(
+        Outcome(format_reply(name, reply_for_analysis(analysis, ()), style))
+    )
 
 
 def _fork_analyser(

@@ -8,25 +8,18 @@ each socket call of the event loop then waited for the loading thread to let go 
 
 from __future__ import annotations
 
-import threading
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
 
-_LIST: PublicSuffixList | None = None
-_LOADING = threading.Lock()
 
-
+@functools.cache
 def _psl() -> PublicSuffixList:
-    global _LIST
-    if _LIST is None:
-        with _LOADING:  # threads that ask together wait for one load
-            if _LIST is None:
-                from publicsuffixlist import PublicSuffixList
+    from publicsuffixlist import PublicSuffixList
 
-                _LIST = PublicSuffixList()
-    return _LIST
+    return PublicSuffixList()
 
 
 def warm_up() -> None:

@@ -83,13 +83,13 @@ def test_the_suffix_list_loads_when_first_needed_or_at_a_services_start(
             super().__init__()
 
     monkeypatch.setattr(publicsuffixlist, "PublicSuffixList", Counted)
-    monkeypatch.setattr(orgdomain, "_LIST", None)
+    orgdomain._psl.cache_clear()
     DnsChecker(["127.0.0.1"])
     assert loads == []
     assert org_domain("mail.example.co.uk") == "example.co.uk"
     assert org_domain("a.b.gw.test") == "gw.test"
     assert loads == [1]
-    monkeypatch.setattr(orgdomain, "_LIST", None)
+    orgdomain._psl.cache_clear()
     default_context.cache_clear()
     build_deps(Settings(dns_enabled=False), service=True)
     assert loads == [1, 1]
