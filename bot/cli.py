@@ -301,6 +301,20 @@ def _collect_seldom(*, exiting: bool) -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
+@contextmanager
+def _patterns_kept(*, whole_process: bool) -> Iterator[None]:
+    """A one-shot command's patterns compile from the programs the last runs kept (see
+    bot/patterncache.py). Only for the whole process: a caller of `main` keeps its own."""
+    if not whole_process:
+        yield
+        return
+    from bot.config import cache_dir
+    from bot.patterncache import kept_in
+
+    with kept_in(cache_dir(os.environ)):
+        yield
+
+
 def _end_process(code: int) -> None:
     """End a one-shot command's process now, its output flushed: the interpreter's own ending
     would free every object one by one first (~15 ms after a batch), which nobody waits for.
@@ -344,7 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     clilog.setup(defer=args.command in CORE_COMMANDS and args.no_dns)
     try:
         if args.command in CORE_COMMANDS:
-            with _collect_seldom(exiting=argv is None):
+            with _collect_seldom(exiting=argv is None), _patterns_kept(whole_process=argv is None):
                 code = CORE_COMMANDS[args.command](args)
             if argv is None:
                 _end_process(code)

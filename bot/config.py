@@ -197,7 +197,7 @@ def check_dnsbls(values: Sequence[str], origin: str = "--dnsbl") -> tuple[str, .
     return tuple(v.rstrip(".").lower() for v in values)
 
 
-def _cache_dir(env: Mapping[str, str]) -> str | None:
+def cache_dir(env: Mapping[str, str]) -> str | None:
     """NDRBOT_CACHE_DIR (off: none), else the XDG cache directory's ndrbot folder."""
     raw = env.get("NDRBOT_CACHE_DIR", "").strip()
     if raw.lower() in ("off", "none", "0", "false", "no"):
@@ -282,7 +282,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         nameservers=check_nameservers(_list(env.get("NDRBOT_NAMESERVERS")), "NDRBOT_NAMESERVERS"),
         dnsbls=None if dnsbls_raw is None else check_dnsbls(_list(dnsbls_raw), "NDRBOT_DNSBLS"),
         knowledge_path=env.get("NDRBOT_KNOWLEDGE") or None,
-        cache_dir=_cache_dir(env),
+        cache_dir=cache_dir(env),
         deny_domains=tuple(d.lower().strip(".") for d in _list(env.get("NDRBOT_DENY_DOMAINS"))),
         dns_enabled=_bool(env, "NDRBOT_DNS", True),
         dns_deadline=deadline,

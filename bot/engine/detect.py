@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from bot.engine.lazyre import lazy
+from bot.engine.lazyre import compile_source, lazy
 from bot.engine.matcher import Matcher
 
 # Bounce structure that involves a code: only searched when the text has code-like digits.
@@ -182,9 +182,9 @@ def _talk_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]
     """_OPENERS, _QUOTED and _TALK_WORDS compiled, when a chat message is first read (explaining
     files never needs them)."""
     return (
-        re.compile(_OPENERS, re.IGNORECASE),
-        re.compile(_QUOTED),
-        re.compile(_TALK_WORDS, re.IGNORECASE),
+        compile_source(_OPENERS, re.IGNORECASE),
+        compile_source(_QUOTED),
+        compile_source(_TALK_WORDS, re.IGNORECASE),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bot.engine.lazyre import source_and_flags
+from bot.engine.lazyre import compile_source, source_and_flags
 
 _NOT_LOWERABLE = re.compile(r"\(\?P[<=]|\(\?[aiLmsux-]|\\[NxuU0-9]")
 """What lower-casing the pattern would get wrong: group names, flags set inside it, characters
@@ -78,7 +78,7 @@ class Folded:
         return self._lower.finditer(lowered)
 
     def _compile_lower(self) -> re.Pattern[str]:
-        return re.compile(_lower_pattern(self._source), self._flags & ~re.IGNORECASE)
+        return compile_source(_lower_pattern(self._source), self._flags & ~re.IGNORECASE)
 
 
 _MADE: list[Folded] = []

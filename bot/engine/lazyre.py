@@ -10,6 +10,7 @@ first use compiles the pattern and keeps the compiled pattern's methods on itsel
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, AnyStr, cast
 
 _KEPT = (
@@ -43,7 +44,7 @@ class LazyPattern:
     def compiled(self) -> re.Pattern[Any]:
         found = self.__dict__.get("_compiled")
         if found is None:
-            found = re.compile(self.pattern, self.declared_flags)
+            found = compile_source(self.pattern, self.declared_flags)
             for name in _KEPT:
                 setattr(self, name, getattr(found, name))
             self._compiled = found
@@ -60,6 +61,21 @@ class LazyPattern:
 
     def __repr__(self) -> str:
         return f"lazy({self.pattern!r}, {self.declared_flags})"
+
+
+_compiler: Callable[[Any, int], re.Pattern[Any]] = re.compile
+"""What compiles a source: `re.compile`, or while a one-shot command runs, the compiler that
+takes the engine's program from the cache of them (bot/patterncache.py)."""
+
+
+def set_compiler(compiler: Callable[[Any, int], re.Pattern[Any]]) -> None:
+    global _compiler
+    _compiler = compiler
+
+
+def compile_source(source: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
+    """`re.compile(source, flags)`, by the compiler set (see `set_compiler`)."""
+    return _compiler(source, flags)
 
 
 _MADE: list[LazyPattern] = []

@@ -11,7 +11,7 @@ import re
 from functools import cache
 
 from bot.engine import mimeparse
-from bot.engine.lazyre import lazy
+from bot.engine.lazyre import compile_source, lazy
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.smtpcodes import find_ips
 from bot.engine.textparse import clean_text, decode_text, failures_from_body, split_original
@@ -160,7 +160,10 @@ _SENDER_DOMAIN = (
 def _address_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """_RECEIVING_HOST and _SENDER_DOMAIN compiled, when addresses are first asked for (for DNS
     evidence: explaining without DNS never needs them)."""
-    return re.compile(_RECEIVING_HOST, re.IGNORECASE), re.compile(_SENDER_DOMAIN, re.IGNORECASE)
+    return (
+        compile_source(_RECEIVING_HOST, re.IGNORECASE),
+        compile_source(_SENDER_DOMAIN, re.IGNORECASE),
+    )
 
 
 _SENDER_DOMAIN_CUES = (
