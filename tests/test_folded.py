@@ -184,7 +184,7 @@ def _sequence_covered(sequence: list[Node], guards: tuple[str, ...]) -> bool:
 
 
 def _guarded() -> list[Folded]:
-    import bot.engine.textparse  # noqa: F401 (every module that makes one)
+    import bot.engine.diagnose  # noqa: F401 (imports every module that makes one)
     from bot.engine import folded
 
     return [f for f in folded._MADE if f.guards]

@@ -37,6 +37,18 @@ def test_a_queue_listing_pairs_each_recipient_with_the_reason_above_it(matcher: 
     )
 
 
+def test_a_queue_listing_pasted_without_its_heading_is_known_by_its_footer(
+    matcher: Matcher,
+) -> None:
+    listing = POSTQUEUE.split("\n", 1)[1]
+    found = {d.recipient: d.reason for d in analyze(listing, matcher).diagnoses}
+    assert found == {
+        "quinn@example.net": "networkerror",
+        "ruth@example.com": "mailboxfull",
+        "sam@example.com": "mailboxfull",
+    }
+
+
 ACCOUNTING = (
     "type,timeLogged,orig,rcpt,dsnAction,dsnStatus,dsnDiag,dsnMta,bounceCat\n"
     "d,2024-06-07 11:20:30+0000,news@example.org,ok@example.net,relayed,2.0.0 (success),"

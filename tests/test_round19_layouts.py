@@ -312,11 +312,20 @@ def test_a_virus_scanners_finding_is_quoted_alone(
     assert "www.example.net" not in (diagnosis.diagnostic or "")
 
 
-def test_a_worms_message_dressed_as_a_bounce_is_not_one(matcher: Matcher) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Mail transaction failed. Partial message is available.",
+        "The message contains Unicode characters and has been sent as a binary attachment.",
+        "The message cannot be represented in 7-bit ASCII encoding and has been sent as a binary"
+        " attachment.",
+    ],
+)
+def test_a_worms_message_dressed_as_a_bounce_is_not_one(matcher: Matcher, body: str) -> None:
     message = (
         'From: "mailer-daemon" <mailer-daemon@example.com>\nSubject: Delivery failure\n'
         'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
-        "--b\nContent-Type: text/plain\n\nMail transaction failed. Partial message is available.\n"
+        f"--b\nContent-Type: text/plain\n\n{body}\n"
         "--b\nContent-Type: application/octet-stream; name=document.zip\n"
         "Content-Transfer-Encoding: base64\n\nUEsDBBQAAAAIAA==\n--b--\n"
     )

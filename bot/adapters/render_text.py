@@ -136,14 +136,15 @@ def _checks(checks: tuple[CheckResult, ...], style: _Style, width: int) -> list[
 
 
 _WRAP_WHITESPACE = lazy(r"[\t\n\x0b\x0c\r]")
-"""White space textwrap rewrites: text without it and shorter than a line passes unchanged."""
+"""White space textwrap rewrites: text without it and shorter than a line passes unchanged.
+(Printable text has none: `str.isprintable` tells that sooner.)"""
 
 
 def _wrap(text: str, width: int, prefix: str, *, indent_len: int | None = None) -> list[str]:
     indent = " " * (indent_len if indent_len is not None else len(prefix))
     room = width - len(indent)
     lines: Sequence[str]
-    if len(text) <= room and not _WRAP_WHITESPACE.search(text):
+    if len(text) <= room and (text.isprintable() or not _WRAP_WHITESPACE.search(text)):
         lines = [text.rstrip(" ")] if text.strip(" ") else []  # what textwrap gives, sooner
     else:
         lines = _wrapped_words(text, room)

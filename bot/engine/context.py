@@ -12,6 +12,7 @@ from bot.engine.extract import (
     says_retrying,
     smtp_stage,
 )
+from bot.engine.folded import Folded
 from bot.engine.lazyre import lazy
 from bot.engine.matcher import detect_providers
 from bot.engine.parsed import Failure, ParsedMessage
@@ -50,7 +51,7 @@ class Context:
     def quotes_another_server(self) -> bool:
         """Gmail's notice quoting the server it tried to deliver to: Gmail wrote the report, not
         the reply."""
-        return _ANOTHER_SERVERS_REPLY.search(self.text[:5000]) is not None
+        return _ANOTHER_SERVERS_FOLDED.search(self.text[:5000]) is not None
 
     @cached_property
     def retrying(self) -> bool:
@@ -64,7 +65,7 @@ class Context:
     def counted_tries(self) -> bool:
         """The report closes by counting the attempts made (hMailServer's "Tried 5 time(s)"): its
         server has stopped, whatever the quoted reply says of retrying."""
-        return _TRIED.search(self.notice) is not None
+        return _TRIED_FOLDED.search(self.notice) is not None
 
     @cached_property
     def expired(self) -> bool:
@@ -81,7 +82,12 @@ _ANOTHER_SERVERS_REPLY = lazy(
     r"\bthe (?:error that the other server returned|response from the remote server) was\b",
     re.IGNORECASE,
 )
+_ANOTHER_SERVERS_FOLDED = Folded(
+    _ANOTHER_SERVERS_REPLY,
+    guards=("error that the other server returned", "response from the remote server"),
+)
 _TRIED = lazy(r"^tried \d+ time\(s\)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_TRIED_FOLDED = Folded(_TRIED, guards=("time(s)",))
 _HEADING = lazy(r"-{3,} [^-]{1,80} -{3,}")
 """A dashed section heading inside a diagnostic."""
 USUALLY_TEMPORARY = frozenset({"speeding", "toomanyconn", "systemfull"})

@@ -183,6 +183,8 @@ _WORM_DECOY = lazy(
     re.MULTILINE,
 )
 """The whole body MyDoom-family worms send under a bounce-like subject (the worm is attached)."""
+_WORM_DECOY_WORDS = ("Partial message is available.", "sent as a binary attachment.")
+"""One of which every match of _WORM_DECOY holds: most texts are passed over without it."""
 
 
 def message_kind(parsed: ParsedMessage, listed: bool | None) -> str:
@@ -201,7 +203,11 @@ def message_kind(parsed: ParsedMessage, listed: bool | None) -> str:
     if parsed.report_type == "disposition-notification":
         refused = any(f.action == "failed" for f in parsed.failures)  # a Sieve reject
         return "bounce" if refused else "delivered"  # (else a receipt)
-    if parsed.report_type != "delivery-status" and _WORM_DECOY.search(head):
+    if (
+        parsed.report_type != "delivery-status"
+        and any(words in head for words in _WORM_DECOY_WORDS)
+        and _WORM_DECOY.search(head)
+    ):
         return "other"  # a mass-mailing worm's message dressed as a bounce, its copy attached
     subject = parsed.subject
     if listed is not None:

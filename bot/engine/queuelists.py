@@ -20,9 +20,8 @@ MAX_QUEUE_CHARS = 200_000
 
 def looks_like_queue_listing(text: str) -> bool:
     head = text[:20_000]
-    return (_QUEUE_HEADER in head or _QUEUE_FOOTER.search(head) is not None) and bool(
-        _QUEUE_ENTRY.search(head)
-    )
+    footer = " Kbytes in " in head and _QUEUE_FOOTER.search(head) is not None
+    return (_QUEUE_HEADER in head or footer) and bool(_QUEUE_ENTRY.search(head))
 
 
 def queue_listing_failures(text: str) -> list[Failure]:
