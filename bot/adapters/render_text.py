@@ -117,7 +117,7 @@ def _section(section: Section, style: _Style, width: int) -> list[str]:
 
 
 def _checks(checks: tuple[CheckResult, ...], style: _Style, width: int) -> list[str]:
-    out = []
+    out: list[str] = []
     name_width = max(len(c.name) for c in checks)
     for check in checks:
         target = f" [{check.target}]" if check.target else ""
@@ -140,7 +140,15 @@ _WRAP_WHITESPACE = lazy(r"[\t\n\x0b\x0c\r]")
 (Printable text has none: `str.isprintable` tells that sooner.)"""
 
 
-def _wrap(text: str, width: int, prefix: str, *, indent_len: int | None = None) -> list[str]:
+def _wrap(text: str, width: int, prefix: str, *, indent_len: int | None = None) -> tuple[str, ...]:
+    """The text's lines, the first after `prefix`, the others indented to `indent_len`."""
+    return _wrapped(text, width, prefix, indent_len)
+
+
+@lru_cache(maxsize=4096)
+def _wrapped(text: str, width: int, prefix: str, indent_len: int | None) -> tuple[str, ...]:
+    """`_wrap`, remembered: most lines are the knowledge's own (an entry's explanation and steps),
+    the same in every reply that names the entry."""
     indent = " " * (indent_len if indent_len is not None else len(prefix))
     room = width - len(indent)
     lines: Sequence[str]
@@ -149,10 +157,10 @@ def _wrap(text: str, width: int, prefix: str, *, indent_len: int | None = None) 
     else:
         lines = _wrapped_words(text, room)
     if not lines:
-        return [prefix.rstrip()]
+        return (prefix.rstrip(),)
     if len(lines) == 1:
-        return [prefix + lines[0]]
-    return [prefix + lines[0], *[indent + line for line in lines[1:]]]
+        return (prefix + lines[0],)
+    return (prefix + lines[0], *[indent + line for line in lines[1:]])
 
 
 _SPACE_RUNS = lazy(r"( +)")
