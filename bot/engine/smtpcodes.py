@@ -10,8 +10,12 @@ from bot.engine.lazyre import lazy
 from bot.engine.textnorm import matches_near
 from bot.record import Frozen, set_field
 
-# "550-5.7.26", "550 5.1.1", "421 4.7.0" (a reply code with its enhanced code)
-_PAIR = lazy(r"(?<![\w.#-])#?([245]\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)")
+# "550-5.7.26", "550 5.1.1", "421 4.7.0", "#550 #5.1.1" (a reply code with its enhanced code), not
+# inside a word or number. Led by the code's first digit, so the engine skips from one 2, 4 or 5
+# to the next: a "#" before it is looked at from there (what the digit follows, or the "#" does).
+_PAIR = lazy(
+    r"([245](?:(?<![\w.#-].)|(?<=#.)(?<![\w.#-]#.))\d\d)[ -]+#?([245]\.\d{1,3}\.\d{1,3})(?![\w.]*\d)"
+)
 # a bare enhanced code: "5.7.1", "(#5.1.1)"
 _STATUS = lazy(r"(?<![\w.])#?([245]\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
 CODE_DOTS = lazy(r"\.\d{1,3}\.\d")
