@@ -116,3 +116,53 @@ def test_the_pair_pattern_reads_the_corpus_alike() -> None:
 @given(st.text(alphabet=st.sampled_from("2455.1 -_aé#\n"), max_size=24))
 def test_the_pair_pattern_reads_any_text_alike(text: str) -> None:
     assert codes(compiled(smtpcodes._PAIR), text) == codes(re.compile(FORMER_PAIR), text)
+
+
+def _marker_places(text: str) -> list[tuple[int, int]]:
+    """Where split_original finds the original's markers: searched for after a line break in
+    the text with one put before it, their places given back in the text itself."""
+    padded = compiled(textparse._ORIGINAL_MARKERS)
+    return [(m.start(), m.end() - 1) for m in padded.finditer(f"\n{text}")]
+
+
+def _marker_places_at_line_starts(text: str) -> list[tuple[int, int]]:
+    """The same markers found at line starts (`^` in MULTILINE), as they were searched for."""
+    source = textparse._ORIGINAL_MARKERS.pattern
+    assert source.startswith(r"\n")
+    return [m.span() for m in re.finditer("^" + source[2:], text, re.IGNORECASE | re.MULTILINE)]
+
+
+def test_the_original_s_markers_are_found_where_they_were() -> None:
+    found = 0
+    for path in sorted(CORPUS.rglob("*")):
+        if path.is_file() and path.suffix not in (".yaml", ".md", ".py"):
+            text = path.read_bytes()[:50_000].decode("utf-8", "replace")
+            places = _marker_places(text)
+            assert places == _marker_places_at_line_starts(text), path
+            found += bool(places)
+    assert found > 100
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            ["\n", " ", "\t", "x", "-----", "Original Message", " -----", "original message",
+             "Message text follows:", "|", "Message headers follow.", "é", "Original-Envelope-Id:"]
+        ),
+        max_size=10,
+    )
+)  # fmt: skip
+def test_the_original_s_markers_are_found_alike_in_any_text(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _marker_places(text) == _marker_places_at_line_starts(text)
+
+
+def test_the_report_and_the_original_are_cut_at_the_marker() -> None:
+    report = "Delivery to bob@example.net failed.\n550 5.1.1 <bob@example.net>: User unknown\n"
+    marker = "------ This is a copy of the message"
+    rest = ", including all the headers. ------\nReceived: from a.example.org\nSubject: hi\n"
+    assert textparse.split_original(report + marker + rest) == (report, rest)
+    assert textparse.split_original(report.replace("failed", "échoué") + marker + rest) == (
+        report.replace("failed", "échoué"),
+        rest,
+    )  # not ASCII: the pattern as written, not its lower-case twin

@@ -180,7 +180,7 @@ _LOCAL_FORWARDS = (
 Outlook's), between dashes as in "---------- Forwarded message ----------"."""
 _FINDING = lazy(FINDING_LABEL, re.IGNORECASE)
 _ORIGINAL_MARKERS = lazy(
-    r"^[ \t]{0,20}(?:original message headers:?|-{0,40} ?This is a copy of (?:the|your) message|"
+    r"\n[ \t]{0,20}(?:original message headers:?|-{0,40} ?This is a copy of (?:the|your) message|"
     r"-{0,40} ?The header of the original message is following|Original-Envelope-Id:|"
     r"[- ]{0,40}Below this line is a copy of the message|Text of returned message follows|"
     r"Original message follows|-{2,40} ?(?:original|returned|forwarded) message ?-{2,40}|"
@@ -192,6 +192,10 @@ _ORIGINAL_MARKERS = lazy(
     r"Kopfzeilen der ursprünglichen Nachricht:|En-têtes du message d'origine :)",
     re.IGNORECASE | re.MULTILINE,
 )
+"""Where a bounce's copy of the original message starts: a marker line. Searched for after a
+line break, in the text with one put before it (a marker on the first line is found too): the
+regex engine then skips from one line break to the next, where `^` would have it try every
+place."""
 
 
 _ORIGINAL_CUES = (
@@ -240,10 +244,12 @@ def split_original(text: str) -> tuple[str, str]:
             lowered = text.lower()
             if not any(cue in lowered for cue in _ORIGINAL_CUES):
                 return text, ""
-        match = _ORIGINAL_FOLDED.search(text, lowered)  # only its place is used
+        # In the text with a line break before it: the marker starts after the match's line
+        # break, so where the match starts in that text is where the marker starts in this one.
+        match = _ORIGINAL_FOLDED.search(f"\n{text}", lowered and f"\n{lowered}")
         if not match or match.start() < 20:
             return text, ""
-        before, after = text[: match.start()], text[match.end() :]
+        before, after = text[: match.start()], text[match.end() - 1 :]
         if not (
             _FORWARD_MARKER.search(match.group(0))
             and _names_no_code(before)
