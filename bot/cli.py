@@ -77,7 +77,10 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
             formatter_class=_HelpFormatter,
         )
         p.add_argument(
-            "files", nargs="*", metavar="FILE", help="files to explain; - or nothing for stdin"
+            "files",
+            nargs="*",
+            metavar="FILE",
+            help="files to explain (a folder: every file under it); - or nothing for stdin",
         )
         p.add_argument(
             "--json",
@@ -257,12 +260,16 @@ def _read_for_batch(name: str) -> bytes:
 def cmd_explain(args: argparse.Namespace) -> int:
     from bot.app import build_deps
     from bot.batch import explain_files, format_reply
+    from bot.folders import FolderError, expand
 
-    files = args.files or ["-"]
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
+    try:
+        files, folder_given = expand(args.files or ["-"])
+    except FolderError as exc:
+        raise UsageError(str(exc)) from None
     deps = build_deps(settings_for(args))
-    if len(files) == 1:
+    if len(files) == 1 and not folder_given:
         reply = _explain_one(read_file(files[0]), deps, files[0])
         sys.stdout.write(format_reply(files[0], reply, _style(args, many=False)))
         return 0
