@@ -20,8 +20,10 @@ MAX_QUEUE_CHARS = 200_000
 
 def looks_like_queue_listing(text: str) -> bool:
     head = text[:20_000]
-    footer = " Kbytes in " in head and _QUEUE_FOOTER.search(head) is not None
-    return (_QUEUE_HEADER in head or footer) and bool(_QUEUE_ENTRY.search(head))
+    listed = _QUEUE_HEADER in head or (
+        " Kbytes in " in head and _QUEUE_FOOTER.search(head) is not None  # (what it holds)
+    )
+    return listed and bool(_QUEUE_ENTRY.search(head))
 
 
 def queue_listing_failures(text: str) -> list[Failure]:
