@@ -80,7 +80,13 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
             "files",
             nargs="*",
             metavar="FILE",
-            help="files to explain (a folder: every file under it); - or nothing for stdin",
+            help="files to explain (a folder: every file under it; an mbox file, *.mbox: every"
+            " message in it); - or nothing for stdin",
+        )
+        p.add_argument(
+            "--mbox",
+            action="store_true",
+            help="read each file (and stdin) as an mbox, whatever its name",
         )
         p.add_argument(
             "--json",
@@ -150,29 +156,29 @@ def print_reply(reply: Reply) -> None:
     sys.stdout.write(render_text(reply, color=use_color(sys.stdout), width=width))
 
 
-def _read_stdin() -> bytes:
+def _read_stdin(limit: int | None = None) -> bytes:
     if sys.stdin is None or sys.stdin.isatty():
         raise UsageError("nothing to explain: give a file, or pipe a bounce into stdin")
-    return sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    return sys.stdin.buffer.read((MAX_FILE_BYTES if limit is None else limit) + 1)
 
 
-def _read_limited(fd: int, name: str) -> bytes:
-    """The first MAX_FILE_BYTES + 1 bytes of an open file. A regular file is asked for what its
+def _read_limited(fd: int, name: str, limit: int) -> bytes:
+    """The first `limit` + 1 bytes of an open file. A regular file is asked for what its
     size says it holds, and one byte more (to see whether it grew): one read, with no buffer
     larger than the file (asked for the limit at once, a read makes a buffer that large first).
     A pipe is read in pieces until it ends or the limit is reached."""
-    limit = MAX_FILE_BYTES + 1
+    wanted = limit + 1
     info = os.fstat(fd)
     if stat.S_ISDIR(info.st_mode):
         raise UsageError(f"{name}: is a directory")
     regular = stat.S_ISREG(info.st_mode)
-    data = os.read(fd, min(info.st_size + 1, limit) if regular else min(_PIPE_PIECE, limit))
+    data = os.read(fd, min(info.st_size + 1, wanted) if regular else min(_PIPE_PIECE, wanted))
     if regular and len(data) <= info.st_size:
         return data  # the whole file (a short read of a regular file is its end)
     pieces = [data]
     got = len(data)
-    while data and got < limit:
-        data = os.read(fd, min(_PIPE_PIECE, limit - got))
+    while data and got < wanted:
+        data = os.read(fd, min(_PIPE_PIECE, wanted - got))
         pieces.append(data)
         got += len(data)
     return b"".join(pieces)
@@ -183,11 +189,12 @@ _PIPE_PIECE = 1 << 16
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
-def read_file(name: str) -> bytes:
-    """A file's bytes (up to the limit, and one more), or a UsageError that says why not. Read
-    through the file descriptor alone: a file object costs more than the read of a bounce."""
+def read_file(name: str, limit: int | None = None) -> bytes:
+    """A file's bytes (up to `limit`, by default MAX_FILE_BYTES, and one more), or a UsageError
+    that says why not. Read through the file descriptor alone: a file object costs more than the
+    read of a bounce."""
     if name == "-":
-        return _read_stdin()
+        return _read_stdin(limit)
     try:
         fd = os.open(name, _OPEN_FLAGS)
     except FileNotFoundError:
@@ -199,7 +206,7 @@ def read_file(name: str) -> bytes:
     except ValueError:  # a NUL byte in the name
         raise UsageError(f"{name!r} is not a valid file name") from None
     try:
-        return _read_limited(fd, name)
+        return _read_limited(fd, name, MAX_FILE_BYTES if limit is None else limit)
     except IsADirectoryError:
         raise UsageError(f"{name}: is a directory") from None
     except OSError as exc:
@@ -260,21 +267,25 @@ def _read_for_batch(name: str) -> bytes:
 def cmd_explain(args: argparse.Namespace) -> int:
     from bot.app import build_deps
     from bot.batch import explain_files, format_reply
-    from bot.folders import FolderError, expand
+    from bot.mailbox import MAX_MBOX_BYTES, MailboxError, expand
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
     try:
-        files, folder_given = expand(args.files or ["-"])
-    except FolderError as exc:
+        items = expand(
+            args.files or ["-"], partial(read_file, limit=MAX_MBOX_BYTES), mbox=args.mbox
+        )
+    except MailboxError as exc:
         raise UsageError(str(exc)) from None
     deps = build_deps(settings_for(args))
-    if len(files) == 1 and not folder_given:
+    files = items.names
+    if not items.many:
         reply = _explain_one(read_file(files[0]), deps, files[0])
         sys.stdout.write(format_reply(files[0], reply, _style(args, many=False)))
         return 0
     jobs = args.jobs or os.cpu_count() or 1
-    outcomes = explain_files(files, deps, _style(args, many=True), _read_for_batch, jobs)
+    read = items.reader(_read_for_batch)
+    outcomes = explain_files(files, deps, _style(args, many=True), read, jobs)
     for outcome in outcomes:
         if outcome.to_stderr:
             sys.stdout.flush()
