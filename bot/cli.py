@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.batch import Style
     from bot.config import Settings
     from bot.intent import Deps
+    from bot.mailbox import Items
     from bot.model import Reply
 
 MAX_FILE_BYTES = 50_000_000
@@ -87,6 +88,12 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
             "--mbox",
             action="store_true",
             help="read each file (and stdin) as an mbox, whatever its name",
+        )
+        p.add_argument(
+            "--summary",
+            action="store_true",
+            help="instead of each bounce: how many failed for each reason, and the addresses"
+            " that no longer take mail (no DNS checks)",
         )
         p.add_argument(
             "--json",
@@ -277,8 +284,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
         )
     except MailboxError as exc:
         raise UsageError(str(exc)) from None
+    if args.summary:
+        args.no_dns = True  # DNS evidence belongs to one bounce: a summary has no place for it
     deps = build_deps(settings_for(args))
     files = items.names
+    if args.summary:
+        return _summarise(items, deps, args)
     if not items.many:
         reply = _explain_one(read_file(files[0]), deps, files[0])
         sys.stdout.write(format_reply(files[0], reply, _style(args, many=False)))
@@ -293,6 +304,25 @@ def cmd_explain(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(outcome.out)
     return 2 if any(o.error for o in outcomes) else 0
+
+
+def _summarise(items: Items, deps: Deps, args: argparse.Namespace) -> int:
+    """`explain --summary`: every item's JSON answer, summed up (bot/summary.py)."""
+    import json
+
+    from bot.batch import Style, explain_files
+    from bot.summary import render_summary, summarise
+
+    style = Style(json=True, many=True, render=str)
+    read = items.reader(_read_for_batch)
+    jobs = args.jobs or os.cpu_count() or 1
+    outcomes = explain_files(items.names, deps, style, read, jobs)
+    summary = summarise(json.loads(outcome.out) for outcome in outcomes)
+    if args.json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_summary(summary))
+    return 2 if summary["errors"] else 0
 
 
 CORE_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -203,3 +203,45 @@ def test_an_mbox_in_a_folder_is_read_message_by_message(
         f"{export / 'mbox'}#2",
         str(export / "saved.eml"),
     ]
+
+
+def test_a_mailbox_in_a_few_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    box = tmp_path / "Bounces.mbox"
+    reply = "452 4.2.2 <dee@example.net>: Mailbox full"
+    full = make_dsn(
+        [Rcpt("dee@example.net", "4.2.2", reply, action="delayed")],
+        text="Your message is delayed; the server will keep trying.",
+    )
+    box.write_bytes(
+        _mbox(["bob@example.net", "cy@example.org"])
+        + ENVELOPE
+        + b"From: ann@example.net\nSubject: Out of office\n\nI am away until Monday.\n"
+        + ENVELOPE
+        + full
+        + ENVELOPE
+        + bytes(range(256)) * 8  # an image, say: not a message
+    )
+    code, out, _ = run(capsys, "explain", "--summary", "--json", str(box))
+    assert code == 2  # one message could not be explained
+    summary = json.loads(out)
+    assert summary == {
+        "files": 5,
+        "bounces": 3,
+        "not_bounces": {"vacation": 1},
+        "errors": 1,
+        "reasons": [
+            {"reason": "userunknown", "count": 2, "permanent": 2, "temporary": 0},
+            {"reason": "mailboxfull", "count": 1, "permanent": 0, "temporary": 1},
+        ],
+        "addresses_gone": ["bob@example.net", "cy@example.org"],
+    }
+    code, out, _ = run(capsys, "explain", "--summary", str(box))
+    assert out.splitlines()[0] == (
+        "5 messages: 3 bounces, 1 not a bounce (1 vacation), 1 could not be explained (run without"
+        " --summary to see why)"
+    )
+    assert "  userunknown                 2          2          0   The recipient's" in out
+    assert out.endswith(
+        "Addresses that no longer take mail (take them off your lists): 2\n"
+        "  bob@example.net\n  cy@example.org\n"
+    )
