@@ -1,6 +1,7 @@
 """`ndrbot explain --summary`: a mailbox of bounces in a few lines. It says how many recipients
-failed for each reason (permanently or for now), and which addresses no longer take mail (the
-ones to take off a mailing list). It is built from each item's `--json` answer."""
+failed for each reason (permanently or for now), at which recipient domains, and which addresses
+no longer take mail (the ones to take off a mailing list). It is built from each item's `--json`
+answer."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ GONE = frozenset({"userunknown", "hostunknown", "notaccept", "suspend", "hasmove
 only bounces again (and costs the sender's reputation)."""
 SHOWN_ADDRESSES = 50
 """Addresses listed in the text (all of them in --json)."""
+SHOWN_DOMAINS = 10
+"""Recipient domains listed in the text (all of them in --json)."""
 
 
 def summarise(answers: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -22,6 +25,7 @@ def summarise(answers: Iterable[dict[str, Any]]) -> dict[str, Any]:
     files = errors = bounces = 0
     not_bounces: Counter[str] = Counter()
     counts: dict[str, Counter[str]] = {}
+    domains: dict[str, Counter[str]] = {}
     gone: dict[str, None] = {}
     for answer in answers:
         files += 1
@@ -45,6 +49,8 @@ def summarise(answers: Iterable[dict[str, Any]]) -> dict[str, Any]:
             recipient = (diagnosis.get("recipient") or "").lower()
             if reason in GONE and temporary is False and recipient:
                 gone.setdefault(recipient, None)
+            if "@" in recipient:
+                domains.setdefault(recipient.rpartition("@")[2], Counter())[reason] += 1
     reasons = [
         {
             "reason": reason,
@@ -54,12 +60,18 @@ def summarise(answers: Iterable[dict[str, Any]]) -> dict[str, Any]:
         }
         for reason, tally in sorted(counts.items(), key=lambda item: (-item[1]["count"], item[0]))
     ]
+    ranked = sorted(domains.items(), key=lambda item: (-item[1].total(), item[0]))
+    by_domain = [
+        {"domain": domain, "count": tally.total(), "reasons": dict(tally.most_common())}
+        for domain, tally in ranked
+    ]
     return {
         "files": files,
         "bounces": bounces,
         "not_bounces": dict(sorted(not_bounces.items())),
         "errors": errors,
         "reasons": reasons,
+        "domains": by_domain,
         "addresses_gone": sorted(gone),
     }
 
@@ -81,6 +93,11 @@ def render_summary(summary: dict[str, Any]) -> str:
                 f"  {row['reason']:<22} {row['count']:>6} {row['permanent']:>10}"
                 f" {row['temporary']:>10}   {REASONS.get(row['reason'], '')}"
             )
+    if summary["domains"]:
+        out += ["", "Recipient domains with the most failures (a refusal there hits them all)"]
+        for row in summary["domains"][:SHOWN_DOMAINS]:
+            reasons = ", ".join(f"{reason} {n}" for reason, n in list(row["reasons"].items())[:3])
+            out.append(f"  {row['domain']:<28} {row['count']:>6}   {reasons}")
     gone = summary["addresses_gone"]
     if gone:
         out += ["", f"Addresses that no longer take mail (take them off your lists): {len(gone)}"]

@@ -233,6 +233,10 @@ def test_a_mailbox_in_a_few_lines(tmp_path: Path, capsys: pytest.CaptureFixture[
             {"reason": "userunknown", "count": 2, "permanent": 2, "temporary": 0},
             {"reason": "mailboxfull", "count": 1, "permanent": 0, "temporary": 1},
         ],
+        "domains": [
+            {"domain": "example.net", "count": 2, "reasons": {"userunknown": 1, "mailboxfull": 1}},
+            {"domain": "example.org", "count": 1, "reasons": {"userunknown": 1}},
+        ],
         "addresses_gone": ["bob@example.net", "cy@example.org"],
     }
     code, out, _ = run(capsys, "explain", "--summary", str(box))
@@ -241,6 +245,7 @@ def test_a_mailbox_in_a_few_lines(tmp_path: Path, capsys: pytest.CaptureFixture[
         " --summary to see why)"
     )
     assert "  userunknown                 2          2          0   The recipient's" in out
+    assert "  example.net                       2   userunknown 1, mailboxfull 1\n" in out
     assert out.endswith(
         "Addresses that no longer take mail (take them off your lists): 2\n"
         "  bob@example.net\n  cy@example.org\n"
