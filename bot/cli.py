@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any
 from bot import __version__, clilog
 
 if TYPE_CHECKING:
-    from bot.batch import Style
+    from bot.batch import Outcome, Style
     from bot.config import Settings
     from bot.intent import Deps
-    from bot.mailbox import Items
     from bot.model import Reply
 
 MAX_FILE_BYTES = 50_000_000
@@ -273,7 +272,7 @@ def _read_for_batch(name: str) -> bytes:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from bot.app import build_deps
-    from bot.batch import explain_files, format_reply
+    from bot.batch import Style, explain_files, format_reply
     from bot.mailbox import MAX_MBOX_BYTES, MailboxError, expand
 
     if args.jobs is not None and args.jobs < 1:
@@ -288,15 +287,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
         args.no_dns = True  # DNS evidence belongs to one bounce: a summary has no place for it
     deps = build_deps(settings_for(args))
     files = items.names
-    if args.summary:
-        return _summarise(items, deps, args)
-    if not items.many:
+    if not items.many and not args.summary:
         reply = _explain_one(read_file(files[0]), deps, files[0])
         sys.stdout.write(format_reply(files[0], reply, _style(args, many=False)))
         return 0
     jobs = args.jobs or os.cpu_count() or 1
-    read = items.reader(_read_for_batch)
-    outcomes = explain_files(files, deps, _style(args, many=True), read, jobs)
+    # A summary is made of each item's JSON answer (its text rendering is never asked for).
+    style = Style(json=True, many=True, render=str) if args.summary else _style(args, many=True)
+    outcomes = explain_files(files, deps, style, items.reader(_read_for_batch), jobs)
+    if args.summary:
+        return _print_summary(outcomes, as_json=args.json)
     for outcome in outcomes:
         if outcome.to_stderr:
             sys.stdout.flush()
@@ -306,19 +306,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 2 if any(o.error for o in outcomes) else 0
 
 
-def _summarise(items: Items, deps: Deps, args: argparse.Namespace) -> int:
+def _print_summary(outcomes: Sequence[Outcome], *, as_json: bool) -> int:
     """`explain --summary`: every item's JSON answer, summed up (bot/summary.py)."""
     import json
 
-    from bot.batch import Style, explain_files
     from bot.summary import render_summary, summarise
 
-    style = Style(json=True, many=True, render=str)
-    read = items.reader(_read_for_batch)
-    jobs = args.jobs or os.cpu_count() or 1
-    outcomes = explain_files(items.names, deps, style, read, jobs)
     summary = summarise(json.loads(outcome.out) for outcome in outcomes)
-    if args.json:
+    if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(render_summary(summary))

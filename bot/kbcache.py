@@ -10,16 +10,15 @@ rewritten. Nothing here ever fails a load: a cache that cannot be written is sim
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import pickle
 import sys
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from bot import __version__
+from bot.cachefile import write_atomically
 from bot.engine.matcher import STORE_KEY, Matcher
 from bot.knowledge import KnowledgeBase, load_knowledge
 
@@ -104,24 +103,14 @@ def _read(target: Path, key: tuple[object, ...]) -> tuple[KnowledgeBase, dict[st
 
 
 def _write(target: Path, key: tuple[object, ...], kb: KnowledgeBase, matcher: Matcher) -> None:
-    import tempfile  # only when the cache is (re)written
+    def dump(out: BinaryIO) -> None:
+        # Two pickles from one pickler: the classifier's refers to the knowledge base, its
+        # entries and phrases already written, and reading it back shares them.
+        pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dump((key, kb, matcher))
+        pickler.dump(matcher.classifier)
 
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".knowledge-", suffix=".tmp")
-    except OSError:
-        return  # a read-only home, a full disk: run without a cache
-    try:
-        with os.fdopen(handle, "wb") as out:
-            # Two pickles from one pickler: the classifier's refers to the knowledge base, its
-            # entries and phrases already written, and reading it back shares them.
-            pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.dump((key, kb, matcher))
-            pickler.dump(matcher.classifier)
-        os.replace(temp, target)  # atomic: a reader sees the old cache or the new, never half
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+    write_atomically(target, dump)
 
 
 def _classifier(reader: pickle.Unpickler, kb: KnowledgeBase) -> ReasonClassifier:

@@ -22,13 +22,13 @@ from __future__ import annotations
 import _sre  # type: ignore[import-not-found]  # (no stubs: the regex engine itself)
 import contextlib
 import marshal
-import os
 import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bot.cachefile import write_atomically
 from bot.engine import lazyre
 
 FORMAT = 1
@@ -84,7 +84,8 @@ class PatternCodes:
         entries = {**self.stored, **self.added}
         if len(entries) > MAX_ENTRIES:
             entries = {k: v for k, v in entries.items() if k in self.used or k in self.added}
-        _write(self.path, marshal.dumps((_KEY, entries)))
+        data = marshal.dumps((_KEY, entries))
+        write_atomically(self.path, lambda out: out.write(data))
 
 
 def _program(source: Source, flags: int) -> Program:
@@ -106,23 +107,6 @@ def _read(path: Path) -> dict[tuple[Source, int], Program]:
     except Exception:  # missing, truncated, not ours: start empty
         return {}
     return entries if key == _KEY and isinstance(entries, dict) else {}
-
-
-def _write(path: Path, data: bytes) -> None:
-    import tempfile  # only when the file is (re)written
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".patterns-", suffix=".tmp")
-    except OSError:
-        return  # a read-only home, a full disk: run without it
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
 
 
 @contextlib.contextmanager
