@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import signal
 from collections.abc import Callable, Iterator, Sequence
 
 from bot.engine.analysis import Analysis
@@ -304,6 +303,8 @@ class Child:
             os.close(self.pipe)
             self.pipe = None
         if self.running:
+            import signal  # only when the parent failed
+
             with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGTERM)
                 os.waitpid(self.pid, 0)

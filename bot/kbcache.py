@@ -10,11 +10,11 @@ rewritten. Nothing here ever fails a load: a cache that cannot be written is sim
 
 from __future__ import annotations
 
+import binascii
 import io
+import os
 import pickle
 import sys
-import zlib
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from bot import __version__
@@ -40,30 +40,34 @@ BUILDERS = (
 """The modules (below bot/) whose code builds what the cache holds: editing one makes it stale."""
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
+def _stamp(path: str) -> tuple[int, int] | None:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return None
     return stat.st_size, stat.st_mtime_ns
 
 
-def _key(path: Path) -> tuple[object, ...] | None:
+def _key(path: str) -> tuple[object, ...] | None:
     stamp = _stamp(path)
     if stamp is None:
         return None
-    here = Path(__file__).parent
-    code = tuple(_stamp(here / name) for name in BUILDERS)
-    return (FORMAT, __version__, sys.version_info[:2], str(path), *stamp, code)
+    here = os.path.dirname(__file__)
+    code = tuple(_stamp(os.path.join(here, name)) for name in BUILDERS)
+    return (FORMAT, __version__, sys.version_info[:2], path, *stamp, code)
 
 
-def cache_file(cache_dir: Path, path: Path) -> Path:
-    name = str(path).encode("utf-8", "surrogatepass")
-    digest = f"{zlib.crc32(name):08x}{len(name):04x}"  # a name per file (the key inside decides)
-    return cache_dir / f"knowledge-{digest}.pickle"
+def cache_file(cache_dir: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
+    name = os.fspath(path).encode("utf-8", "surrogatepass")
+    digest = (
+        f"{binascii.crc32(name):08x}{len(name):04x}"  # a name per file (the key inside decides)
+    )
+    return os.path.join(cache_dir, f"knowledge-{digest}.pickle")
 
 
-def load_cached(path: Path, cache_dir: Path | None) -> KnowledgeBase:
+def load_cached(
+    path: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None
+) -> KnowledgeBase:
     """The knowledge base of `path`: from the cache when it is current, else parsed (and cached).
 
     Raises KnowledgeError as `load_knowledge` does when the file itself is broken.
@@ -71,28 +75,31 @@ def load_cached(path: Path, cache_dir: Path | None) -> KnowledgeBase:
     return load_compiled(path, cache_dir)[0]
 
 
-def load_compiled(path: Path, cache_dir: Path | None) -> tuple[KnowledgeBase, dict[str, Any]]:
+def load_compiled(
+    path: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None
+) -> tuple[KnowledgeBase, dict[str, Any]]:
     """`load_cached`, and the values derived from the knowledge base that came with it, by the
     names `KnowledgeStore.derived` knows them by (none without a cache directory)."""
-    path = path.resolve()
-    key = _key(path)
+    resolved = os.path.realpath(path)
+    key = _key(resolved)
     if cache_dir is None or key is None:
-        return load_knowledge(path), {}
-    target = cache_file(cache_dir, path)
+        return load_knowledge(resolved), {}
+    target = cache_file(cache_dir, resolved)
     cached = _read(target, key)
     if cached is not None:
         return cached
-    kb = load_knowledge(path)
+    kb = load_knowledge(resolved)
     matcher = Matcher(kb)
-    if _key(path) == key:  # not edited while it was parsed
+    if _key(resolved) == key:  # not edited while it was parsed
         _write(target, key, kb, matcher)
     return kb, {STORE_KEY: matcher}
 
 
-def _read(target: Path, key: tuple[object, ...]) -> tuple[KnowledgeBase, dict[str, Any]] | None:
+def _read(target: str, key: tuple[object, ...]) -> tuple[KnowledgeBase, dict[str, Any]] | None:
     try:
         # In memory, not an open file: a forked worker must not move the parent's file offset.
-        reader = pickle.Unpickler(io.BytesIO(target.read_bytes()))
+        with open(target, "rb") as stored:
+            reader = pickle.Unpickler(io.BytesIO(stored.read()))
         stored_key, kb, matcher = reader.load()
     except Exception:  # missing, truncated, from another version: parse the YAML instead
         return None
@@ -102,7 +109,7 @@ def _read(target: Path, key: tuple[object, ...]) -> tuple[KnowledgeBase, dict[st
     return kb, {STORE_KEY: matcher}
 
 
-def _write(target: Path, key: tuple[object, ...], kb: KnowledgeBase, matcher: Matcher) -> None:
+def _write(target: str, key: tuple[object, ...], kb: KnowledgeBase, matcher: Matcher) -> None:
     def dump(out: BinaryIO) -> None:
         # Two pickles from one pickler: the classifier's refers to the knowledge base, its
         # entries and phrases already written, and reading it back shares them.

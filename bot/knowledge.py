@@ -36,11 +36,10 @@ A knowledge file without `lexicon:` has an empty lexicon: reasons then come from
 
 from __future__ import annotations
 
+import _thread
 import os
 import sys
-import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.lazyre import lazy
@@ -443,23 +442,27 @@ def _build_lexicon(groups: Any, node: yaml.Node, source: str) -> tuple[Phrase, .
     return tuple(phrases)
 
 
-def default_path() -> Path:
-    """knowledge.yaml beside the source tree when run from a checkout, else the packaged copy."""
+def default_path() -> str:
+    """knowledge.yaml beside the source tree when run from a checkout, else the packaged copy.
+    (Paths are strings here: see bot/cachefile.py.)"""
     override = os.environ.get("NDRBOT_KNOWLEDGE")
     if override:
-        return Path(override)
-    checkout = Path(__file__).resolve().parent.parent / "knowledge.yaml"
-    if checkout.is_file():
+        return override
+    checkout = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "knowledge.yaml"
+    )
+    if os.path.isfile(checkout):
         return checkout
     from importlib import resources  # the installed package's copy (not a checkout)
 
-    return Path(str(resources.files("bot") / "data" / "knowledge.yaml"))
+    return str(resources.files("bot") / "data" / "knowledge.yaml")
 
 
-def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
-    path = Path(path) if path is not None else default_path()
+def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
+    path = os.fspath(path) if path is not None else default_path()
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as source:
+            text = source.read()
     except FileNotFoundError:
         raise KnowledgeError(f"{path}: knowledge file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -472,14 +475,14 @@ class KnowledgeStore:
 
     def __init__(
         self,
-        path: Path | str | None = None,
+        path: str | os.PathLike[str] | None = None,
         *,
         base: KnowledgeBase | None = None,
-        cache_dir: Path | str | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.path = Path(path) if path is not None else default_path()
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
-        self._lock = threading.Lock()
+        self.path = os.fspath(path) if path is not None else default_path()
+        self.cache_dir = os.fspath(cache_dir) if cache_dir is not None else None
+        self._lock = _thread.allocate_lock()  # threading.Lock (whose module is ~1 ms to import)
         self._mtime = self._stat()
         self.last_error: str | None = None
         self._derived: dict[str, Any] = {}
@@ -497,7 +500,7 @@ class KnowledgeStore:
 
     def _stat(self) -> float | None:
         try:
-            return self.path.stat().st_mtime
+            return os.stat(self.path).st_mtime
         except OSError:
             return None
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 import _sre  # type: ignore[import-not-found]  # (no stubs: the regex engine itself)
 import contextlib
 import marshal
+import os
 import re
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from bot.cachefile import write_atomically
@@ -43,14 +43,14 @@ Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 (less one), the group names by name and by index."""
 
 
-def cache_path(cache_dir: Path) -> Path:
-    return cache_dir / f"patterns-{sys.implementation.cache_tag}.marshal"
+def cache_path(cache_dir: str | os.PathLike[str]) -> str:
+    return os.path.join(cache_dir, f"patterns-{sys.implementation.cache_tag}.marshal")
 
 
 class PatternCodes:
     """Patterns compiled from the programs stored in one file, and the new ones to add to it."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: str | None) -> None:
         self.path = path
         self.stored: dict[tuple[Source, int], Program] = _read(path) if path else {}
         self.added: dict[tuple[Source, int], Program] = {}
@@ -101,9 +101,10 @@ def _program(source: Source, flags: int) -> Program:
     return flags | state.flags, code, state.groups - 1, dict(state.groupdict), tuple(names)
 
 
-def _read(path: Path) -> dict[tuple[Source, int], Program]:
+def _read(path: str) -> dict[tuple[Source, int], Program]:
     try:
-        key, entries = marshal.loads(path.read_bytes())
+        with open(path, "rb") as stored:
+            key, entries = marshal.loads(stored.read())
     except Exception:  # missing, truncated, not ours: start empty
         return {}
     return entries if key == _KEY and isinstance(entries, dict) else {}
@@ -116,7 +117,7 @@ def kept_in(cache_dir: str | None) -> Iterator[None]:
     if cache_dir is None:
         yield
         return
-    codes = PatternCodes(cache_path(Path(cache_dir)))
+    codes = PatternCodes(cache_path(cache_dir))
     lazyre.set_compiler(codes.compile)
     try:
         yield

@@ -37,7 +37,7 @@ def knowledge(tmp_path: Path) -> Path:
 def test_the_cache_holds_what_the_yaml_says(knowledge: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = load_cached(knowledge, cache)
-    assert cache_file(cache, knowledge.resolve()).is_file()
+    assert Path(cache_file(cache, knowledge.resolve())).is_file()
     second = load_cached(knowledge, cache)
     assert second is not first  # read back from the cache, not parsed
     assert same(second, load_knowledge(knowledge.resolve()))
@@ -57,7 +57,7 @@ def test_an_edited_file_is_parsed_again(knowledge: Path, tmp_path: Path) -> None
 def test_a_corrupt_cache_is_ignored_and_rewritten(knowledge: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     expected = load_cached(knowledge, cache)
-    target = cache_file(cache, knowledge.resolve())
+    target = Path(cache_file(cache, knowledge.resolve()))
     target.write_bytes(b"\x80\x05 not a pickle at all")
     assert same(load_cached(knowledge, cache), expected)
     assert target.read_bytes().startswith(b"\x80")
@@ -81,7 +81,7 @@ def test_a_broken_file_is_refused_even_with_a_cache(knowledge: Path, tmp_path: P
 def test_the_store_uses_the_cache_it_is_given(knowledge: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     store = KnowledgeStore(knowledge, cache_dir=cache)
-    assert cache_file(cache, knowledge.resolve()).is_file()
+    assert Path(cache_file(cache, knowledge.resolve())).is_file()
     assert same(store.current, load_knowledge(knowledge.resolve()))
 
 

@@ -66,7 +66,7 @@ def test_a_pattern_from_the_cache_is_the_pattern_compiled(tmp_path: Path) -> Non
 
 
 def test_a_damaged_or_foreign_cache_is_ignored_and_rewritten(tmp_path: Path) -> None:
-    path = cache_path(tmp_path)
+    path = Path(cache_path(tmp_path))
     for content in (b"\x00garbage", marshal.dumps(((0, "another python"), {}))):
         path.write_bytes(content)
         codes = PatternCodes(path)
@@ -77,7 +77,7 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_rewritten(tmp_path: Path) -> 
 
 
 def test_a_program_the_engine_refuses_is_compiled_afresh(tmp_path: Path) -> None:
-    path = cache_path(tmp_path)
+    path = Path(cache_path(tmp_path))
     codes = PatternCodes(path)
     codes.compile(r"user (unknown)", re.IGNORECASE)
     codes.save()
@@ -108,7 +108,7 @@ def test_without_python_s_internals_patterns_compile_as_ever(
     codes = PatternCodes(cache_path(tmp_path))
     assert codes.compile(rb"\n[ \t]*\n").search(b"a\n \nb") is not None
     codes.save()
-    assert not codes.added and not cache_path(tmp_path).exists()
+    assert not codes.added and not Path(cache_path(tmp_path)).exists()
 
 
 def test_an_unwritable_cache_directory_is_left_alone(tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ def test_a_run_keeps_its_patterns_and_the_next_finds_them_all(tmp_path: Path) ->
     files = [str(p) for p in sorted(CORPUS.glob("*/*.eml"))[::40]]
     env = {**os.environ, "NDRBOT_CACHE_DIR": str(tmp_path)}
     cold = _explain(env, files)
-    kept = cache_path(tmp_path)
+    kept = Path(cache_path(tmp_path))
     written = kept.stat().st_mtime_ns
     assert len(PatternCodes(kept).stored) > 100
     warm = _explain(env, files)

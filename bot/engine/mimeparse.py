@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 import sys
 from email.header import decode_header, make_header
@@ -299,6 +298,8 @@ def _text(part: Part) -> str:
 
 
 def html_to_text(markup: str) -> str:
+    import html  # only for HTML parts (most bounces have a plain-text one)
+
     markup = _SCRIPTS.sub(" ", markup)
     markup = _BLOCK_TAGS.sub("\n", markup)
     return html.unescape(_TAGS.sub(" ", markup))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from bot.engine.folded import Folded
@@ -93,6 +92,8 @@ def find_codes(text: str) -> Codes:
 
 def find_ips(text: str) -> list[str]:
     """Public-looking IP addresses in order of appearance, without duplicates."""
+    import ipaddress  # only for DNS evidence: explaining without it never reads IPs
+
     seen: dict[str, None] = {}
     for match in IPV4.finditer(text):
         seen.setdefault(match.group(0), None)
@@ -107,6 +108,8 @@ def find_ips(text: str) -> list[str]:
 
 
 def _is_useful_ip(ip: str) -> bool:
+    import ipaddress
+
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
