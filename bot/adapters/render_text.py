@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from bot.engine.contains import any_in
 from bot.engine.lazyre import lazy
 from bot.model import CheckResult, Finding, Reply, Section
 from bot.reasons import NOT_FAILURES
@@ -173,7 +174,7 @@ _ASCII_ODD_SPACE = ("  ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1
 
 def _odd_space(text: str) -> bool:
     if text.isascii():  # substring tests, quicker than the regex
-        return any(odd in text for odd in _ASCII_ODD_SPACE)
+        return any_in(text, _ASCII_ODD_SPACE)
     return _ODD_SPACE.search(text) is not None
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.engine.contains import any_in
 from bot.engine.cues import WordCues
 from bot.engine.lazyre import lazy
 from bot.engine.lexicon import Hit, Lexicon, strongest
@@ -137,12 +138,12 @@ _REFUSAL = lazy(
 
 def names_blocklist(text: str) -> bool:
     lowered = text.lower()
-    named = any(name in lowered for name in BLOCKLISTS) or (
+    named = any_in(lowered, BLOCKLISTS) or (
         "rbl" in lowered and _RBL_WORD.search(lowered) is not None
     )
     if not named or "lookup failure" in lowered:  # the list could not be asked: no listing
         return False
-    return not any(name in lowered for name in DOMAIN_LISTS)
+    return not any_in(lowered, DOMAIN_LISTS)
 
 
 def _codes_agree(match: Match, status: str | None) -> bool:

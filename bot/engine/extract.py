@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from bot.engine.contains import any_in
 from bot.engine.folded import Folded
 from bot.engine.lazyre import lazy
 
@@ -50,7 +51,7 @@ def smtp_stage(text: str, *, only: bool = False) -> str | None:
     different stages (a report about several recipients) gives None.
     """
     lowered = text[:20_000].lower()
-    if not any(anchor in lowered for anchor in _STAGE_ANCHORS):
+    if not any_in(lowered, _STAGE_ANCHORS):
         # (most diagnostics name no stage: this is quicker than the search)
         return _library_stage(lowered) if "smtp" in lowered else None
     stages = []
@@ -89,7 +90,7 @@ def _flat(text: str) -> tuple[str, str]:
 def _guarded(pattern: Folded, guards: tuple[str, ...], text: str) -> bool:
     """pattern.search, run only when one of its cheap lower-case substrings is there."""
     flat, lowered = _flat(text)
-    return any(g in lowered for g in guards) and bool(pattern.search(flat, lowered))
+    return any_in(lowered, guards) and bool(pattern.search(flat, lowered))
 
 
 _GAVE_UP_ABROAD = (
@@ -499,7 +500,7 @@ def server_reply(diagnostic: str, limit: int = QUOTE_CHARS) -> str:
             text = _without_unopened(text, "<", ">")  # of "'<host #5.7.1 ...>'"
     folded = text.lower()
     end = None
-    if any(guard in folded for guard in _REPLY_END_GUARDS):
+    if any_in(folded, _REPLY_END_GUARDS):
         end = _REPLY_END_FOLDED.search(text, folded)
         if end is not None and end.start() == 0:
             end = _REPLY_END.search(text, 1)

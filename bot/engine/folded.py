@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from bot.engine.contains import any_in
 from bot.engine.lazyre import compile_source, source_and_flags
 
 _NOT_LOWERABLE = re.compile(r"\(\?P[<=]|\(\?[aiLmsux-]|\\[NxuU0-9]")
@@ -60,7 +61,7 @@ class Folded:
             return self.pattern.search(text)
         if lowered is None:
             lowered = text.lower()
-        if self.guards and not any(guard in lowered for guard in self.guards):
+        if self.guards and not any_in(lowered, self.guards):
             return None
         if self._lower is None:
             self._lower = self._compile_lower()
@@ -71,7 +72,7 @@ class Folded:
         if not self.lowerable or not text.isascii():
             return self.pattern.finditer(text)
         lowered = text.lower()
-        if self.guards and not any(guard in lowered for guard in self.guards):
+        if self.guards and not any_in(lowered, self.guards):
             return iter(())
         if self._lower is None:
             self._lower = self._compile_lower()

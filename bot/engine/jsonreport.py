@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from bot.engine.contains import any_in
 from bot.engine.lazyre import lazy
 from bot.engine.parsed import Failure
 from bot.engine.smtpcodes import find_codes
@@ -20,7 +21,7 @@ def looks_like_json_report(text: str) -> bool:
     if "{" not in head:
         return False
     lowered = head.lower()
-    return any(sign in lowered for sign in _SIGNS)
+    return any_in(lowered, _SIGNS)
 
 
 def json_report(text: str) -> tuple[str, list[Failure]] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.engine.contains import any_in
 from bot.engine.detect import has_bounce_structure
 from bot.engine.folded import Folded
 from bot.engine.lazyre import lazy
@@ -106,7 +107,7 @@ _FEEDBACK_GUARDS = ("feedback-type", "abuse report", "arf report", "report domai
 
 def _may_be_feedback(head: str) -> bool:
     lowered = head.lower()
-    return any(guard in lowered for guard in _FEEDBACK_GUARDS)
+    return any_in(lowered, _FEEDBACK_GUARDS)
 
 
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
@@ -205,7 +206,7 @@ def message_kind(parsed: ParsedMessage, listed: bool | None) -> str:
         return "bounce" if refused else "delivered"  # (else a receipt)
     if (
         parsed.report_type != "delivery-status"
-        and any(words in head for words in _WORM_DECOY_WORDS)
+        and any_in(head, _WORM_DECOY_WORDS)
         and _WORM_DECOY.search(head)
     ):
         return "other"  # a mass-mailing worm's message dressed as a bounce, its copy attached

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -312,16 +311,17 @@ class Matcher:
             for index in self._postings[tok]:
                 acc[index] = get(index, 0.0) + weight
         weights = self._weight
-        # The best by coverage, best first (as sorting them all would give: no two are equal),
-        # among those that cover enough of their pattern to be scored at all.
-        shortlist = heapq.nlargest(
-            MAX_FUZZY_CANDIDATES,
+        # The best by coverage, best first (no two are equal: the index breaks ties), among
+        # those that cover enough of their pattern to be scored at all. (Sorting a few dozen
+        # pairs is quicker than heapq.nlargest, which gives the same.)
+        shortlist = sorted(
             [
                 (coverage, i)
                 for i, total in acc.items()
                 if (coverage := total / weights[i]) >= MIN_COVERAGE
             ],
-        )
+            reverse=True,
+        )[:MAX_FUZZY_CANDIDATES]
         scored = []
         for coverage, index in shortlist:
             pattern = self._pattern_text[index]

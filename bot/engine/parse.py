@@ -11,6 +11,7 @@ import re
 from functools import cache
 
 from bot.engine import mimeparse
+from bot.engine.contains import any_in
 from bot.engine.lazyre import compile_source, lazy
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.smtpcodes import find_ips
@@ -182,7 +183,7 @@ def _sender_domains(text: str) -> list[str]:
     """_SENDER_DOMAIN's findings; ASCII text without any of its cues is not searched at all."""
     if text.isascii():  # then IGNORECASE matches exactly what lower() finds
         lowered = text.lower()
-        if not any(cue in lowered for cue in _SENDER_DOMAIN_CUES):
+        if not any_in(lowered, _SENDER_DOMAIN_CUES):
             return []
     return _address_patterns()[1].findall(text)
 

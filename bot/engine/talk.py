@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.engine.contains import any_in
 from bot.engine.detect import REFUSAL_PHRASES, TALK_MAX_CHARS, is_talk, looks_like_bounce
 from bot.engine.explanation import OWN_SENTENCE
 from bot.engine.extract import is_final_report, says_gave_up, says_retrying
@@ -56,11 +57,11 @@ FAILURE_PAIRS = ("no longer", "could not", "couldn t", "can t", "not allowed", "
 def has_failure_wording(text: str, matcher: Matcher) -> bool:
     """Words a server uses when it refuses or fails to deliver mail."""
     lowered = text[:20_000].lower()
-    if any(phrase in lowered for phrase in REFUSAL_PHRASES):
+    if any_in(lowered, REFUSAL_PHRASES):
         return True
     head = text[:3000]
     norm = normalize(head)
-    if not FAILURE_WORDS.isdisjoint(norm.split()) or any(pair in norm for pair in FAILURE_PAIRS):
+    if not FAILURE_WORDS.isdisjoint(norm.split()) or any_in(norm, FAILURE_PAIRS):
         return True
     if is_final_report(head) or says_retrying(head) or says_gave_up(head):
         return True  # a notice's own words: "could not be delivered", "will keep trying"

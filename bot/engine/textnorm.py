@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
+from bot.engine.contains import any_in
 from bot.engine.lazyre import lazy
 
 # Placeholders that knowledge patterns may use; bounce text is rewritten to the same tokens.
@@ -102,7 +103,7 @@ def normalize(text: str) -> str:
     if text.count(".") >= 3:  # what an address needs
         text = sub_near(_IPV4, _ADDRESS_DOTS, _IPV4_REACH, " {ip} ", text)
         text = sub_near(_MASKED_IPV4, _ADDRESS_DOTS, _MASKED_REACH, " {ip} ", text)
-    if any(cue in text for cue in _REDACTION_CUES):
+    if any_in(text, _REDACTION_CUES):
         text = _REDACTED_IP.sub(" {ip} ", text)
         text = _REDACTED_EMAIL.sub(" {email} ", text)
     if "::" in text or text.count(":") >= 3:

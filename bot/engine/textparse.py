@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.engine.contains import any_in
 from bot.engine.extract import is_final_report, says_gave_up, says_retrying, server_reply
 from bot.engine.folded import Folded
 from bot.engine.jsonreport import json_report, looks_like_json_report
@@ -243,7 +244,7 @@ def split_original(text: str) -> tuple[str, str]:
         lowered = None
         if text.isascii():  # then IGNORECASE matches exactly what lower() finds
             lowered = text.lower()
-            if not any(cue in lowered for cue in _ORIGINAL_CUES):
+            if not any_in(lowered, _ORIGINAL_CUES):
                 return text, ""
         # In the text with a line break before it: the marker starts after the match's line
         # break, so where the match starts in that text is where the marker starts in this one.
