@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.engine.lexicon import Lexicon, Phrase, parse_phrase
+from bot.engine.lexicon import Lexicon, Phrase, _matches_at, parse_phrase
 from bot.knowledge import KnowledgeError, parse_knowledge
 
 
@@ -216,3 +218,30 @@ def test_a_phrase_is_found_with_its_negation_contracted_or_written_out() -> None
     for text in ("Can not connect", "Cannot connect", "Can't connect"):
         assert [h.reason for h in spaced.hits(text)] == ["networkerror"], text
     assert lexicon.hits("The address does exist") == []
+
+
+_WORDS = ["mailbox", "full", "is", "quota", "over"]
+"""Words that are their own stems, none a negation."""
+
+
+@given(
+    st.lists(st.sampled_from(_WORDS), max_size=8),
+    st.lists(st.sampled_from([*_WORDS, "..", "quot*"]), min_size=1, max_size=4).filter(
+        lambda pattern: pattern[0] != ".." and pattern[-1] != ".."
+    ),
+)
+def test_a_phrase_of_stems_alone_is_found_where_the_walk_finds_it(
+    words: list[str], pattern: list[str]
+) -> None:
+    """Phrases without gaps or prefixes are matched by comparing stems (Lexicon.hits); those with
+    either by the walk (_matches_at). Both find the same places."""
+    lexicon = Lexicon([Phrase("mailfull", 1.0, tuple(pattern))])
+    found = [hit.position for hit in lexicon.hits(" ".join(words), normalized=True)]
+    first = pattern[0]
+    walked = [
+        i
+        for i, word in enumerate(words)
+        if (word == first or (first.endswith("*") and word.startswith(first[:-1])))
+        and _matches_at(tuple(pattern), words, words, i)
+    ]
+    assert found == walked

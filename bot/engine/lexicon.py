@@ -218,9 +218,14 @@ def spelled_both_ways(phrase: Phrase) -> list[Phrase]:
     return variants
 
 
-_Entry = tuple[Phrase, frozenset[str], tuple[str, ...], int]
-"""A phrase with its literal stems, its pattern and its rank: hits found at the same word are
-reported in rank order."""
+_Entry = tuple[Phrase, frozenset[str], tuple[str, ...], int, bool]
+"""A phrase with its literal stems, its pattern, its rank (hits found at the same word are
+reported in rank order), and whether the pattern is stems alone (no gap, no prefix): such a
+phrase matches where the text's stems from its start equal it, one comparison of tuples."""
+
+
+def _stems_alone(pattern: tuple[str, ...]) -> bool:
+    return not any(token == GAP or token.endswith("*") for token in pattern)
 
 
 class Lexicon:
@@ -245,7 +250,8 @@ class Lexicon:
         self._unkeyed: tuple[_Entry, ...] = ()
         """Phrases of prefixes and gaps only: no literal stem to look them up by."""
         for rank, phrase in enumerate(worded):
-            entry = (phrase, phrase.literals, phrase.pattern, rank)
+            pattern = phrase.pattern
+            entry = (phrase, phrase.literals, pattern, rank, _stems_alone(pattern))
             if entry[1]:
                 keyed[min(entry[1], key=lambda s: (phrases_with[s], s))].append(entry)
             else:
@@ -266,10 +272,15 @@ class Lexicon:
         viable = [e for s in present for e in keyed(s, ()) if e[1] <= present]
         found = [
             Hit(phrase, i)
-            for i, (phrase, _, pattern, _) in _starts(
+            for i, (phrase, _, pattern, _, alone) in _starts(
                 [*viable, *self._unkeyed], norm, words, stems, stage
             )
-            if _matches_at(pattern, words, stems, i) and not _negated(phrase, words, i)
+            if (
+                tuple(stems[i : i + len(pattern)]) == pattern
+                if alone
+                else _matches_at(pattern, words, stems, i)
+            )
+            and not _negated(phrase, words, i)
         ]
         if self._substrings and not norm.isascii():  # (their first words have CJK characters)
             compact = norm.replace(" ", "")
@@ -326,7 +337,7 @@ def _starts(
             for i, s in enumerate(stems):
                 at.setdefault(s, []).append(i)
         starts += [(i, entry[3], entry) for i in at[first]]
-    starts.sort(key=lambda start: start[:2])
+    starts.sort()  # by position, then rank: no two starts share both (the entry is never compared)
     return [(i, entry) for i, _, entry in starts]
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from bot.engine.contains import any_in
 from bot.engine.lazyre import lazy
 from bot.engine.textnorm import normalize, tokens
 from bot.knowledge import Entry, KnowledgeBase
@@ -168,12 +169,17 @@ def detect_providers(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+_TOKEN_ENDS = tuple(" \t\n<>\"'(,;:[")
+"""What ends the token an address is written in."""
+
+
 def _outside_addresses(lowered: str, mark: str) -> bool:
-    """Whether the mark occurs once at least where it is not an address's domain ("bob@gmail.com")."""
+    """Whether the mark occurs once at least where it is not an address's domain ("bob@gmail.com"):
+    no "@" before it in its token (after the last "@" before it, something ends the token)."""
     at = lowered.find(mark)
     while at != -1:
-        start = max(lowered.rfind(c, 0, at) for c in " \t\n<>\"'(,;:[")
-        if "@" not in lowered[start + 1 : at]:
+        address_at = lowered.rfind("@", 0, at)
+        if address_at == -1 or any_in(lowered[address_at + 1 : at], _TOKEN_ENDS):
             return True
         at = lowered.find(mark, at + len(mark))
     return False

@@ -332,12 +332,22 @@ _TITLE_WORDS = ("delivery has failed to these", "address not found", "message no
 """Lower-case words of the titles: the title search runs only when two are there."""
 
 
+def _counts_at_least(text: str, words: tuple[str, ...], least: int) -> bool:
+    """Whether the words occur `least` times in all in the text (counted until there are)."""
+    found = 0
+    for word in words:
+        found += text.count(word)
+        if found >= least:
+            return True
+    return False
+
+
 def failures_from_text(body: str) -> list[Failure]:
     """Split a plain-text report into one Failure per recipient it names; several notices
     pasted one after the other (an Exchange NDR, then Gmail's) are read one by one."""
     head = body[:MAX_NOTICES_TEXT]
     lowered = head.lower()
-    titled = sum(lowered.count(title) for title in _TITLE_WORDS) >= 2
+    titled = _counts_at_least(lowered, _TITLE_WORDS, 2)
     starts = [m.start() for m in _NOTICE_TITLE.finditer(head)] if titled else []
     if len(starts) >= 2:
         ends = [*starts[1:], len(body)]
