@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.engine.analysis import Analysis, Diagnosis
+from bot.knowledge import Entry
 from bot.model import CheckResult, Finding, Reply, Section, Severity
 from bot.reasons import AUDIENCES, NOT_FAILURES, reason_summary
 
@@ -38,10 +39,9 @@ def finding_for(diagnosis: Diagnosis) -> Finding:
         severity: Severity = "ok" if reason == "delivered" else "info"
     else:
         severity = "warn" if diagnosis.temporary else "fail"
-    steps: list[Section] = []
+    steps: tuple[Section, ...] = ()
     if entry is not None:
-        for audience, lines in entry.fix:
-            steps.append(Section(f"For {AUDIENCES[audience]}", lines))
+        steps = _steps(entry)
         summary = entry.explain
     elif reason in NOT_FAILURES:
         summary = _NOT_FAILURE_TEXT[reason]
@@ -63,12 +63,28 @@ def finding_for(diagnosis: Diagnosis) -> Finding:
         reply_code=diagnosis.reply_code,
         confidence=diagnosis.confidence,
         quote=quote,
-        steps=tuple(steps),
+        steps=steps,
         links=entry.links if entry else (),
         alternatives=tuple(alt.title for alt in diagnosis.alternatives),
         certain=diagnosis.certain,
         refused_at=STAGE_WORDS.get(diagnosis.stage or "", ""),
     )
+
+
+_STEPS: dict[int, tuple[Entry, tuple[Section, ...]]] = {}
+"""Each entry's steps, made once (by the entry's identity, the entry kept beside them): replies
+that name the entry share them, and a renderer can render them once (render_text)."""
+
+
+def _steps(entry: Entry) -> tuple[Section, ...]:
+    made = _STEPS.get(id(entry))
+    if made is not None and made[0] is entry:
+        return made[1]
+    steps = tuple(Section(f"For {AUDIENCES[audience]}", lines) for audience, lines in entry.fix)
+    if len(_STEPS) >= 4096:  # a knowledge base reloaded many times: start again
+        _STEPS.clear()
+    _STEPS[id(entry)] = (entry, steps)
+    return steps
 
 
 def reply_for_analysis(analysis: Analysis, checks: Sequence[CheckResult] = ()) -> Reply:

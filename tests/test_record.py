@@ -10,7 +10,7 @@ import pytest
 
 from bot.engine.parsed import Failure
 from bot.engine.smtpcodes import Codes
-from bot.record import Frozen, Record, set_field
+from bot.record import Frozen, Record, once, set_field
 
 
 class Point(Frozen):
@@ -107,3 +107,23 @@ def test_fields_left_out_of_repr_and_of_comparison() -> None:
     assert Reply("t", data={"a": 1}) == Reply("t", data={"b": 2})  # data is not compared
     assert Reply("t", data={"a": 1}) != Reply("u", data={"a": 1})
     assert hash(Reply("t", data={"a": 1})) == hash(Reply("t"))  # a dict, yet hashable
+
+
+class Counted:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @once
+    def value(self) -> int:
+        """Worked out once."""
+        self.calls += 1
+        return 42
+
+
+def test_once_works_a_value_out_on_first_access_only() -> None:
+    counted = Counted()
+    assert counted.value == 42 and counted.value == 42
+    assert counted.calls == 1
+    assert counted.__dict__["value"] == 42  # kept where later accesses find it first
+    assert isinstance(Counted.value, once)  # asked of the class: the descriptor
+    assert Counted.value.__doc__ == "Worked out once."

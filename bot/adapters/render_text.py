@@ -91,14 +91,7 @@ def _finding(finding: Finding, style: _Style, width: int, *, show_title: bool) -
         out.append("")
         out.append("  " + style.dim("Server said:"))
         out.extend(_wrap(f"“{finding.quote}”", width, "    "))
-    out.append("")
-    out.append("  " + style.bold("What happened"))
-    out.extend(_wrap(finding.summary, width, "    "))
-    for section in finding.steps:
-        out.append("")
-        out.append("  " + style.bold(section.title[:1].upper() + section.title[1:]))
-        for number, line in enumerate(section.lines, 1):
-            out.extend(_wrap(line, width, f"    {number}. ", indent_len=7))
+    out.extend(_explanation(finding.summary, finding.steps, style, width))
     if finding.alternatives:
         out.append("")
         out.append("  " + style.bold("Closest matches"))
@@ -107,6 +100,29 @@ def _finding(finding: Finding, style: _Style, width: int, *, show_title: bool) -
         out.append("")
         out.append("  " + style.bold("More"))
         out.extend(f"    {link.title}: {style.dim(link.url)}" for link in finding.links)
+    return out
+
+
+_EXPLANATIONS: dict[tuple[int, int, int, bool], tuple[str, tuple[Section, ...], list[str]]] = {}
+"""Rendered explanations by the identity of their words and steps (kept beside the lines): the
+knowledge's own, the same in every reply that names the entry (bot/present.py shares them)."""
+
+
+def _explanation(summary: str, steps: tuple[Section, ...], style: _Style, width: int) -> list[str]:
+    """What happened, and the steps to take."""
+    key = (id(summary), id(steps), width, style.color)
+    made = _EXPLANATIONS.get(key)
+    if made is not None and made[0] is summary and made[1] is steps:
+        return made[2]
+    out = ["", "  " + style.bold("What happened"), *_wrap(summary, width, "    ")]
+    for section in steps:
+        out.append("")
+        out.append("  " + style.bold(section.title[:1].upper() + section.title[1:]))
+        for number, line in enumerate(section.lines, 1):
+            out.extend(_wrap(line, width, f"    {number}. ", indent_len=7))
+    if len(_EXPLANATIONS) >= 4096:  # a knowledge base reloaded many times: start again
+        _EXPLANATIONS.clear()
+    _EXPLANATIONS[key] = (summary, steps, out)
     return out
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
 
 from bot.engine.extract import (
     is_final_report,
@@ -17,6 +16,7 @@ from bot.engine.lazyre import lazy
 from bot.engine.matcher import detect_providers
 from bot.engine.parsed import Failure, ParsedMessage
 from bot.engine.smtpcodes import EMAIL
+from bot.record import once
 
 
 class Context:
@@ -26,53 +26,53 @@ class Context:
         self.text = parsed.text
         self._parsed = parsed
 
-    @cached_property
+    @once
     def reporting_domain(self) -> str:
         """The domain of the address the report came from (Mailer-Daemon@mx.example.net)."""
         found = EMAIL.search(self._parsed.sender)
         return found.group(0).rpartition("@")[2].lower() if found else ""
 
-    @cached_property
+    @once
     def providers(self) -> frozenset[str]:
         parsed = self._parsed
         remotes = " ".join(f.remote_mta or "" for f in parsed.failures[:5])
         return detect_providers(f"{parsed.text[:5000]} {parsed.sender} {remotes}")
 
-    @cached_property
+    @once
     def stage(self) -> str | None:
         return smtp_stage(self.text[:5000], only=True)
 
-    @cached_property
+    @once
     def notice(self) -> str:
         """The subject and the text's start: where a notice says it retries or gave up."""
         return self._parsed.subject + "\n" + self.text[:5000]
 
-    @cached_property
+    @once
     def quotes_another_server(self) -> bool:
         """Gmail's notice quoting the server it tried to deliver to: Gmail wrote the report, not
         the reply."""
         return _ANOTHER_SERVERS_FOLDED.search(self.text[:5000]) is not None
 
-    @cached_property
+    @once
     def retrying(self) -> bool:
         return says_retrying(self.notice)
 
-    @cached_property
+    @once
     def gave_up(self) -> bool:
         return says_gave_up(self.notice)
 
-    @cached_property
+    @once
     def counted_tries(self) -> bool:
         """The report closes by counting the attempts made (hMailServer's "Tried 5 time(s)"): its
         server has stopped, whatever the quoted reply says of retrying."""
         return _TRIED_FOLDED.search(self.notice) is not None
 
-    @cached_property
+    @once
     def expired(self) -> bool:
         """The report says the message waited in the queue until the sender gave up."""
         return says_gave_up_retrying(self.notice)
 
-    @cached_property
+    @once
     def final(self) -> bool:
         """A final report (not a delay warning): the sending server stopped trying."""
         return is_final_report(self.notice)

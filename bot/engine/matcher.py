@@ -185,6 +185,19 @@ def _outside_addresses(lowered: str, mark: str) -> bool:
     return False
 
 
+_PARTIAL_RATIO: list[Callable[..., float]] = []
+
+
+def _partial_ratio() -> Callable[..., float]:
+    """rapidfuzz's partial_ratio, imported on first use: a bare code never needs it (~10 ms of
+    start-up). Kept here: an import statement in the loop costs a call into importlib each time."""
+    if not _PARTIAL_RATIO:
+        from rapidfuzz import fuzz
+
+        _PARTIAL_RATIO.append(fuzz.partial_ratio)
+    return _PARTIAL_RATIO[0]
+
+
 def x_form(status: str) -> str:
     return "X" + status[1:]
 
@@ -306,8 +319,7 @@ class Matcher:
 
     # -- internals --------------------------------------------------------------------------
     def _fuzzy(self, norm: str, present: set[str], floor: float) -> list[tuple[int, float]]:
-        from rapidfuzz import fuzz  # on first use: a bare code never needs it (start-up time)
-
+        partial_ratio = _partial_ratio()
         acc: dict[int, float] = {}
         get = acc.get
         for tok in present:
@@ -343,7 +355,7 @@ class Matcher:
             cutoff = max(0.0, (floor - longer) / (shared * fragment) * 100.0 - 0.01) if floor else 0
             if cutoff > 100:
                 continue  # not even a perfect alignment would reach `floor`
-            ratio = fuzz.partial_ratio(pattern, norm, score_cutoff=cutoff)
+            ratio = partial_ratio(pattern, norm, score_cutoff=cutoff)
             score = ratio / 100.0 * shared * fragment + longer
             if score >= floor:
                 scored.append((index, score))
