@@ -8,13 +8,17 @@ Exchange, Gmail, qmail) all keep these words.
 
 from __future__ import annotations
 
-import ipaddress
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from email._parseaddr import parsedate_tz  # type: ignore[import-not-found]
+from typing import TYPE_CHECKING
 
 from bot.engine.lazyre import lazy
 from bot.record import Frozen, set_field
+
+if TYPE_CHECKING:
+    from ipaddress import IPv4Network, IPv6Network
 
 MAX_HOPS = 100
 
@@ -98,34 +102,78 @@ class Hop(Frozen):
         }
 
 
-_DOCUMENTATION = tuple(
-    ipaddress.ip_network(n)
-    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
-)
-"""RFC 5737 / 3849 example ranges: in examples and tests they stand for public addresses."""
+_DOCUMENTATION: list[IPv4Network | IPv6Network] = []
+"""RFC 5737 / 3849 example ranges: in examples and tests they stand for public addresses (made
+on first use: explaining a bounce never asks, and `ipaddress` is ~1 ms to import)."""
 
 
 def is_public_ip(text: str) -> bool:
+    import ipaddress
+
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
         return False
+    if not _DOCUMENTATION:
+        _DOCUMENTATION.extend(
+            ipaddress.ip_network(n)
+            for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+        )
     return address.is_global or any(address in net for net in _DOCUMENTATION)
+
+
+class Route(Frozen):
+    """Who handed one Received field's message to whom, and when: what the path a bounce shows
+    needs of each field (parse_received reads the rest)."""
+
+    from_host: str | None
+    by_host: str | None
+    time: datetime | None
+    """UTC."""
+
+    __slots__ = ("by_host", "from_host", "time")
+
+    def __init__(self, from_host: str | None, by_host: str | None, time: datetime | None) -> None:
+        set_field(self, "from_host", from_host)
+        set_field(self, "by_host", by_host)
+        set_field(self, "time", time)
+
+
+def _route_parts(value: str) -> tuple[str, str, str, str | None]:
+    """(the field before its date, lower-cased with comments blanked, the `from` part, the `by`
+    host), the `by` host None for qmail's local hand-over."""
+    head, _, date_text = value.rpartition(";")
+    if not head:
+        head, date_text = value, ""
+    lowered = _mask_comments(head.lower())  # keywords inside (comments) do not count
+    if lowered.startswith("(") and " invoked " in lowered:  # qmail's local hand-over
+        return head, lowered, date_text, None
+    return (
+        head,
+        lowered,
+        date_text,
+        _between(head, lowered, "by ", (" with ", " id ", " for ", " via ")),
+    )
+
+
+def route_of(value: str) -> Route:
+    """The from and by hosts and the time of one Received field."""
+    head, lowered, date_text, by_part = _route_parts(value)
+    if by_part is None:
+        return Route(None, None, _when(date_text))
+    from_part = _between(head, lowered, "from ", (" by ", " with ", " id ", " for "))
+    return Route(_first_word(from_part), _first_word(by_part), _when(date_text))
 
 
 def parse_received(
     value: str,
 ) -> tuple[str | None, str | None, str | None, str | None, bool, datetime | None]:
     """(from host, from IP, by host, protocol, TLS, UTC time) of one Received field."""
-    head, _, date_text = value.rpartition(";")
-    if not head:
-        head, date_text = value, ""
-    lowered = _mask_comments(head.lower())  # keywords inside (comments) do not count
-    from_part = _between(head, lowered, "from ", (" by ", " with ", " id ", " for "))
-    by_part = _between(head, lowered, "by ", (" with ", " id ", " for ", " via "))
-    with_part = _between(head, lowered, "with ", (" id ", " for ", " via ", " (", " by "))
-    if lowered.startswith("(") and " invoked " in lowered:  # qmail's local hand-over
+    head, lowered, date_text, by_part = _route_parts(value)
+    if by_part is None:
         return None, None, None, "qmail", False, _when(date_text)
+    from_part = _between(head, lowered, "from ", (" by ", " with ", " id ", " for "))
+    with_part = _between(head, lowered, "with ", (" id ", " for ", " via ", " (", " by "))
     from_host = _first_word(from_part)
     from_ip = _ip_in(from_part)
     by_host = _first_word(by_part)
@@ -136,21 +184,33 @@ def parse_received(
     return from_host, from_ip, by_host, protocol, tls, _when(date_text)
 
 
-def hops_from(received: list[str]) -> list[Hop]:
-    """Hops oldest first, with the delay from each to the next and clock skew flagged."""
-    parsed = [parse_received(v) for v in received[:MAX_HOPS]]
-    hops: list[Hop] = []
+def delays(times: Sequence[datetime | None]) -> list[tuple[float | None, bool]]:
+    """For hops oldest first: the seconds since the previous hop with a time, and whether the
+    clocks disagree (the delay is then 0)."""
+    out: list[tuple[float | None, bool]] = []
     previous: datetime | None = None
-    for index, (frm, ip, by, proto, tls, when) in enumerate(reversed(parsed), 1):
+    for when in times:
         delay: float | None = None
         skew = False
         if when is not None and previous is not None:
             delay = (when - previous).total_seconds()
             if delay < 0:
                 delay, skew = 0.0, True
-        hops.append(Hop(index, frm, ip, by, proto, tls, when, delay, skew))
+        out.append((delay, skew))
         previous = when or previous
-    return hops
+    return out
+
+
+def hops_from(received: list[str]) -> list[Hop]:
+    """Hops oldest first, with the delay from each to the next and clock skew flagged."""
+    parsed = [parse_received(v) for v in reversed(received[:MAX_HOPS])]
+    timing = delays([when for *_, when in parsed])
+    return [
+        Hop(index, frm, ip, by, proto, tls, when, delay, skew)
+        for index, ((frm, ip, by, proto, tls, when), (delay, skew)) in enumerate(
+            zip(parsed, timing, strict=True), 1
+        )
+    ]
 
 
 def _between(text: str, lowered: str, start: str, ends: tuple[str, ...]) -> str:
@@ -189,6 +249,8 @@ def _first_word(part: str) -> str | None:
 
 def _ip_in(part: str) -> str | None:
     """The connecting IP: Postfix "(host [1.2.3.4])", Exchange "(2603:...)", Gmail "([1.2.3.4])"."""
+    import ipaddress
+
     v6 = _IPV6.search(part)
     if v6:
         candidate = v6.group(1)
