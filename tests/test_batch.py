@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import pytest
 
 import bot.batch
+import bot.batch_dns
 from bot.batch import MAX_CHUNKS, Chunks
 from tests.bounce_factory import Rcpt, make_dsn
 from tests.test_cli import run
@@ -99,20 +104,72 @@ def test_a_huge_batch_is_cut_into_no_more_chunks_than_the_pipe_holds() -> None:
     assert [i for chunk in taken for i in chunk] == list(range(100_003))
 
 
+ROUTES = {
+    "no-dns": (["--no-dns"], bot.batch, "_offline"),
+    "dns": ([], bot.batch_dns, "_analysed"),
+}
+"""Each batch route: its flags, and the function its processes explain a file with."""
+
+
+def paced(
+    monkeypatch: pytest.MonkeyPatch, route: str, children: Callable[..., object] | None = None
+) -> None:
+    """The parent explains each file slowly, so that the children take chunks too (a fast parent
+    could take them all before a child starts); `children`: what they do instead."""
+    _, module, name = ROUTES[route]
+    parent = os.getpid()
+    explain = getattr(module, name)
+
+    def slowly(*args: Any, **kwargs: Any) -> object:
+        if os.getpid() == parent:
+            time.sleep(0.005)
+        elif children is not None:
+            return children(*args, **kwargs)
+        return explain(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, slowly)
+
+
+@pytest.mark.parametrize("route", ROUTES)
 def test_the_files_of_a_worker_that_fails_are_explained_by_the_parent(
+    route: str,
+    folder: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    flags = ROUTES[route][0]
+    alone = run(capsys, "explain", "--json", "--jobs", "1", *flags, *folder)
+
+    def failing(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a worker fails")
+
+    paced(monkeypatch, route, children=failing)
+    assert run(capsys, "explain", "--json", "--jobs", "3", *flags, *folder) == alone
+
+
+def test_the_files_of_a_worker_that_fails_while_answering_are_explained_by_the_parent(
     folder: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    alone = run(capsys, "explain", "--json", "--jobs", "1", *folder)
-    parent = os.getpid()
-    offline = bot.batch._offline
+    """A child that fails once its answer is written, or in the middle of writing it, is not
+    believed (the route without DNS: a child answers once, with all its outcomes)."""
+    alone = run(capsys, "explain", "--json", "--jobs", "1", "--no-dns", *folder)
+    paced(monkeypatch, "no-dns")
+    dump = pickle.dump
 
-    def failing_in_children(*args: object, **kwargs: object) -> object:
-        if os.getpid() != parent:
-            raise RuntimeError("a worker fails")
-        return offline(*args, **kwargs)  # type: ignore[arg-type]
+    def wrong_then_failing(sent: dict[int, object], out: BinaryIO, **kwargs: Any) -> None:
+        dump({i: ("WRONG\n", "", False) for i in sent}, out, **kwargs)
+        out.flush()
+        raise RuntimeError("failed once its answer was written")
 
-    monkeypatch.setattr(bot.batch, "_offline", failing_in_children)
-    assert run(capsys, "explain", "--json", "--jobs", "3", *folder) == alone
+    monkeypatch.setattr(pickle, "dump", wrong_then_failing)
+    assert run(capsys, "explain", "--json", "--jobs", "3", "--no-dns", *folder) == alone
+    monkeypatch.setattr(pickle, "dump", dump)
+
+    def breaking_off(done: dict[int, object]) -> dict[int, object]:
+        return {**{-i: ("x" * 200_000, "", False) for i in range(1, 4)}, 0: lambda: None}
+
+    monkeypatch.setattr(bot.batch, "_to_wire", breaking_off)
+    assert run(capsys, "explain", "--json", "--jobs", "3", "--no-dns", *folder) == alone
 
 
 def test_a_bad_jobs_count_is_a_usage_error(
