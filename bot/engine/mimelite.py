@@ -123,7 +123,7 @@ def split_headers(raw: bytes) -> tuple[dict[str, list[str]], bytes]:
                 headers[name][-1] += " " + line.strip()
             continue
         key, sep, value = line.partition(":")
-        if not sep or not key or " " in key.strip():
+        if not sep or not key or " " in (stripped := key.strip()):
             if line.startswith("From "):  # mbox separator
                 continue
             if name is not None and line.strip():
@@ -131,8 +131,12 @@ def split_headers(raw: bytes) -> tuple[dict[str, list[str]], bytes]:
                 # `boundary="..."` below Content-Type, the date below a Received line
                 headers[name][-1] += " " + line.strip()
             continue
-        name = key.strip().lower()
-        headers.setdefault(name, []).append(value.strip())
+        name = stripped.lower()
+        values = headers.get(name)
+        if values is None:
+            headers[name] = [value.strip()]
+        else:
+            values.append(value.strip())
     return headers, body
 
 
