@@ -251,6 +251,8 @@ class Lexicon:
         """Phrases of prefixes and gaps only: no literal stem to look them up by."""
         for rank, phrase in enumerate(worded):
             pattern = phrase.pattern
+            if pattern == phrase.words:  # (one tuple for both: the cache holds it once)
+                pattern = phrase.words
             entry = (phrase, phrase.literals, pattern, rank, _stems_alone(pattern))
             if entry[1]:
                 keyed[min(entry[1], key=lambda s: (phrases_with[s], s))].append(entry)
