@@ -140,8 +140,8 @@ class Route(Frozen):
 
 
 def _route_parts(value: str) -> tuple[str, str, str, str | None]:
-    """(the field before its date, lower-cased with comments blanked, the `from` part, the `by`
-    host), the `by` host None for qmail's local hand-over."""
+    """(the field before its date, that lower-cased with its comments blanked, the date, the
+    `by` part); the `by` part is None for qmail's local hand-over, which names no hosts."""
     head, _, date_text = value.rpartition(";")
     if not head:
         head, date_text = value, ""
