@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.contains import any_in
@@ -185,17 +185,13 @@ def _outside_addresses(lowered: str, mark: str) -> bool:
     return False
 
 
-_PARTIAL_RATIO: list[Callable[..., float]] = []
-
-
+@cache
 def _partial_ratio() -> Callable[..., float]:
     """rapidfuzz's partial_ratio, imported on first use: a bare code never needs it (~10 ms of
     start-up). Kept here: an import statement in the loop costs a call into importlib each time."""
-    if not _PARTIAL_RATIO:
-        from rapidfuzz import fuzz
+    from rapidfuzz import fuzz
 
-        _PARTIAL_RATIO.append(fuzz.partial_ratio)
-    return _PARTIAL_RATIO[0]
+    return fuzz.partial_ratio
 
 
 def x_form(status: str) -> str:

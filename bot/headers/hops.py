@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from email._parseaddr import parsedate_tz  # type: ignore[import-not-found]
+from functools import cache
 from typing import TYPE_CHECKING
 
 from bot.engine.lazyre import lazy
@@ -102,9 +103,16 @@ class Hop(Frozen):
         }
 
 
-_DOCUMENTATION: list[IPv4Network | IPv6Network] = []
-"""RFC 5737 / 3849 example ranges: in examples and tests they stand for public addresses (made
-on first use: explaining a bounce never asks, and `ipaddress` is ~1 ms to import)."""
+@cache
+def _documentation() -> tuple[IPv4Network | IPv6Network, ...]:
+    """RFC 5737 / 3849 example ranges: in examples and tests they stand for public addresses (made
+    on first use: explaining a bounce never asks, and `ipaddress` is ~1 ms to import)."""
+    import ipaddress
+
+    return tuple(
+        ipaddress.ip_network(n)
+        for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+    )
 
 
 def is_public_ip(text: str) -> bool:
@@ -114,12 +122,7 @@ def is_public_ip(text: str) -> bool:
         address = ipaddress.ip_address(text)
     except ValueError:
         return False
-    if not _DOCUMENTATION:
-        _DOCUMENTATION.extend(
-            ipaddress.ip_network(n)
-            for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
-        )
-    return address.is_global or any(address in net for net in _DOCUMENTATION)
+    return address.is_global or any(address in net for net in _documentation())
 
 
 class Route(Frozen):
