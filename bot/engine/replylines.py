@@ -4,6 +4,7 @@ the asker's own words below a pasted reply are left out."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.engine.detect import is_talk
 from bot.engine.folded import Folded
@@ -58,8 +59,10 @@ LABELLED_FOLDED = Folded(
 )
 
 
+@lru_cache(maxsize=1024)
 def diagnostic_lines(text: str, limit: int = 1500) -> str:
-    """The server's words from a block: drop boilerplate and blank lines, fold into one string."""
+    """The server's words from a block: drop boilerplate and blank lines, fold into one string
+    (cached: a text report's blocks are read once to find those with codes, then again)."""
     kept: list[str] = []
     size = 0
     after_blank = False

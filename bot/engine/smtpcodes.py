@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.engine.folded import Folded
 from bot.engine.lazyre import lazy
@@ -65,8 +66,10 @@ _SECTION_BEFORE = lazy(r"(?:\brfc ?\d{3,4},?|\bsection|§) ?$", re.IGNORECASE)
 """What a document's section number follows ("see RFC 5322 2.1.1"): not a status code."""
 
 
+@lru_cache(maxsize=1024)
 def find_codes(text: str) -> Codes:
-    """The first reply code and enhanced status code a server put in this text."""
+    """The first reply code and enhanced status code a server put in this text (cached: a
+    failure's words are read for their codes by the parser and again by the steps after it)."""
     status_match = None
     if CODE_DOTS.search(text):  # else neither a pair nor a status is there
         first_pair = None
