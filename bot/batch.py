@@ -7,21 +7,20 @@ becomes one `Outcome` (what to print on stdout, or an error for stderr), printed
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 
+from bot.children import Child, fork_child, worker_count
 from bot.engine.analysis import Analysis
 from bot.engine.folded import compile_all
 from bot.engine.lazyre import compile_all as compile_lazy
 from bot.explain import explain_offline
 from bot.intent import Deps
 from bot.model import Reply
+from bot.parseahead import ParseAhead, Parsed, parsed_message
 from bot.record import Frozen, set_field
-
-MIN_FILES_PER_WORKER = 16
-"""Forking pays off only with this many files or more for each worker."""
 
 
 class Style(Frozen):
@@ -99,25 +98,37 @@ def format_error(name: str, message: str, style: Style) -> Outcome:
 
 
 def explain_files(
-    names: Sequence[str], deps: Deps, style: Style, read: Reader, jobs: int = 1
+    names: Sequence[str],
+    deps: Deps,
+    style: Style,
+    read: Reader,
+    jobs: int = 1,
+    ahead: ParseAhead | None = None,
 ) -> list[Outcome]:
-    """Every file's outcome, in the order given."""
-    workers = min(jobs, len(names) // MIN_FILES_PER_WORKER)
+    """Every file's outcome, in the order given. `ahead`: the parse-ahead helper started for this
+    batch (bot/parseahead.py), whose parsed messages are taken when the workers start."""
+    workers = worker_count(len(names), jobs)
     if deps.dns is not None:
         from bot.batch_dns import explain_with_dns
 
+        if ahead is not None:
+            ahead.stop()
         return explain_with_dns(names, deps, style, read, workers)
-    if workers > 1 and hasattr(os, "fork"):
-        return _forked(names, deps, style, read, workers)
-    return [_offline(name, deps, style, read) for name in names]
+    if workers > 1:
+        return _forked(names, deps, style, read, workers, ahead)
+    parsed = ahead.take() if ahead is not None else {}
+    return [_offline(name, deps, style, read, parsed.get(i)) for i, name in enumerate(names)]
 
 
-def _offline(name: str, deps: Deps, style: Style, read: Reader) -> Outcome:
+def _offline(
+    name: str, deps: Deps, style: Style, read: Reader, parsed: Parsed | None = None
+) -> Outcome:
+    """One file's outcome; `parsed`: its message as the parse-ahead helper parsed it."""
     try:
         data = read(name)
     except FileError as exc:
         return format_error(name, str(exc), style)
-    analysis, reply = explain_offline(data, deps)
+    analysis, reply = explain_offline(data, deps, parsed=parsed_message(parsed))
     refused = refusal(analysis, name)
     if refused:
         return format_error(name, refused, style)
@@ -158,20 +169,27 @@ def prepare_to_fork(deps: Deps) -> None:
 
 
 def _forked(
-    names: Sequence[str], deps: Deps, style: Style, read: Reader, workers: int
+    names: Sequence[str],
+    deps: Deps,
+    style: Style,
+    read: Reader,
+    workers: int,
+    ahead: ParseAhead | None = None,
 ) -> list[Outcome]:
     """The parent and `workers - 1` children forked after the knowledge is loaded (so they share
     it) explain the files chunk by chunk; each child sends its outcomes back when done."""
     prepare_to_fork(deps)
+    parsed = ahead.take() if ahead is not None else {}  # (the helper has had all this time)
     chunks = Chunks(len(names))
-    children = [_fork_worker(names, deps, style, read, chunks) for _ in range(workers - 1)]
+    explain = partial(_explain_chunks, names, deps, style, read, chunks, parsed)
+    children = [_fork_worker(explain) for _ in range(workers - 1)]
     try:
-        outcomes = _explain_chunks(names, deps, style, read, chunks)
+        outcomes = explain()
         for child in children:
-            outcomes.update(child.result() or {})
+            outcomes.update(_outcomes_of(child) or {})
         for i in range(len(names)):  # the files of a child that failed (raising what it raised)
             if i not in outcomes:
-                outcomes[i] = _offline(names[i], deps, style, read)
+                outcomes[i] = _offline(names[i], deps, style, read, parsed.get(i))
     finally:
         chunks.close()
         for child in children:
@@ -217,55 +235,27 @@ class Chunks:
 
 
 def _explain_chunks(
-    names: Sequence[str], deps: Deps, style: Style, read: Reader, chunks: Chunks
+    names: Sequence[str],
+    deps: Deps,
+    style: Style,
+    read: Reader,
+    chunks: Chunks,
+    parsed: Mapping[int, Parsed],
 ) -> dict[int, Outcome]:
     """Explain chunk after chunk until none is left: the outcomes by file index."""
-    return {i: _offline(names[i], deps, style, read) for i in chunks.indexes()}
+    return {i: _offline(names[i], deps, style, read, parsed.get(i)) for i in chunks.indexes()}
 
 
-def _fork_worker(
-    names: Sequence[str], deps: Deps, style: Style, read: Reader, chunks: Chunks
-) -> Child:
-    """Fork a child that explains chunks of files and writes their outcomes to a pipe."""
+def _fork_worker(explain: Callable[[], dict[int, Outcome]]) -> Child:
+    """Fork a child that explains chunks of files (`explain`) and writes their outcomes to a
+    pipe."""
 
     def work(writable: int) -> None:
-        done = _explain_chunks(names, deps, style, read, chunks)
+        done = explain()
         with os.fdopen(writable, "wb") as pipe:
             pickle.dump(_to_wire(done), pipe, protocol=pickle.HIGHEST_PROTOCOL)
 
     return fork_child(work)
-
-
-def fork_child(work: Callable[[int], None]) -> Child:
-    """Fork a child that does `work`, given the end of a pipe to write to, then ends (its exit
-    status tells whether `work` returned). The parent reads the other end."""
-    readable, writable = os.pipe()
-    _widen(writable)
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into the caller
-        status = 1
-        try:
-            os.close(readable)
-            work(writable)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(writable)
-    return Child(pid, readable)
-
-
-PIPE_BYTES = 1 << 20
-"""What a child's pipe holds (Linux: the most an unprivileged process may ask for): a child
-writes its outcomes whole and ends while the parent still works, instead of waiting for the
-parent to read them 64 kB at a time."""
-
-
-def _widen(pipe: int) -> None:
-    """Let the pipe hold PIPE_BYTES where the system allows it (elsewhere it stays as it is)."""
-    import fcntl
-
-    with contextlib.suppress(OSError, AttributeError):
-        fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 _Wire = dict[int, tuple[str, str, bool]]
@@ -286,45 +276,14 @@ def _from_wire(sent: _Wire) -> dict[int, Outcome]:
     return {i: Outcome(*fields) for i, fields in sent.items()}
 
 
-class Child:
-    """A forked worker, seen from the parent: its process and the pipe it answers through."""
-
-    def __init__(self, pid: int, pipe: int) -> None:
-        self.pid = pid
-        self.pipe: int | None = pipe
-        """Open until the answer is read."""
-        self.running = True
-
-    def result(self) -> dict[int, Outcome] | None:
-        """The child's outcomes by file index; None when it failed."""
-        assert self.pipe is not None
-        with os.fdopen(self.pipe, "rb") as pipe:
-            self.pipe = None
-            data = pipe.read()
-        try:  # while the child ends (~2 ms of freeing its memory)
-            sent = pickle.loads(data) if data else None
-        except Exception:  # cut short: the child failed while writing
-            sent = None
-        _, status = os.waitpid(self.pid, 0)
-        self.running = False
-        if status != 0 or sent is None:
-            return None
-        return _from_wire(sent)
-
-    def reap(self) -> None:
-        """Wait for the child to end, once its pipe is read to the end."""
-        os.waitpid(self.pid, 0)
-        self.running = False
-
-    def stop(self) -> None:
-        """Close the pipe, and end and reap the child if it still runs (the parent failed)."""
-        if self.pipe is not None:
-            os.close(self.pipe)
-            self.pipe = None
-        if self.running:
-            import signal  # only when the parent failed
-
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGTERM)
-                os.waitpid(self.pid, 0)
-            self.running = False
+def _outcomes_of(child: Child) -> dict[int, Outcome] | None:
+    """A worker's outcomes by file index; None when it failed (it ended with an error, or its
+    answer was cut short)."""
+    data = child.read_all()
+    try:  # while the child ends (~2 ms of freeing its memory)
+        sent = pickle.loads(data) if data else None
+    except Exception:  # cut short: the child failed while writing
+        sent = None
+    if child.wait() != 0 or sent is None:
+        return None
+    return _from_wire(sent)

@@ -18,19 +18,18 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.batch import (
-    Child,
     Chunks,
     FileError,
     Outcome,
     Reader,
     Style,
-    fork_child,
     format_error,
     format_reply,
     prepare_to_fork,
     refusal,
     wire_fields,
 )
+from bot.children import Child, fork_child, write_all
 from bot.engine.analysis import Analysis
 from bot.evidence import plan_evidence
 from bot.explain import diagnosed, with_evidence
@@ -164,15 +163,9 @@ def _fork_analyser(
         for i in chunks.indexes():
             made = (i, _analysed(names[i], deps, read, style))
             message = pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL)
-            _write_all(writable, len(message).to_bytes(_FRAME, "big") + message)
+            write_all(writable, len(message).to_bytes(_FRAME, "big") + message)
 
     return fork_child(work)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 async def _checked_deps(deps: Deps) -> Deps:

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from bot.batch import Outcome, Style
     from bot.config import Settings
     from bot.intent import Deps
+    from bot.mailbox import Items
     from bot.model import Reply
+    from bot.parseahead import ParseAhead
 
 MAX_FILE_BYTES = 50_000_000
 
@@ -271,8 +273,6 @@ def _read_for_batch(name: str) -> bytes:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from bot.app import build_deps
-    from bot.batch import Style, explain_files, format_reply
     from bot.mailbox import MAX_MBOX_BYTES, MailboxError, expand
 
     if args.jobs is not None and args.jobs < 1:
@@ -285,16 +285,50 @@ def cmd_explain(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if args.summary:
         args.no_dns = True  # DNS evidence belongs to one bounce: a summary has no place for it
-    deps = build_deps(settings_for(args))
+    settings = settings_for(args)
+    jobs = args.jobs or os.cpu_count() or 1
+    ahead = _parse_ahead(items, jobs) if not settings.dns_enabled else None
+    try:
+        return _explain_items(args, items, settings, jobs, ahead)
+    finally:
+        if ahead is not None:
+            ahead.stop()
+
+
+def _parse_ahead(items: Items, jobs: int) -> ParseAhead | None:
+    """For a batch that forks workers, the helper that parses its first files while the
+    knowledge loads (bot/parseahead.py): forked before the modules the parent loads next."""
+    from bot.children import worker_count
+
+    if not items.many or worker_count(len(items.names), jobs) < 2:
+        return None
+    from bot.parseahead import ParseAhead, rereadable
+
+    try:
+        return ParseAhead(items.names, rereadable(items.reader(read_file), items.messages))
+    except OSError:  # no process to spare (a limit): the workers parse every file
+        return None
+
+
+def _explain_items(
+    args: argparse.Namespace,
+    items: Items,
+    settings: Settings,
+    jobs: int,
+    ahead: ParseAhead | None,
+) -> int:
+    from bot.app import build_deps
+    from bot.batch import Style, explain_files, format_reply
+
+    deps = build_deps(settings)
     files = items.names
     if not items.many and not args.summary:
         reply = _explain_one(read_file(files[0]), deps, files[0])
         sys.stdout.write(format_reply(files[0], reply, _style(args, many=False)))
         return 0
-    jobs = args.jobs or os.cpu_count() or 1
     # A summary is made of each item's JSON answer (its text rendering is never asked for).
     style = Style(json=True, many=True, render=str) if args.summary else _style(args, many=True)
-    outcomes = explain_files(files, deps, style, items.reader(_read_for_batch), jobs)
+    outcomes = explain_files(files, deps, style, items.reader(_read_for_batch), jobs, ahead)
     if args.summary:
         return _print_summary(outcomes, as_json=args.json)
     for outcome in outcomes:

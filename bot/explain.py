@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from bot.engine.analysis import Analysis
 from bot.engine.codes import analyze_code, is_bare_code
@@ -13,6 +14,9 @@ from bot.metrics import METRICS, count_dns_checks
 from bot.model import Reply
 from bot.present import reply_for_analysis
 
+if TYPE_CHECKING:
+    from bot.engine.parsed import ParsedMessage
+
 
 def matcher_for(store: KnowledgeStore) -> Matcher:
     """The matcher of the knowledge base in use; picks up edits of the file (hot reload)."""
@@ -20,28 +24,45 @@ def matcher_for(store: KnowledgeStore) -> Matcher:
     return store.derived(STORE_KEY, Matcher)  # the compiled knowledge cache may have brought it
 
 
-def analyze_with(data: str | bytes, deps: Deps, *, asked: bool = False) -> Analysis:
+def analyze_with(
+    data: str | bytes,
+    deps: Deps,
+    *,
+    asked: bool = False,
+    parsed: ParsedMessage | None = None,
+) -> Analysis:
+    """`parsed`: the data's message, parsed already (by the parse-ahead helper)."""
     matcher = matcher_for(deps.knowledge)
     if isinstance(data, str) and is_bare_code(data):
         return analyze_code(data, matcher)  # without loading the parsing pipeline
     from bot.engine.diagnose import analyze
 
-    return analyze(data, matcher, asked=asked)
+    return analyze(data, matcher, asked=asked, parsed=parsed)
 
 
-def diagnosed(data: str | bytes, deps: Deps, *, asked: bool = False) -> Analysis:
+def diagnosed(
+    data: str | bytes,
+    deps: Deps,
+    *,
+    asked: bool = False,
+    parsed: ParsedMessage | None = None,
+) -> Analysis:
     """The analysis, its diagnoses counted in the metrics."""
-    analysis = analyze_with(data, deps, asked=asked)
+    analysis = analyze_with(data, deps, asked=asked, parsed=parsed)
     for diagnosis in analysis.diagnoses:
         METRICS.inc("ndrbot_diagnoses_total", reason=diagnosis.reason)
     return analysis
 
 
 def explain_offline(
-    data: str | bytes, deps: Deps, *, asked: bool = False
+    data: str | bytes,
+    deps: Deps,
+    *,
+    asked: bool = False,
+    parsed: ParsedMessage | None = None,
 ) -> tuple[Analysis, Reply]:
     """`explain_full` without DNS evidence: no event loop, for `--no-dns` and batch workers."""
-    analysis = diagnosed(data, deps, asked=asked)
+    analysis = diagnosed(data, deps, asked=asked, parsed=parsed)
     return analysis, reply_for_analysis(analysis, ())
 
 

@@ -38,16 +38,30 @@ says it is not sure and lists the closest entries."""
 """A text match this good makes plain text a bounce even without codes."""
 
 
-def analyze(data: str | bytes, matcher: Matcher, *, asked: bool = False) -> Analysis:
+def analyze(
+    data: str | bytes,
+    matcher: Matcher,
+    *,
+    asked: bool = False,
+    parsed: ParsedMessage | None = None,
+) -> Analysis:
     """Explain a pasted or uploaded message. Never raises for any input.
 
     `asked`: someone asked for this text to be explained (`/bounce TEXT`), so text with failure
-    wording is diagnosed even when it does not look like a whole bounce.
+    wording is diagnosed even when it does not look like a whole bounce. `parsed`: what
+    `parse(data)` gives, made already (by the parse-ahead helper of a batch).
     """
-    return _analyze(data, matcher, asked, attached=False)
+    return _analyze(data, matcher, asked, attached=False, parsed=parsed)
 
 
-def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool) -> Analysis:
+def _analyze(
+    data: str | bytes,
+    matcher: Matcher,
+    asked: bool,
+    *,
+    attached: bool,
+    parsed: ParsedMessage | None = None,
+) -> Analysis:
     """`analyze`; `attached`: the data is a message found inside another one (looked into once)."""
     if isinstance(data, str) and is_bare_code(data):
         return analyze_code(data, matcher)
@@ -57,7 +71,8 @@ def _analyze(data: str | bytes, matcher: Matcher, asked: bool, *, attached: bool
         )
     if not asked and _is_talk(data, matcher):
         return Analysis("other", False, ())
-    parsed = parse(data)
+    if parsed is None:
+        parsed = parse(data)
     notes = tuple(parsed.notes)
     if parsed.binary:
         return Analysis("binary", False, (), parsed, notes)

@@ -1,0 +1,118 @@
+"""Parse-ahead: the second core's share of a batch's start.
+
+Before the workers of `ndrbot explain` can start, the parent loads the knowledge, the classifier
+and the fuzzy matcher and warms up (~50 ms); the other core is idle meanwhile. Parsing a message
+(MIME, the delivery-status fields, the text's failures) needs none of that, and is about a third
+of explaining it. So a helper process is forked first: it parses the batch's files in order and
+writes each parsed message, pickled, to its pipe. When the parent is ready it ends the helper and
+takes the messages written whole; the workers explain those files from them instead of parsing
+again (reading a pickle back costs a twentieth of parsing).
+
+A parsed message from the helper is exactly what parsing gives (tests/test_parseahead.py
+explains every corpus file both ways). Whatever the helper does not finish, or gets wrong by
+failing, is parsed by the worker as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import stat
+from collections.abc import Callable, Container, Sequence
+from typing import TYPE_CHECKING
+
+from bot.children import Child, fork_child, write_all
+
+if TYPE_CHECKING:
+    from bot.engine.parsed import ParsedMessage
+
+Parsed = memoryview
+"""A parsed message as the helper sends it: its pickle."""
+Reader = Callable[[str], "bytes | None"]
+"""A file's bytes for the helper, or None for an item it must not read: stdin and pipes, whose
+bytes would then be gone for the worker that explains the item."""
+
+_HEAD = 4
+"""Bytes of a frame's file index, and then of its length, before each pickle."""
+
+
+class ParseAhead:
+    """The helper of one batch, from its start until its messages are taken."""
+
+    def __init__(self, names: Sequence[str], read: Reader) -> None:
+        self._helper: Child | None = fork_child(lambda pipe: _parse_ahead(names, read, pipe))
+
+    def take(self, *, wait: bool = False) -> dict[int, Parsed]:
+        """The messages the helper has parsed, by file index; the helper is ended first.
+        `wait`: let it parse every file it may first."""
+        helper, self._helper = self._helper, None
+        if helper is None:
+            return {}
+        if not wait:
+            helper.kill()  # (what it was writing is cut short: that frame is left out)
+        sent = helper.read_all()
+        if wait:
+            helper.wait()
+        return frames(sent)
+
+    def stop(self) -> None:
+        """End the helper if it still runs, its messages unused (the batch went another way)."""
+        self.take()
+
+
+def rereadable(read: Callable[[str], bytes], held: Container[str]) -> Reader:
+    """`read` for the helper: an item held in memory (an mbox's message) or a regular file;
+    never stdin ("-") or a pipe, whose bytes would then be gone for the worker."""
+
+    def read_again(name: str) -> bytes | None:
+        if name in held:
+            return read(name)
+        if name == "-" or not stat.S_ISREG(os.stat(name).st_mode):
+            return None
+        return read(name)
+
+    return read_again
+
+
+def _parse_ahead(names: Sequence[str], read: Reader, pipe: int) -> None:
+    """The helper's work: parse the files in order, each message a frame of the pipe. A full
+    pipe holds the helper until it is ended."""
+    from bot.engine.parse import parse  # (loaded here: the parent loads its own later)
+
+    for index, name in enumerate(names):
+        try:
+            data = read(name)
+        except Exception:  # the worker that explains the file says why it cannot be read
+            continue
+        if data is None:
+            continue
+        sent = pickle.dumps(parse(data), protocol=pickle.HIGHEST_PROTOCOL)
+        write_all(pipe, index.to_bytes(_HEAD, "big") + len(sent).to_bytes(_HEAD, "big") + sent)
+
+
+def frames(sent: bytes) -> dict[int, Parsed]:
+    """The whole frames of what a helper sent, by file index (a frame cut short is left out)."""
+    view = memoryview(sent)
+    found: dict[int, Parsed] = {}
+    at = 0
+    while at + 2 * _HEAD <= len(view):
+        index = int.from_bytes(view[at : at + _HEAD], "big")
+        size = int.from_bytes(view[at + _HEAD : at + 2 * _HEAD], "big")
+        start = at + 2 * _HEAD
+        if start + size > len(view):
+            break
+        found[index] = view[start : start + size]
+        at = start + size
+    return found
+
+
+def parsed_message(parsed: Parsed | None) -> ParsedMessage | None:
+    """The message the helper parsed, or None (none, or one that does not read back: the file
+    is parsed again)."""
+    if parsed is None:
+        return None
+    try:
+        message: ParsedMessage = pickle.loads(parsed)
+        return message
+    except Exception:
+        return None

@@ -1,0 +1,185 @@
+"""The parse-ahead helper of a batch (bot/parseahead.py): a message it parsed explains exactly as
+one parsed by the worker, a batch takes what it parsed, and what it cannot or must not read (a
+pipe, stdin) or gets wrong is left to the workers."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bot.engine.diagnose
+import bot.parseahead
+from bot.app import build_deps
+from bot.batch import Style, _offline
+from bot.cli import _parse, read_file, settings_for
+from bot.parseahead import ParseAhead, frames, rereadable
+from tests.test_batch import folder  # noqa: F401 (a fixture)
+from tests.test_cli import run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def batch_files() -> list[str]:
+    """The benchmark's fixed batch: the real-bounce corpora's whole messages (many MTAs)."""
+    lines = (ROOT / "bench" / "batch_files.txt").read_text(encoding="utf-8").splitlines()
+    return [str(ROOT / line) for line in lines if line and not line.startswith("#")]
+
+
+def read_or_error(name: str) -> bytes:
+    from bot.batch import FileError
+    from bot.cli import UsageError
+
+    try:
+        return read_file(name)
+    except UsageError as exc:
+        raise FileError(str(exc)) from None
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_every_message_parsed_ahead_explains_as_one_parsed_by_the_worker(as_json: bool) -> None:
+    names = batch_files()
+    assert len(names) > 600
+    deps = build_deps(settings_for(_parse(["explain", "--no-dns", *names[:2]])))
+    style = Style(json=as_json, many=True, render=lambda reply: repr(reply))
+    parsed = ParseAhead(names, read_file).take(wait=True)
+    assert sorted(parsed) == list(range(len(names)))  # it parsed them all
+    for i, name in enumerate(names):
+        here = _offline(name, deps, style, read_or_error)
+        ahead = _offline(name, deps, style, read_or_error, parsed[i])
+        assert (ahead.out, ahead.error) == (here.out, here.error), name
+
+
+def test_a_frame_cut_short_is_left_out() -> None:
+    def frame(index: int, message: bytes) -> bytes:
+        return index.to_bytes(4, "big") + len(message).to_bytes(4, "big") + message
+
+    sent = frame(3, b"abc") + frame(0, b"") + frame(7, b"defgh")
+    assert {i: bytes(m) for i, m in frames(sent).items()} == {3: b"abc", 0: b"", 7: b"defgh"}
+    for cut in range(1, 14):  # anywhere in the last frame (its 8 head bytes and 5 of message)
+        assert sorted(frames(sent[:-cut])) == [0, 3]
+    assert frames(b"") == {}
+
+
+@pytest.fixture
+def parsed_in_parent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
+    """What the batch's parent process parses itself (the helper and workers are not counted);
+    the parent takes the helper's messages only once it has parsed every file it may."""
+    parent = os.getpid()
+    parsed: list[bytes] = []
+    parse = bot.engine.diagnose.parse
+
+    def counted(data: Any) -> Any:
+        if os.getpid() == parent:
+            parsed.append(bytes(data))
+        return parse(data)
+
+    take = ParseAhead.take
+    monkeypatch.setattr(bot.engine.diagnose, "parse", counted)
+    monkeypatch.setattr(ParseAhead, "take", lambda self, wait=False: take(self, wait=True))
+    yield parsed
+
+
+@pytest.mark.parametrize("form", [[], ["--json"]])
+def test_a_batch_takes_the_messages_parsed_ahead(
+    folder: list[str],  # noqa: F811 (the fixture)
+    form: list[str],
+    parsed_in_parent: list[bytes],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    alone = run(capsys, "explain", *form, "--no-dns", "--jobs", "1", *folder)
+    parsed_in_parent.clear()
+    forked = run(capsys, "explain", *form, "--no-dns", "--jobs", "2", *folder)
+    assert forked == alone
+    contents = {Path(name).read_bytes() for name in folder if os.path.exists(name)}
+    assert not contents & set(parsed_in_parent)  # every file came parsed from the helper
+
+
+def test_no_helper_for_one_process_or_with_dns(
+    folder: list[str],  # noqa: F811 (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    started: list[int] = []
+    monkeypatch.setattr(ParseAhead, "__init__", lambda self, *args: started.append(1))
+    run(capsys, "explain", "--no-dns", "--jobs", "1", *folder)
+    run(capsys, "explain", "--no-dns", "--jobs", "2", folder[0], folder[1])
+    assert started == []
+
+
+def test_a_helper_that_sends_garbage_or_fails_costs_nothing(
+    folder: list[str],  # noqa: F811 (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    alone = run(capsys, "explain", "--json", "--no-dns", "--jobs", "1", *folder)
+
+    def wrong(names: Any, read: Any, pipe: int) -> None:
+        for index in range(0, len(names), 2):
+            os.write(pipe, index.to_bytes(4, "big") + (5).to_bytes(4, "big") + b"junk!")
+        os.write(pipe, (1).to_bytes(4, "big") + pickle.dumps(None)[:3])  # cut short
+        raise RuntimeError("the helper fails")
+
+    monkeypatch.setattr(bot.parseahead, "_parse_ahead", wrong)
+    assert run(capsys, "explain", "--json", "--no-dns", "--jobs", "2", *folder) == alone
+
+
+def test_the_helper_reads_regular_files_and_held_messages_only(tmp_path: Path) -> None:
+    """A named pipe's bytes (or stdin's) can be read once: the helper must leave them to the
+    worker that explains the item. Asking is a look at the file's kind, not an open."""
+    fifo = tmp_path / "pasted"
+    os.mkfifo(fifo)
+    regular = tmp_path / "saved.eml"
+    regular.write_bytes(b"Subject: x\n\nbody\n")
+    held = {"box.mbox#2": b"an mbox's message"}
+    read = rereadable(lambda name: held.get(name) or read_file(name), held)
+    assert read("box.mbox#2") == b"an mbox's message"
+
+    def feed() -> None:  # (so that a helper that did read the pipe would not wait forever)
+        open(fifo, "wb").close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    assert read(str(fifo)) is None
+    os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # lets the writer go
+    writer.join(timeout=10)
+    assert read("-") is None
+    assert read(str(regular)) == b"Subject: x\n\nbody\n"
+    with pytest.raises(FileNotFoundError):
+        read(str(tmp_path / "missing.eml"))  # (the helper leaves it to the worker to say)
+
+
+def test_a_pipe_among_the_files_is_explained_by_a_worker(
+    folder: list[str],  # noqa: F811 (the fixture)
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fifo = tmp_path / "pasted"
+    os.mkfifo(fifo)
+    bounce = Path(folder[0]).read_bytes()
+    done = threading.Event()
+
+    def feed() -> None:
+        with open(fifo, "wb") as pipe:  # waits for its first reader
+            pipe.write(bounce)
+        while not done.is_set():  # a second reader (a worker, had the helper read it) gets none
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:  # no reader
+                time.sleep(0.005)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        got = run(capsys, "explain", "--json", "--no-dns", "--jobs", "2", str(fifo), *folder)
+    finally:
+        done.set()
+        writer.join(timeout=10)
+    alone = run(capsys, "explain", "--json", "--no-dns", "--jobs", "2", *folder[:1], *folder)
+    assert (got[0], got[1].replace(str(fifo), folder[0])) == alone[:2]
