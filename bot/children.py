@@ -86,18 +86,38 @@ class Child:
         return status
 
     def reap(self) -> None:
-        """Wait for the child to end, once its pipe is read to the end."""
-        self.wait()
-
-    def kill(self) -> None:
-        """End the child now, if it still runs, and reap it (its pipe stays open to be read)."""
+        """Wait for the child to end (once its pipe is read to the end, or it is killed)."""
         if self.running:
-            import signal  # only when a child is ended early
-
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
+            with contextlib.suppress(ChildProcessError):
+                self.wait()
             self.running = False
+
+    def read_now(self) -> bytes:
+        """What the child has written so far, without waiting for more; the pipe is closed."""
+        assert self.pipe is not None
+        pipe, self.pipe = self.pipe, None
+        pieces = []
+        try:
+            os.set_blocking(pipe, False)
+            while piece := os.read(pipe, PIPE_BYTES):
+                pieces.append(piece)
+        except BlockingIOError:  # nothing more for now
+            pass
+        finally:
+            os.close(pipe)
+        return b"".join(pieces)
+
+    def kill(self, *, reap: bool = True) -> None:
+        """End the child now, if it still runs. `reap`: wait until it is gone (else `reap` it
+        later: its memory is freed meanwhile); its pipe stays open to be read."""
+        if not self.running:
+            return
+        import signal  # only when a child is ended early
+
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        if reap:
+            self.reap()
 
     def stop(self) -> None:
         """Close the pipe, and end and reap the child if it still runs (the parent failed)."""

@@ -41,23 +41,31 @@ class ParseAhead:
 
     def __init__(self, names: Sequence[str], read: Reader) -> None:
         self._helper: Child | None = fork_child(lambda pipe: _parse_ahead(names, read, pipe))
+        self._ended: Child | None = None
+        """The helper once ended early, until it is reaped."""
 
     def take(self, *, wait: bool = False) -> dict[int, Parsed]:
-        """The messages the helper has parsed, by file index; the helper is ended first.
-        `wait`: let it parse every file it may first."""
+        """The messages the helper has parsed, by file index; the helper is ended first (and
+        reaped by `stop`, so that no one waits while its memory is freed). `wait`: let it parse
+        every file it may first."""
         helper, self._helper = self._helper, None
         if helper is None:
             return {}
-        if not wait:
-            helper.kill()  # (what it was writing is cut short: that frame is left out)
-        sent = helper.read_all()
         if wait:
-            helper.wait()
+            sent = helper.read_all()
+            helper.reap()
+        else:
+            helper.kill(reap=False)
+            sent = helper.read_now()  # (the frame it was writing may be cut short: left out)
+            self._ended = helper
         return frames(sent)
 
     def stop(self) -> None:
-        """End the helper if it still runs, its messages unused (the batch went another way)."""
+        """End the helper if it still runs (its messages unused) and reap it."""
         self.take()
+        if self._ended is not None:
+            self._ended.reap()
+            self._ended = None
 
 
 def rereadable(read: Callable[[str], bytes], held: Container[str]) -> Reader:
