@@ -11,16 +11,19 @@ import os
 import pickle
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
-from bot.children import Child, fork_child, worker_count
 from bot.engine.analysis import Analysis
 from bot.engine.folded import compile_all
 from bot.engine.lazyre import compile_all as compile_lazy
 from bot.explain import explain_offline
 from bot.intent import Deps
 from bot.model import Reply
-from bot.parseahead import ParseAhead, Parsed, parsed_message
 from bot.record import Frozen, set_field
+
+if TYPE_CHECKING:  # (batches only: `bounce` imports this module for its formatting)
+    from bot.children import Child
+    from bot.parseahead import ParseAhead, Parsed
 
 
 class Style(Frozen):
@@ -107,6 +110,8 @@ def explain_files(
 ) -> list[Outcome]:
     """Every file's outcome, in the order given. `ahead`: the parse-ahead helper started for this
     batch (bot/parseahead.py), whose parsed messages are taken when the workers start."""
+    from bot.children import worker_count
+
     workers = worker_count(len(names), jobs)
     if deps.dns is not None:
         from bot.batch_dns import explain_with_dns
@@ -128,7 +133,12 @@ def _offline(
         data = read(name)
     except FileError as exc:
         return format_error(name, str(exc), style)
-    analysis, reply = explain_offline(data, deps, parsed=parsed_message(parsed))
+    message = None
+    if parsed is not None:
+        from bot.parseahead import parsed_message  # (a batch's file parsed ahead)
+
+        message = parsed_message(parsed, data)
+    analysis, reply = explain_offline(data, deps, parsed=message)
     refused = refusal(analysis, name)
     if refused:
         return format_error(name, refused, style)
@@ -249,6 +259,8 @@ def _explain_chunks(
 def _fork_worker(explain: Callable[[], dict[int, Outcome]]) -> Child:
     """Fork a child that explains chunks of files (`explain`) and writes their outcomes to a
     pipe."""
+
+    from bot.children import fork_child
 
     def work(writable: int) -> None:
         done = explain()

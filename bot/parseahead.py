@@ -9,31 +9,32 @@ takes the messages written whole; the workers explain those files from them inst
 again (reading a pickle back costs a twentieth of parsing).
 
 A parsed message from the helper is exactly what parsing gives (tests/test_parseahead.py
-explains every corpus file both ways). Whatever the helper does not finish, or gets wrong by
-failing, is parsed by the worker as usual.
+explains every corpus file both ways), and it comes with the checksum of the bytes it was parsed
+from: a file changed since is parsed again from what the worker reads. Whatever the helper does
+not finish, or gets wrong by failing, is parsed by the worker as usual.
 """
 
 from __future__ import annotations
 
+import binascii
 import os
 import pickle
 import stat
 from collections.abc import Callable, Container, Sequence
-from typing import TYPE_CHECKING
 
 from bot.children import Child, fork_child, write_all
+from bot.engine.parsed import ParsedMessage
 
-if TYPE_CHECKING:
-    from bot.engine.parsed import ParsedMessage
-
-Parsed = memoryview
-"""A parsed message as the helper sends it: its pickle."""
+Parsed = tuple[int, memoryview]
+"""A parsed message as the helper sends it: the checksum (CRC-32) of the bytes it was parsed
+from, and its pickle."""
 Reader = Callable[[str], "bytes | None"]
 """A file's bytes for the helper, or None for an item it must not read: stdin and pipes, whose
 bytes would then be gone for the worker that explains the item."""
 
-_HEAD = 4
-"""Bytes of a frame's file index, and then of its length, before each pickle."""
+_FIELD = 4
+"""Bytes of each number before a pickle: the file's index, the checksum, the pickle's length."""
+_HEAD = 3 * _FIELD
 
 
 class ParseAhead:
@@ -95,7 +96,8 @@ def _parse_ahead(names: Sequence[str], read: Reader, pipe: int) -> None:
         if data is None:
             continue
         sent = pickle.dumps(parse(data), protocol=pickle.HIGHEST_PROTOCOL)
-        write_all(pipe, index.to_bytes(_HEAD, "big") + len(sent).to_bytes(_HEAD, "big") + sent)
+        head = (index, binascii.crc32(data), len(sent))
+        write_all(pipe, b"".join(n.to_bytes(_FIELD, "big") for n in head) + sent)
 
 
 def frames(sent: bytes) -> dict[int, Parsed]:
@@ -103,24 +105,25 @@ def frames(sent: bytes) -> dict[int, Parsed]:
     view = memoryview(sent)
     found: dict[int, Parsed] = {}
     at = 0
-    while at + 2 * _HEAD <= len(view):
-        index = int.from_bytes(view[at : at + _HEAD], "big")
-        size = int.from_bytes(view[at + _HEAD : at + 2 * _HEAD], "big")
-        start = at + 2 * _HEAD
+    while at + _HEAD <= len(view):
+        index, checksum, size = (
+            int.from_bytes(view[i : i + _FIELD], "big") for i in range(at, at + _HEAD, _FIELD)
+        )
+        start = at + _HEAD
         if start + size > len(view):
             break
-        found[index] = view[start : start + size]
+        found[index] = (checksum, view[start : start + size])
         at = start + size
     return found
 
 
-def parsed_message(parsed: Parsed | None) -> ParsedMessage | None:
-    """The message the helper parsed, or None (none, or one that does not read back: the file
-    is parsed again)."""
-    if parsed is None:
+def parsed_message(parsed: Parsed | None, data: bytes | str) -> ParsedMessage | None:
+    """The message the helper parsed from `data`, or None: none, one parsed from other bytes (the
+    file changed), or one that does not read back. The file is then parsed again."""
+    if parsed is None or isinstance(data, str) or binascii.crc32(data) != parsed[0]:
         return None
     try:
-        message: ParsedMessage = pickle.loads(parsed)
-        return message
+        message = pickle.loads(parsed[1])
     except Exception:
         return None
+    return message if isinstance(message, ParsedMessage) else None

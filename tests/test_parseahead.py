@@ -4,6 +4,7 @@ pipe, stdin) or gets wrong is left to the workers."""
 
 from __future__ import annotations
 
+import binascii
 import os
 import pickle
 import threading
@@ -56,15 +57,31 @@ def test_every_message_parsed_ahead_explains_as_one_parsed_by_the_worker(as_json
         assert (ahead.out, ahead.error) == (here.out, here.error), name
 
 
-def test_a_frame_cut_short_is_left_out() -> None:
-    def frame(index: int, message: bytes) -> bytes:
-        return index.to_bytes(4, "big") + len(message).to_bytes(4, "big") + message
+def frame(index: int, checksum: int, message: bytes) -> bytes:
+    """A frame as the helper writes it."""
+    return b"".join(n.to_bytes(4, "big") for n in (index, checksum, len(message))) + message
 
-    sent = frame(3, b"abc") + frame(0, b"") + frame(7, b"defgh")
-    assert {i: bytes(m) for i, m in frames(sent).items()} == {3: b"abc", 0: b"", 7: b"defgh"}
-    for cut in range(1, 14):  # anywhere in the last frame (its 8 head bytes and 5 of message)
+
+def test_a_frame_cut_short_is_left_out() -> None:
+    sent = frame(3, 30, b"abc") + frame(0, 0, b"") + frame(7, 70, b"defgh")
+    found = {i: (checksum, bytes(m)) for i, (checksum, m) in frames(sent).items()}
+    assert found == {3: (30, b"abc"), 0: (0, b""), 7: (70, b"defgh")}
+    for cut in range(1, 18):  # anywhere in the last frame (its 12 head bytes and 5 of message)
         assert sorted(frames(sent[:-cut])) == [0, 3]
     assert frames(b"") == {}
+
+
+def test_a_file_changed_since_the_helper_read_it_is_parsed_again(
+    folder: list[str],  # noqa: F811 (the fixture)
+) -> None:
+    deps = build_deps(settings_for(_parse(["explain", "--no-dns", *folder[:2]])))
+    style = Style(json=True, many=True, render=str)
+    first, second = folder[0], folder[1]
+    parsed = ParseAhead([first], read_file).take(wait=True)
+    Path(first).write_bytes(Path(second).read_bytes())  # (another recipient, another reason)
+    fresh = _offline(first, deps, style, read_or_error)
+    assert _offline(first, deps, style, read_or_error, parsed[0]) == fresh
+    assert _offline(second, deps, style, read_or_error, parsed[0]) != fresh  # (it can differ)
 
 
 @pytest.fixture
@@ -120,10 +137,11 @@ def test_a_helper_that_sends_garbage_or_fails_costs_nothing(
 ) -> None:
     alone = run(capsys, "explain", "--json", "--no-dns", "--jobs", "1", *folder)
 
-    def wrong(names: Any, read: Any, pipe: int) -> None:
-        for index in range(0, len(names), 2):
-            os.write(pipe, index.to_bytes(4, "big") + (5).to_bytes(4, "big") + b"junk!")
-        os.write(pipe, (1).to_bytes(4, "big") + pickle.dumps(None)[:3])  # cut short
+    def wrong(names: list[str], read: Any, pipe: int) -> None:
+        for index, name in enumerate(names[:30]):  # (the checksum right: the pickle is read)
+            checksum = binascii.crc32(Path(name).read_bytes()) if os.path.exists(name) else 0
+            os.write(pipe, frame(index, checksum, b"junk!" if index % 2 else pickle.dumps(index)))
+        os.write(pipe, frame(31, 0, pickle.dumps(None))[:-2])  # cut short
         raise RuntimeError("the helper fails")
 
     monkeypatch.setattr(bot.parseahead, "_parse_ahead", wrong)
