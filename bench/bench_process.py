@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/bench_process.py [--runs N] [--all]
 
-Rows: first two references of this machine's speed today (the bare interpreter's start, and a
-fixed pure-Python loop): the same code measures up to twice as slow on some days here, so rows
-compare across sessions only beside them. Then one answer, as a user asks for it: `bounce 5.7.1
+Rows: first three references of this machine's speed today (the bare interpreter's start, a
+fixed pure-Python loop, and that loop in two processes at once, which tells whether the second
+core is free): the same code measures up to twice as slow on some days here, so rows compare
+across sessions only beside them. Then one answer, as a user asks for it: `bounce 5.7.1
 --no-dns` with the knowledge cache warm and with it off (YAML parsed), `bounce` of a pasted reply,
 and `explain` of the README's example. Then `explain --no-dns` over a fixed batch of real bounces,
 the two corpora's whole messages as they stood at one commit (923 files, many MTAs, not templates;
@@ -86,6 +87,11 @@ REFERENCE_LOOP = (
 )
 """A fixed pure-Python workload (string, dict and loop work, as the engine's), whose time tells
 how fast this machine is today: the rows compare across sessions only after scaling by it."""
+REFERENCE_PAIR = (
+    "import os\npid = os.fork()\n" + REFERENCE_LOOP + "os.waitpid(pid, 0) if pid else os._exit(0)\n"
+)
+"""The same workload in two processes at once: as quick as one alone when both cores are free,
+up to twice as slow while something else keeps one busy (the rows with workers need both)."""
 
 
 def measure(
@@ -157,6 +163,8 @@ def main() -> None:
             measure("reference: python -S -c pass (interpreter start)", ["-c", "pass"],
                     args.runs, env, python),
             measure("reference: python -S, a fixed pure-Python loop", ["-c", REFERENCE_LOOP],
+                    args.runs, env, python),
+            measure("reference: the same loop in two processes at once", ["-c", REFERENCE_PAIR],
                     args.runs, env, python),
             measure("bounce 5.7.1 --no-dns (cache warm)", ["bounce", "5.7.1", "--no-dns"],
                     args.runs, env),
