@@ -259,7 +259,6 @@ def _explain_chunks(
 def _fork_worker(explain: Callable[[], dict[int, Outcome]]) -> Child:
     """Fork a child that explains chunks of files (`explain`) and writes their outcomes to a
     pipe."""
-
     from bot.children import fork_child
 
     def work(writable: int) -> None:

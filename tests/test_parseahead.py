@@ -19,7 +19,7 @@ import bot.engine.diagnose
 import bot.parseahead
 from bot.app import build_deps
 from bot.batch import Style, _offline
-from bot.cli import _parse, read_file, settings_for
+from bot.cli import _parse, _read_for_batch, read_file, settings_for
 from bot.parseahead import ParseAhead, frames, rereadable
 from tests.test_batch import folder  # noqa: F401 (a fixture)
 from tests.test_cli import run
@@ -33,16 +33,6 @@ def batch_files() -> list[str]:
     return [str(ROOT / line) for line in lines if line and not line.startswith("#")]
 
 
-def read_or_error(name: str) -> bytes:
-    from bot.batch import FileError
-    from bot.cli import UsageError
-
-    try:
-        return read_file(name)
-    except UsageError as exc:
-        raise FileError(str(exc)) from None
-
-
 @pytest.mark.parametrize("as_json", [False, True])
 def test_every_message_parsed_ahead_explains_as_one_parsed_by_the_worker(as_json: bool) -> None:
     names = batch_files()
@@ -52,8 +42,8 @@ def test_every_message_parsed_ahead_explains_as_one_parsed_by_the_worker(as_json
     parsed = ParseAhead(names, read_file).take(wait=True)
     assert sorted(parsed) == list(range(len(names)))  # it parsed them all
     for i, name in enumerate(names):
-        here = _offline(name, deps, style, read_or_error)
-        ahead = _offline(name, deps, style, read_or_error, parsed[i])
+        here = _offline(name, deps, style, _read_for_batch)
+        ahead = _offline(name, deps, style, _read_for_batch, parsed[i])
         assert (ahead.out, ahead.error) == (here.out, here.error), name
 
 
@@ -79,9 +69,9 @@ def test_a_file_changed_since_the_helper_read_it_is_parsed_again(
     first, second = folder[0], folder[1]
     parsed = ParseAhead([first], read_file).take(wait=True)
     Path(first).write_bytes(Path(second).read_bytes())  # (another recipient, another reason)
-    fresh = _offline(first, deps, style, read_or_error)
-    assert _offline(first, deps, style, read_or_error, parsed[0]) == fresh
-    assert _offline(second, deps, style, read_or_error, parsed[0]) != fresh  # (it can differ)
+    fresh = _offline(first, deps, style, _read_for_batch)
+    assert _offline(first, deps, style, _read_for_batch, parsed[0]) == fresh
+    assert _offline(second, deps, style, _read_for_batch, parsed[0]) != fresh  # (it can differ)
 
 
 @pytest.fixture
