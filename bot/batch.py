@@ -116,9 +116,7 @@ def explain_files(
     if deps.dns is not None:
         from bot.batch_dns import explain_with_dns
 
-        if ahead is not None:
-            ahead.stop()
-        return explain_with_dns(names, deps, style, read, workers)
+        return explain_with_dns(names, deps, style, read, workers, ahead)
     if workers > 1:
         return _forked(names, deps, style, read, workers, ahead)
     parsed = ahead.take() if ahead is not None else {}

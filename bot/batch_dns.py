@@ -14,7 +14,7 @@ import asyncio
 import os
 import pickle
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.batch import (
@@ -34,6 +34,7 @@ from bot.engine.analysis import Analysis
 from bot.evidence import plan_evidence
 from bot.explain import diagnosed, with_evidence
 from bot.intent import Deps
+from bot.parseahead import ParseAhead, Parsed, parsed_message
 from bot.present import reply_for_analysis
 
 CONCURRENT_FILES = 32
@@ -48,19 +49,31 @@ _Made = tuple[str, Any]
 
 
 def explain_with_dns(
-    names: Sequence[str], deps: Deps, style: Style, read: Reader, workers: int = 1
+    names: Sequence[str],
+    deps: Deps,
+    style: Style,
+    read: Reader,
+    workers: int = 1,
+    ahead: ParseAhead | None = None,
 ) -> list[Outcome]:
     """Every file's outcome, in the order given; `workers` processes analyse (forked here, before
-    the event loop starts, so that no child inherits a running one)."""
+    the event loop starts, so that no child inherits a running one). `ahead`: the batch's
+    parse-ahead helper (bot/parseahead.py), whose messages are taken when the workers start."""
     checker: Any = deps.dns
     checker.resolver.error_ttl = ERROR_TTL
     if workers <= 1 or not hasattr(os, "fork"):
-        return asyncio.run(_Batch(names, deps, style, read).run(range(len(names)), []))
+        parsed = ahead.take() if ahead is not None else {}
+        batch = _Batch(names, deps, style, read, parsed)
+        return asyncio.run(batch.run(range(len(names)), []))
     prepare_to_fork(deps)
+    parsed = ahead.take() if ahead is not None else {}  # (the helper has had all this time)
     chunks = Chunks(len(names))
-    children = [_fork_analyser(names, deps, read, style, chunks) for _ in range(workers - 1)]
+    children = [
+        _fork_analyser(names, deps, read, style, chunks, parsed) for _ in range(workers - 1)
+    ]
     try:
-        return asyncio.run(_Batch(names, deps, style, read).run(chunks.indexes(), children))
+        batch = _Batch(names, deps, style, read, parsed)
+        return asyncio.run(batch.run(chunks.indexes(), children))
     finally:
         chunks.close()
         for child in children:
@@ -70,11 +83,20 @@ def explain_with_dns(
 class _Batch:
     """The parent's side: outcomes by file index, and the lookups in flight."""
 
-    def __init__(self, names: Sequence[str], deps: Deps, style: Style, read: Reader) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        deps: Deps,
+        style: Style,
+        read: Reader,
+        parsed: Mapping[int, Parsed],
+    ) -> None:
         self.names = names
         self.deps = deps
         self.style = style
         self.read = read
+        self.parsed = parsed
+        """The messages the parse-ahead helper parsed, by file index."""
         self.pending: dict[int, Outcome | asyncio.Future[Outcome]] = {}
         self.gate: asyncio.Semaphore | None = None
         self.checked: asyncio.Future[Deps] | None = None
@@ -85,17 +107,20 @@ class _Batch:
         self.gate = asyncio.Semaphore(CONCURRENT_FILES)
         receivers = [asyncio.ensure_future(self._receive(child)) for child in children]
         for i in indexes:
-            self.take(i, _analysed(self.names[i], self.deps, self.read, self.style))
+            self.take(i, self._analysed(i))
             await asyncio.sleep(0)  # the lookups in flight and the children's messages move on
         for receiver in receivers:
             await receiver
         for i in range(len(self.names)):  # the files of a child that failed
             if i not in self.pending:
-                self.take(i, _analysed(self.names[i], self.deps, self.read, self.style))
+                self.take(i, self._analysed(i))
         return [
             item if isinstance(item, Outcome) else await item
             for item in (self.pending[i] for i in range(len(self.names)))
         ]
+
+    def _analysed(self, i: int) -> _Made:
+        return _analysed(self.names[i], self.deps, self.read, self.style, self.parsed.get(i))
 
     def take(self, i: int, made: _Made) -> None:
         """A file's outcome, or its analysis, whose DNS evidence is gathered from now on."""
@@ -137,13 +162,16 @@ class _Batch:
         child.reap()
 
 
-def _analysed(name: str, deps: Deps, read: Reader, style: Style) -> _Made:
-    """What one file gives the parent: its outcome when it needs no DNS, else its analysis."""
+def _analysed(
+    name: str, deps: Deps, read: Reader, style: Style, parsed: Parsed | None = None
+) -> _Made:
+    """What one file gives the parent: its outcome when it needs no DNS, else its analysis.
+    `parsed`: its message as the parse-ahead helper parsed it."""
     try:
         data = read(name)
     except FileError as exc:
         return "outcome", wire_fields(format_error(name, str(exc), style))
-    analysis = diagnosed(data, deps)
+    analysis = diagnosed(data, deps, parsed=parsed_message(parsed, data))
     refused = refusal(analysis, name)
     if refused:
         return "outcome", wire_fields(format_error(name, refused, style))
@@ -155,13 +183,18 @@ def _analysed(name: str, deps: Deps, read: Reader, style: Style) -> _Made:
 
 
 def _fork_analyser(
-    names: Sequence[str], deps: Deps, read: Reader, style: Style, chunks: Chunks
+    names: Sequence[str],
+    deps: Deps,
+    read: Reader,
+    style: Style,
+    chunks: Chunks,
+    parsed: Mapping[int, Parsed],
 ) -> Child:
     """Fork a child that analyses chunks of files and sends each file's result at once."""
 
     def work(writable: int) -> None:
         for i in chunks.indexes():
-            made = (i, _analysed(names[i], deps, read, style))
+            made = (i, _analysed(names[i], deps, read, style, parsed.get(i)))
             message = pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL)
             write_all(writable, len(message).to_bytes(_FRAME, "big") + message)
 

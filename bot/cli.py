@@ -285,11 +285,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if args.summary:
         args.no_dns = True  # DNS evidence belongs to one bounce: a summary has no place for it
-    settings = settings_for(args)
     jobs = args.jobs or os.cpu_count() or 1
-    ahead = _parse_ahead(items, jobs) if not settings.dns_enabled else None
+    ahead = _parse_ahead(items, jobs)  # (first: the settings may load the DNS modules)
     try:
-        return _explain_items(args, items, settings, jobs, ahead)
+        return _explain_items(args, items, settings_for(args), jobs, ahead)
     finally:
         if ahead is not None:
             ahead.stop()
@@ -297,7 +296,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def _parse_ahead(items: Items, jobs: int) -> ParseAhead | None:
     """For a batch that forks workers, the helper that parses its first files while the
-    knowledge loads (bot/parseahead.py): forked before the modules the parent loads next."""
+    knowledge (and with DNS, the DNS modules) loads (bot/parseahead.py): forked before the
+    modules the parent loads next."""
     from bot.children import worker_count
 
     if not items.many or worker_count(len(items.names), jobs) < 2:

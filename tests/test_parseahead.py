@@ -94,12 +94,18 @@ def parsed_in_parent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
 
 
 @pytest.mark.parametrize("form", [[], ["--json"]])
+@pytest.mark.parametrize("through", ["memory file", "pipe"])
 def test_a_batch_takes_the_messages_parsed_ahead(
     folder: list[str],  # noqa: F811 (the fixture)
     form: list[str],
+    through: str,
     parsed_in_parent: list[bytes],
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """The helper writes to a file in memory (Linux), or to its pipe where there is none."""
+    if through == "pipe":
+        monkeypatch.setattr(bot.parseahead, "_memory_file", lambda: None)
     alone = run(capsys, "explain", *form, "--no-dns", "--jobs", "1", *folder)
     parsed_in_parent.clear()
     forked = run(capsys, "explain", *form, "--no-dns", "--jobs", "2", *folder)
@@ -108,7 +114,7 @@ def test_a_batch_takes_the_messages_parsed_ahead(
     assert not contents & set(parsed_in_parent)  # every file came parsed from the helper
 
 
-def test_no_helper_for_one_process_or_with_dns(
+def test_no_helper_for_one_process(
     folder: list[str],  # noqa: F811 (the fixture)
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -18,6 +18,7 @@ from bot.explain import explain
 from bot.intent import Deps
 from bot.knowledge import KnowledgeStore
 from tests.dns.dnsserver import ZoneServer
+from tests.test_parseahead import parsed_in_parent  # noqa: F401 (a fixture)
 
 PTR_BOUNCE = (
     "421-4.7.0 [81.2.69.11] The IP address sending this message does not have a PTR record, or\n"
@@ -189,3 +190,21 @@ def test_the_files_of_an_analyser_that_fails_are_done_by_the_parent(
 
     monkeypatch.setattr(bot.batch_dns, "_analysed", failing_in_children)
     assert _batch(capsys, dns_server, 2, mixed_folder)[:3] == alone
+
+
+def test_a_batch_with_dns_takes_the_messages_parsed_ahead(
+    dns_server: ZoneServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    mixed_folder: list[str],
+    parsed_in_parent: list[bytes],  # noqa: F811 (the fixture)
+) -> None:
+    """While the parent loads the DNS modules and the knowledge, the parse-ahead helper parses
+    (bot/parseahead.py): the analysers explain from its messages, and answer as one process."""
+    monkeypatch.setenv("NDRBOT_DNSBLS", "bl.test")
+    for form in (("--json",), ()):
+        alone = _batch(capsys, dns_server, 1, mixed_folder, form)[:3]
+        parsed_in_parent.clear()
+        assert _batch(capsys, dns_server, 2, mixed_folder, form)[:3] == alone
+        contents = {Path(name).read_bytes() for name in mixed_folder if Path(name).exists()}
+        assert not contents & set(parsed_in_parent)  # every file came parsed from the helper
