@@ -46,12 +46,17 @@ class ParseAhead:
         self._file = _memory_file()
         """Where the helper writes (Linux): a file in memory, which holds as much as the helper
         parses. Elsewhere the pipe, which holds what it holds (the helper then waits)."""
-        target = self._file
+        target, parent = self._file, os.getpid()
         self._helper: Child | None = fork_child(
-            lambda pipe: _parse_ahead(names, read, pipe if target is None else target)
+            lambda pipe: _parse_ahead(names, read, pipe if target is None else target, parent)
         )
         self._ended: Child | None = None
         """The helper once ended early, until it is reaped."""
+
+    @property
+    def pid(self) -> int | None:
+        """The helper's process, until its messages are taken."""
+        return self._helper.pid if self._helper is not None else None
 
     def take(self, *, wait: bool = False) -> dict[int, Parsed]:
         """The messages the helper has parsed, by file index; the helper is ended first (and
@@ -111,12 +116,15 @@ def rereadable(read: Callable[[str], bytes], held: Container[str]) -> Reader:
     return read_again
 
 
-def _parse_ahead(names: Sequence[str], read: Reader, pipe: int) -> None:
+def _parse_ahead(names: Sequence[str], read: Reader, pipe: int, parent: int) -> None:
     """The helper's work: parse the files in order, each message a frame written to `pipe` (a
-    pipe or a file). A full pipe holds the helper until it is ended."""
+    pipe or a file). A full pipe holds the helper until it is ended; a parent gone without ending
+    it (killed) ends it before the next file."""
     from bot.engine.parse import parse  # (loaded here: the parent loads its own later)
 
     for index, name in enumerate(names):
+        if os.getppid() != parent:
+            return
         try:
             data = read(name)
         except Exception:  # the worker that explains the file says why it cannot be read

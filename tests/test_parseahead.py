@@ -7,6 +7,7 @@ from __future__ import annotations
 import binascii
 import os
 import pickle
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -133,7 +134,7 @@ def test_a_helper_that_sends_garbage_or_fails_costs_nothing(
 ) -> None:
     alone = run(capsys, "explain", "--json", "--no-dns", "--jobs", "1", *folder)
 
-    def wrong(names: list[str], read: Any, pipe: int) -> None:
+    def wrong(names: list[str], read: Any, pipe: int, parent: int) -> None:
         for index, name in enumerate(names[:30]):  # (the checksum right: the pickle is read)
             checksum = binascii.crc32(Path(name).read_bytes()) if os.path.exists(name) else 0
             os.write(pipe, frame(index, checksum, b"junk!" if index % 2 else pickle.dumps(index)))
@@ -197,3 +198,36 @@ def test_a_pipe_among_the_files_is_explained_by_a_worker(
         writer.join(timeout=10)
     alone = run(capsys, "explain", "--json", "--no-dns", "--jobs", "2", *folder[:1], *folder)
     assert (got[0], got[1].replace(str(fifo), folder[0])) == alone[:2]
+
+
+def _ended(pid: int) -> bool:
+    """The process is gone, or a zombie its new parent has not reaped yet."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc (Linux)")
+def test_a_helper_whose_parent_is_killed_ends_too() -> None:
+    """Its parent killed (no `finally` runs), the helper does not go on parsing a large batch."""
+    names = batch_files() * 200  # (half a minute of parsing)
+    readable, writable = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # the batch's parent: starts a helper, tells its pid, and is gone
+        try:
+            os.write(writable, str(ParseAhead(names, read_file).pid).encode())
+        finally:
+            os._exit(0)
+    os.close(writable)
+    os.waitpid(parent, 0)
+    helper = int(os.read(readable, 64))  # (not to its end: the helper holds the pipe too)
+    os.close(readable)
+    deadline = time.monotonic() + 5
+    while not _ended(helper) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ended = _ended(helper)
+    if not ended:
+        os.kill(helper, signal.SIGKILL)
+    assert ended
