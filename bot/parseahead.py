@@ -47,9 +47,14 @@ class ParseAhead:
         """Where the helper writes (Linux): a file in memory, which holds as much as the helper
         parses. Elsewhere the pipe, which holds what it holds (the helper then waits)."""
         target, parent = self._file, os.getpid()
-        self._helper: Child | None = fork_child(
-            lambda pipe: _parse_ahead(names, read, pipe if target is None else target, parent)
-        )
+        try:
+            self._helper: Child | None = fork_child(
+                lambda pipe: _parse_ahead(names, read, pipe if target is None else target, parent)
+            )
+        except OSError:  # (no process to spare)
+            if target is not None:
+                os.close(target)
+            raise
         self._ended: Child | None = None
         """The helper once ended early, until it is reaped."""
 

@@ -231,3 +231,17 @@ def test_a_helper_whose_parent_is_killed_ends_too() -> None:
     if not ended:
         os.kill(helper, signal.SIGKILL)
     assert ended
+
+
+def test_no_process_to_spare_for_a_helper_and_the_batch_goes_on(
+    folder: list[str],  # noqa: F811 (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    alone = run(capsys, "explain", "--json", "--no-dns", "--jobs", "1", *folder)
+
+    def no_fork(work: object) -> object:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # what fork raises
+
+    monkeypatch.setattr(bot.parseahead, "fork_child", no_fork)
+    assert run(capsys, "explain", "--json", "--no-dns", "--jobs", "2", *folder) == alone
