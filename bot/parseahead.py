@@ -18,15 +18,18 @@ not finish, or gets wrong by failing, is parsed by the worker as usual.
 from __future__ import annotations
 
 import binascii
-import mmap
 import os
 import pickle
 import stat
 import struct
 from collections.abc import Callable, Container, Sequence
+from typing import TYPE_CHECKING
 
 from bot.children import Child, fork_child, write_all
 from bot.engine.parsed import ParsedMessage
+
+if TYPE_CHECKING:
+    import mmap
 
 Parsed = tuple[int, memoryview]
 """A parsed message as the helper sends it: the checksum (CRC-32) of the bytes it was parsed
@@ -103,6 +106,8 @@ def _memory_file() -> int | None:
 def _written(file: int) -> bytes | mmap.mmap:
     """All that is written in the file so far: mapped, not copied (nothing to copy but the
     messages the workers read back)."""
+    import mmap  # (when taken: the helper, forked before, never needs it)
+
     size = os.fstat(file).st_size
     return mmap.mmap(file, size, access=mmap.ACCESS_READ) if size else b""
 
